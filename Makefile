@@ -1,0 +1,50 @@
+# Two commands on a fresh machine:  `make run` starts the embedded ember on 127.0.0.1:8776,
+# `make test` runs every test tier. Both create the venv first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test test-unit test-integration test-clients test-ha packages bench lint clean sample-config
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	MALLOC_ARENA_MAX=2 $(VENV)/bin/ember-all $(ARGS)
+
+packages:
+	deploy/install-packages
+
+test: $(STAMP) packages
+	$(VENV)/bin/pytest tests/unit -q
+	$(VENV)/bin/pytest -m integration tests/integration -q
+	$(VENV)/bin/pytest -m clients tests/clients -q
+	$(VENV)/bin/pytest -m ha tests/ha -q
+
+test-unit: $(STAMP)
+	$(VENV)/bin/pytest tests/unit -q
+
+test-integration: $(STAMP) packages
+	$(VENV)/bin/pytest -m integration tests/integration -q
+
+test-clients: $(STAMP)
+	$(VENV)/bin/pytest -m clients tests/clients -q
+
+test-ha: $(STAMP) packages
+	$(VENV)/bin/pytest -m ha tests/ha -q
+
+bench: $(STAMP) packages
+	$(PY) -m bench.run $(ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy api scheduler volume backup drivers db rpc common client
+
+clean:
+	rm -rf $(VENV) .state
+
+sample-config: $(STAMP)
+	$(VENV)/bin/oslo-config-generator --config-file deploy/ember-config-generator.conf

@@ -1,0 +1,101 @@
+"""Snapshot requests on the api side: check, claim the volume or snapshot by version, cast.
+
+Like volumes: a request that loses a compare-and-swap raises VolumeStateConflict (400) and
+has changed nothing; an undeliverable cast moves the snapshot along its ``*.fail`` edge (503).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from api.errors import BadRequest
+from api.request import ApiCall
+from api.schemas import SnapshotCreate
+from db import api as db
+from db import errors as db_errors
+from db.records import Snapshot
+from rpc.errors import ServiceUnavailable
+from volume.client import VolumeClient
+from volume.errors import InvalidRequest, VolumeStateConflict
+from volume.states import SnapshotStatus, edge, snapshot_edge
+
+log = logging.getLogger(__name__)
+
+ALL_STATUSES = frozenset(str(s) for s in SnapshotStatus)
+FORCE_REJECTED_SINCE = 66
+MAX_REASON = 255
+
+
+def get(call: ApiCall, snapshot_id: str) -> Snapshot:
+    return db.snapshot_get(snapshot_id, project_id=call.scope_project())
+
+
+def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
+    if call.replay_resource_id is not None:
+        return db.snapshot_get(call.replay_resource_id, project_id=call.project_id)
+    if request.force is False and call.since(FORCE_REJECTED_SINCE):
+        raise BadRequest("Invalid input for field/attribute force. Since microversion 3.66 the 'force' flag "
+                         "is invalid for this request; leave it out.")
+    volume = db.volume_get(request.volume_id, project_id=call.scope_project())
+    claim = edge("snapshot.begin")
+    if volume.status not in claim[0]:
+        raise VolumeStateConflict("volume", volume.id, "snapshot it", claim[0], volume.status)
+    backend_host = volume.backend_host
+    if backend_host is None:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be snapshotted.")
+    snapshot = db.snapshot_create(
+        project_id=volume.project_id, user_id=call.ctx.user_id, volume_id=volume.id,
+        volume_version=volume.version, volume_claim=claim, status=SnapshotStatus.CREATING,
+        name=request.name, description=request.description, metadata=request.metadata,
+        idempotency=call.idempotency())
+    try:
+        VolumeClient().create_snapshot(call.ctx, backend_host, snapshot_id=snapshot.id)
+    except ServiceUnavailable as error:
+        db.snapshot_transition(snapshot.id, snapshot_edge("create.fail"), status_reason=str(error)[:MAX_REASON])
+        raise
+    return snapshot
+
+
+def update(call: ApiCall, snapshot_id: str, *, values: dict[str, Any]) -> Snapshot:
+    return db.snapshot_update(snapshot_id, project_id=call.scope_project(), **values)
+
+
+def delete(call: ApiCall, snapshot_id: str) -> None:
+    _delete(call, get(call, snapshot_id), event="delete.begin", action="delete it")
+
+
+def force_delete(call: ApiCall, snapshot_id: str) -> None:
+    _delete(call, db.snapshot_get(snapshot_id), event="force_delete.begin", action="force-delete it")
+
+
+def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> None:
+    sources, target = begin = snapshot_edge(event)
+    if snapshot.status not in sources:
+        raise VolumeStateConflict("snapshot", snapshot.id, action, sources, snapshot.status)
+    if db.snapshot_transition(snapshot.id, begin, expected_version=snapshot.version, status_reason=None) is None:
+        raise VolumeStateConflict("snapshot", snapshot.id, action, sources)
+    backend_host = _backend_of(snapshot.volume_id)
+    if backend_host is None:  # its volume is gone or was never placed: nothing to remove on a backend
+        db.snapshot_destroy(snapshot.id, from_statuses=frozenset({target}))
+        return
+    try:
+        VolumeClient().delete_snapshot(call.ctx, backend_host, snapshot_id=snapshot.id)
+    except ServiceUnavailable as error:
+        db.snapshot_transition(snapshot.id, snapshot_edge("delete.fail"), status_reason=str(error)[:MAX_REASON])
+        raise
+
+
+def _backend_of(volume_id: str) -> str | None:
+    try:
+        return db.volume_get(volume_id).backend_host
+    except db_errors.NotFound:
+        return None
+
+
+def reset_status(call: ApiCall, snapshot_id: str, *, status: str) -> None:
+    snapshot = db.snapshot_get(snapshot_id)
+    if db.snapshot_transition(snapshot.id, (ALL_STATUSES, status), expected_version=snapshot.version,
+                              status_reason=None) is None:
+        raise VolumeStateConflict("snapshot", snapshot.id, "reset its status", ALL_STATUSES)
+    log.info("snapshot %s: status reset from %s to %s by an admin", snapshot.id, snapshot.status, status)

@@ -1,0 +1,16 @@
+"""Volume type lookups on the api side: a private type exists only for admins, as in Cinder's policy."""
+
+from __future__ import annotations
+
+from api.request import ApiCall
+from db import api as db
+from db import errors as db_errors
+from db.records import VolumeType
+
+
+def visible(call: ApiCall, ref: str) -> VolumeType:
+    """The type whose id or name is ``ref``; NotFound if there is none or it is private to a non-admin."""
+    volume_type = db.type_get_by_name_or_id(ref)
+    if not volume_type.is_public and not call.is_admin:
+        raise db_errors.NotFound("Volume type", ref)
+    return volume_type

@@ -1,0 +1,212 @@
+"""Volume requests on the api side: check, one compare-and-swap in the DB, then the cast.
+
+A request that loses the swap to a concurrent one raises VolumeStateConflict (400) and has
+changed nothing. A cast that cannot be delivered moves the volume along the ``*.fail`` edge
+(giving back what ``*.begin`` reserved) and the caller sees 503.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from api.actions import types, zones
+from api.errors import BadRequest
+from api.request import ApiCall
+from api.schemas import VolumeCreate
+from db import api as db
+from db import errors as db_errors
+from db.records import Volume, VolumeType
+from rpc.errors import ServiceUnavailable
+from scheduler.client import SchedulerClient
+from volume.client import VolumeClient
+from volume.errors import InvalidRequest, VolumeStateConflict
+from volume.states import Status, edge, snapshot_edge
+
+log = logging.getLogger(__name__)
+
+ALL_STATUSES = frozenset(str(s) for s in Status)
+MAX_REASON = 255
+
+
+def get(call: ApiCall, volume_id: str) -> Volume:
+    """The volume if the caller may see it (its project's, or any for an admin); else NotFound."""
+    return db.volume_get(volume_id, project_id=call.scope_project())
+
+
+def create(call: ApiCall, request: VolumeCreate) -> Volume:
+    if call.replay_resource_id is not None:
+        return db.volume_get(call.replay_resource_id, project_id=call.project_id)
+    size_gb = request.size_gb
+    origin: Volume | None = None  # the volume whose type, zone and bootable flag a clone inherits
+    snapshot_claim = source_claim = None
+    if request.snapshot_id:
+        snapshot = db.snapshot_get(request.snapshot_id, project_id=call.scope_project())
+        claim = snapshot_edge("clone.begin")
+        if snapshot.status not in claim[0]:
+            raise VolumeStateConflict("snapshot", snapshot.id, "create a volume from it", claim[0], snapshot.status)
+        size_gb = _not_smaller(size_gb, snapshot.size_gb, "snapshot")
+        origin = _maybe_volume(snapshot.volume_id)
+        snapshot_claim = (snapshot.id, snapshot.version, claim)
+    elif request.source_volid:
+        origin = get(call, request.source_volid)
+        claim = edge("clone.begin")
+        if origin.status not in claim[0]:
+            raise VolumeStateConflict("volume", origin.id, "clone it", claim[0], origin.status)
+        size_gb = _not_smaller(size_gb, origin.size_gb, "volume")
+        source_claim = (origin.id, origin.version, claim)
+    assert size_gb is not None  # the schema requires a size unless there is a source
+    volume_type = _volume_type(call, request.volume_type, origin)
+    volume = db.volume_create(
+        project_id=call.project_id, user_id=call.ctx.user_id, size_gb=size_gb, status=Status.CREATING,
+        availability_zone=_zone(call, request.availability_zone, origin), name=request.name,
+        description=request.description, volume_type_id=volume_type.id, metadata=request.metadata,
+        bootable=origin.bootable if origin else False, multiattach=request.multiattach,
+        snapshot=snapshot_claim, source_volume=source_claim, idempotency=call.idempotency())
+    log.info("volume %s: created in status %s, asking a scheduler to place it", volume.id, volume.status)
+    try:
+        SchedulerClient().create_volume(call.ctx, volume_id=volume.id)
+    except ServiceUnavailable as error:
+        log.warning("volume %s: could not reach a scheduler: %s", volume.id, error)
+        db.volume_transition(volume.id, edge("create.fail"), status_reason=_reason(error))
+        raise
+    return volume
+
+
+def _not_smaller(size_gb: int | None, source_gb: int, source: str) -> int:
+    if size_gb is None:
+        return source_gb
+    if size_gb < source_gb:
+        raise BadRequest(f"Invalid input received: Volume size '{size_gb}'GB cannot be smaller than the {source} "
+                         f"size {source_gb}GB. They must be >= original {source} size.")
+    return size_gb
+
+
+def _maybe_volume(volume_id: str) -> Volume | None:
+    try:
+        return db.volume_get(volume_id)
+    except db_errors.NotFound:
+        return None
+
+
+def _volume_type(call: ApiCall, ref: str | None, origin: Volume | None) -> VolumeType:
+    if ref is None and origin is not None and origin.volume_type_id:
+        try:
+            return db.type_get(origin.volume_type_id)
+        except db_errors.NotFound:
+            pass
+    return types.visible(call, ref or call.settings.default_volume_type)
+
+
+def _zone(call: ApiCall, requested: str | None, origin: Volume | None) -> str:
+    if requested is None:
+        return origin.availability_zone if origin else call.settings.default_availability_zone
+    known = zones.known(call.settings)
+    if requested not in known:
+        raise BadRequest(f"Invalid input received: Availability zone '{requested}' is invalid; "
+                         f"it must be one of {', '.join(known)}.")
+    if origin is not None and requested != origin.availability_zone:
+        raise BadRequest(f"Invalid input received: the volume must be in the availability zone of its source "
+                         f"({origin.availability_zone}).")
+    return requested
+
+
+def update(call: ApiCall, volume_id: str, *, values: dict[str, Any]) -> Volume:
+    if not values:
+        return get(call, volume_id)
+    return db.volume_update(volume_id, project_id=call.scope_project(), **values)
+
+
+def delete(call: ApiCall, volume_id: str, *, cascade: bool = False) -> None:
+    if cascade:
+        raise BadRequest("Invalid input received: cascade delete is not supported by ember; delete the "
+                         "volume's snapshots first.")
+    _delete(call, get(call, volume_id), event="delete.begin", action="delete it")
+
+
+def force_delete(call: ApiCall, volume_id: str) -> None:
+    _delete(call, db.volume_get(volume_id), event="force_delete.begin", action="force-delete it")
+
+
+def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
+    sources, target = begin = edge(event)
+    if volume.status not in sources:
+        raise VolumeStateConflict("volume", volume.id, action, sources, volume.status)
+    # counted after the read: a snapshot taken since bumps the version, and the swap below loses
+    snapshots = db.snapshot_count(project_id=None, filters={"volume_id": volume.id})
+    if snapshots:
+        raise InvalidRequest(f"Invalid volume: Volume still has {snapshots} dependent snapshots.")
+    moved = db.volume_transition(volume.id, begin, expected_version=volume.version, status_reason=None)
+    if moved is None:
+        raise VolumeStateConflict("volume", volume.id, action, sources)
+    log.info("volume %s: %s -> %s", volume.id, volume.status, target)
+    backend_host = moved.backend_host
+    if backend_host is None:  # never placed: nothing exists on any backend
+        db.volume_destroy(volume.id, from_statuses=frozenset({target}))
+        return
+    try:
+        VolumeClient().delete_volume(call.ctx, backend_host, volume_id=volume.id)
+    except ServiceUnavailable as error:
+        db.volume_transition(volume.id, edge("delete.fail"), status_reason=_reason(error))
+        raise
+
+
+def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
+    volume = get(call, volume_id)
+    sources, _ = begin = edge("extend.begin")
+    if volume.status not in sources:
+        raise VolumeStateConflict("volume", volume.id, "extend it", sources, volume.status)
+    if new_size_gb <= volume.size_gb:
+        raise InvalidRequest(f"New size for extend must be greater than current size. (current: "
+                             f"{volume.size_gb}, extended: {new_size_gb}).")
+    backend_host = volume.backend_host
+    if backend_host is None:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be extended.")
+    delta = new_size_gb - volume.size_gb
+    moved = db.volume_transition(volume.id, begin, expected_version=volume.version, quota={"gigabytes": delta},
+                                 pool_claim_gb=delta, status_reason=None, target_size_gb=new_size_gb)
+    if moved is None:
+        raise VolumeStateConflict("volume", volume.id, "extend it", sources)
+    log.info("volume %s: %s -> %s (to %d GB)", volume.id, volume.status, moved.status, new_size_gb)
+    try:
+        VolumeClient().extend_volume(call.ctx, backend_host, volume_id=volume.id, new_size_gb=new_size_gb)
+    except ServiceUnavailable as error:
+        db.volume_release_on_fail(volume.id, edge("extend.fail"), quota={"gigabytes": delta}, pool_gb=delta,
+                                  status_reason=_reason(error))
+        raise
+
+
+def reset_status(call: ApiCall, volume_id: str, *, status: str | None, values: dict[str, Any]) -> None:
+    """Set the status an admin asks for, from whatever it is now, unless a request changed it meanwhile."""
+    volume = db.volume_get(volume_id)
+    moved = db.volume_transition(volume.id, (ALL_STATUSES, status or volume.status),
+                                 expected_version=volume.version, status_reason=None, **values)
+    if moved is None:
+        raise VolumeStateConflict("volume", volume.id, "reset its status", ALL_STATUSES)
+    log.info("volume %s: status reset from %s to %s by an admin", volume.id, volume.status, moved.status)
+
+
+def change_metadata(call: ApiCall, volume_id: str, *, change: Callable[[dict[str, str]], dict[str, str]],
+                    attempts: int = 3) -> Volume:
+    """Apply ``change`` to the volume's metadata as one compare-and-swap on its version.
+
+    Two concurrent merges never lose a key: the one that read a stale version tries again
+    from the new metadata (a few times, then it is a 400 like any lost swap).
+    """
+    for _ in range(attempts):
+        volume = get(call, volume_id)
+        keep = (frozenset({volume.status}), volume.status)
+        moved = db.volume_transition(volume.id, keep, expected_version=volume.version,
+                                     metadata=change(dict(volume.metadata)))
+        if moved is not None:
+            return moved
+    raise VolumeStateConflict("volume", volume_id, "change its metadata", ALL_STATUSES)
+
+
+def set_bootable(call: ApiCall, volume_id: str, *, bootable: bool) -> None:
+    db.volume_update(volume_id, project_id=call.scope_project(), bootable=bootable)
+
+
+def _reason(error: Exception) -> str:
+    return str(error)[:MAX_REASON]

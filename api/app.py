@@ -1,0 +1,76 @@
+"""The api's ASGI application: routes, the edge middleware and the fault handlers.
+
+``create_app`` has no process start-up side effects beyond setting the quota defaults from
+the config; ember-api (``api.service``) and ember-all both call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from anyio import to_thread
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from oslo_config import cfg
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api import errors
+from api.middleware import ApiMiddleware
+from api.routes import backends, messages, quotas, snapshots, types, versions, volume_metadata, volumes
+from api.settings import Settings
+from api.type_names import TypeNames
+from common.context import current_request_id
+from db import errors as db_errors
+from db.api import quotas as db_quotas
+from rpc.errors import RpcError
+from volume.errors import VolumeError
+
+_NO_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+
+
+def _lifespan(conf: cfg.ConfigOpts) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run on anyio's worker threads, each holding a DB connection while it
+        # works: no more threads than connections, so no request opens one past the pool.
+        limiter = to_thread.current_default_thread_limiter()
+        limiter.total_tokens = conf.database.max_pool_size + conf.database.max_overflow
+        yield
+
+    return lifespan
+
+
+def create_app(conf: cfg.ConfigOpts) -> FastAPI:
+    db_quotas.set_defaults({"volumes": conf.quota_volumes, "snapshots": conf.quota_snapshots,
+                            "gigabytes": conf.quota_gigabytes, "backups": conf.quota_backups,
+                            "backup_gigabytes": conf.quota_backup_gigabytes})
+    app = FastAPI(title="ember", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False,
+                  telemetry=_NO_TELEMETRY, lifespan=_lifespan(conf))  # type: ignore[arg-type]
+    for module in (versions, volumes, volume_metadata, snapshots, types, quotas, backends, messages):
+        app.include_router(module.router)
+    for error_class in (errors.ApiError, db_errors.DbError, VolumeError, RpcError):
+        app.add_exception_handler(error_class, _mapped_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(ApiMiddleware, settings=Settings.from_conf(conf), type_names=TypeNames())
+    return app
+
+
+async def _mapped_error(request: Request, error: Exception) -> Response:
+    return errors.response_for(error, current_request_id())
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    kind = errors.STATUS_FAULT.get(error.status_code, "computeFault")
+    message = "The resource could not be found." if error.status_code == 404 else str(error.detail)
+    return errors.fault_response(error.status_code, kind, message, headers=dict(error.headers or {}))
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors())
+    return errors.fault_response(400, "badRequest", f"Invalid input received: {problems}")

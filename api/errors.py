@@ -1,0 +1,112 @@
+"""HTTP faults: the one table that maps ember's errors to Cinder-format responses.
+
+ApiError                       raised by the HTTP edge itself
+├── BadRequest        400
+├── Unauthorized      401      a token that names no user or project
+├── Forbidden         403      not allowed by policy (admin-only request)
+├── ItemNotFound      404      e.g. a method that needs a later microversion
+├── NotAcceptable     406      unsupported microversion
+├── ConflictingRequest 409     e.g. a repeated Idempotency-Key still running
+└── Unsupported       415
+Other layers' errors (db, volume, rpc) are mapped in ``HTTP_FAULT`` by walking the MRO,
+so the most specific entry wins. Anything unmapped is a 500 that carries only the
+request id; its details go to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from starlette.responses import Response
+
+from db import errors as db_errors
+from rpc.errors import ServiceUnavailable
+from volume.errors import InvalidRequest, VolumeStateConflict
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    pass
+
+
+class BadRequest(ApiError):
+    pass
+
+
+class Unauthorized(ApiError):
+    pass
+
+
+class Forbidden(ApiError):
+    pass
+
+
+class ItemNotFound(ApiError):
+    pass
+
+
+class NotAcceptable(ApiError):
+    pass
+
+
+class ConflictingRequest(ApiError):
+    pass
+
+
+class Unsupported(ApiError):
+    pass
+
+
+HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
+    BadRequest: (400, "badRequest"),
+    Unauthorized: (401, "unauthorized"),
+    Forbidden: (403, "forbidden"),
+    ItemNotFound: (404, "itemNotFound"),
+    NotAcceptable: (406, "notAcceptable"),
+    ConflictingRequest: (409, "conflictingRequest"),
+    Unsupported: (415, "badMediaType"),
+    db_errors.NotFound: (404, "itemNotFound"),
+    db_errors.Conflict: (400, "badRequest"),
+    db_errors.Duplicate: (409, "conflictingRequest"),
+    db_errors.QuotaExceeded: (413, "overLimit"),
+    VolumeStateConflict: (400, "badRequest"),
+    InvalidRequest: (400, "badRequest"),
+    ServiceUnavailable: (503, "serviceUnavailable"),
+}
+
+
+# Cinder's fault names for statuses the framework itself answers (unknown path, wrong method)
+STATUS_FAULT: dict[int, str] = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
+                                405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
+                                413: "overLimit", 415: "badMediaType", 501: "notImplemented",
+                                503: "serviceUnavailable"}
+
+
+def policy_forbidden(rule: str) -> Forbidden:
+    return Forbidden(f"Policy doesn't allow {rule} to be performed.")
+
+
+def version_not_found(minor: int) -> ItemNotFound:
+    return ItemNotFound(f"API version 3.{minor} is not supported on this method.")
+
+
+def fault_body(code: int, kind: str, message: str) -> bytes:
+    return orjson.dumps({kind: {"code": code, "message": message}})
+
+
+def fault_response(code: int, kind: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(fault_body(code, kind, message), status_code=code, media_type="application/json",
+                    headers=headers)
+
+
+def response_for(error: Exception, request_id: str) -> Response:
+    for cls in type(error).__mro__:
+        if cls in HTTP_FAULT:
+            code, kind = HTTP_FAULT[cls]
+            return fault_response(code, kind, str(error))
+    log.exception("unexpected error", exc_info=error)
+    return fault_response(500, "computeFault",
+                          f"The server has either erred or is incapable of performing the requested "
+                          f"operation. Request id: {request_id}")

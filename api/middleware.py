@@ -1,0 +1,122 @@
+"""The pure-ASGI edge every request passes: request id, noauth, project in the URL, microversion.
+
+It rewrites ``/v3/{project_id}/...`` to ``/v3/...`` (the routes never see the project),
+answers the token-less noauth handshake, and turns any error raised before or around the
+routes into a Cinder fault that carries the request id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import auth, idempotency, microversion
+from api.errors import BadRequest, response_for
+from api.request import SCOPE_KEY, ApiCall, base_url_of
+from api.settings import Settings
+from api.type_names import TypeNames
+from common.context import bound_request_id, new_request_id
+
+_REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_VARY = (b"vary", microversion.HEADER.encode())
+
+# first path segments after /v3 that are collections, never a project id
+COLLECTIONS = frozenset({
+    "volumes", "snapshots", "types", "os-availability-zone", "limits", "os-quota-sets", "os-quota-class-sets",
+    "scheduler-stats", "os-services", "messages", "attachments", "backups", "extensions", "groups",
+    "group_types", "group_snapshots", "os-volume-transfer", "volume-transfers", "qos-specs", "os-hosts",
+    "workers", "clusters", "manageable_volumes", "manageable_snapshots", "os-snapshot-manage",
+    "os-volume-manage", "resource_filters", "default-types", "capabilities", "consistencygroups",
+    "cgsnapshots", "os-backup-services",
+})
+
+
+class ApiMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings, type_names: TypeNames) -> None:
+        self.app = app
+        self.settings = settings
+        self.type_names = type_names
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = _request_id(headers)
+        extra = [(b"x-openstack-request-id", request_id.encode())]
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        with bound_request_id(request_id):
+            try:
+                await self._dispatch(scope, receive, send_with_headers, headers, request_id, extra)
+            except Exception as error:
+                if started:
+                    raise
+                await response_for(error, request_id)(scope, receive, send_with_headers)
+
+    async def _dispatch(self, scope: Scope, receive: Receive, send: Send, headers: Headers, request_id: str,
+                        extra: list[tuple[bytes, bytes]]) -> None:
+        path: str = scope["path"]
+        if path != "/v3" and not path.startswith("/v3/"):
+            await self.app(scope, receive, send)
+            return
+        if path in ("/v3", "/v3/") and scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)  # version discovery needs no token
+            return
+        base_url = base_url_of(scope, headers)
+        token = headers.get("x-auth-token")
+        if not token:
+            await _handshake(send, headers, url=base_url + path)
+            return
+        ctx = auth.context_from_token(token, request_id=request_id, admin_projects=self.settings.admin_projects)
+        minor = microversion.parse(headers.get(microversion.HEADER))
+        extra += [(microversion.HEADER.encode(), microversion.header_value(minor).encode()), _VARY]
+        route_path = _strip_project(path, ctx.project_id)
+        call = ApiCall(ctx=ctx, minor=minor, base_url=base_url, settings=self.settings,
+                       type_names=self.type_names)
+        scope = {**scope, "path": route_path, "raw_path": route_path.encode(), SCOPE_KEY: call}
+        key = headers.get(idempotency.HEADER)
+        if key is not None and scope["method"] == "POST":
+            scope[SCOPE_KEY] = dataclasses.replace(call, idempotency_key=key)
+            await idempotency.run(self.app, scope, receive, send, project_id=ctx.project_id, key=key)
+        else:
+            await self.app(scope, receive, send)
+
+
+def _request_id(headers: Headers) -> str:
+    for name in ("x-openstack-request-id", "x-request-id"):
+        value = headers.get(name)
+        if value and _REQUEST_ID.match(value):
+            return value
+    return new_request_id()
+
+
+def _strip_project(path: str, project_id: str) -> str:
+    """``/v3/{project}/rest`` -> ``/v3/rest``; a project that is not the caller's is a 400."""
+    first, slash, rest = path[len("/v3/"):].partition("/")
+    if not first or first in COLLECTIONS or not _PROJECT_ID.match(first):
+        return path
+    if not slash and first != project_id:
+        return path  # /v3/<word> alone: an unknown collection (404), not a project
+    if first != project_id:
+        raise BadRequest(f"Malformed request URL: URL's project_id '{first}' doesn't match Context's "
+                         f"project_id '{project_id}'")
+    return f"/v3/{rest}"
+
+
+async def _handshake(send: Send, headers: Headers, *, url: str) -> None:
+    response_headers = auth.handshake_headers(user=headers.get("x-auth-user"),
+                                              project=headers.get("x-auth-project-id"), url=url)
+    await send({"type": "http.response.start", "status": 204, "headers": response_headers})
+    await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,17 @@
+"""[DEFAULT] options of the REST api service: where it listens and how big a page may be."""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+
+API_OPTS = [
+    cfg.StrOpt("osapi_volume_listen", default="127.0.0.1", help="Address the volume API listens on."),
+    cfg.PortOpt("osapi_volume_listen_port", default=8776, help="Port the volume API listens on."),
+    cfg.IntOpt("osapi_volume_workers", default=1, min=1, help="Worker processes of the volume API."),
+    cfg.IntOpt("osapi_max_limit", default=1000, min=1,
+               help="Most items a collection returns in one response, whatever limit the client asks."),
+]
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(API_OPTS)

@@ -1,0 +1,28 @@
+"""The options the api reads on every request, copied once from the config at app creation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from oslo_config import cfg
+
+
+@dataclass(frozen=True)
+class Settings:
+    admin_projects: frozenset[str]
+    max_limit: int
+    default_volume_type: str
+    storage_availability_zone: str
+    default_availability_zone: str
+    service_down_time_s: int
+
+    @classmethod
+    def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
+        return cls(
+            admin_projects=frozenset(conf.noauth_admin_projects or ()),
+            max_limit=conf.osapi_max_limit,
+            default_volume_type=conf.default_volume_type,
+            storage_availability_zone=conf.storage_availability_zone,
+            default_availability_zone=conf.default_availability_zone or conf.storage_availability_zone,
+            service_down_time_s=conf.service_down_time,
+        )

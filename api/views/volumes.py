@@ -1,0 +1,60 @@
+"""Volume bodies in Cinder's shape, with the fields later microversions add."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.request import ApiCall
+from api.views.common import iso, links
+from db.records import Volume
+
+
+def summary(call: ApiCall, volume: Volume) -> dict[str, Any]:
+    return {"id": volume.id, "name": volume.name, "links": links(call, "volumes", volume.id)}
+
+
+def detail(call: ApiCall, volume: Volume) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": volume.id,
+        "name": volume.name,
+        "description": volume.description,
+        "status": volume.status,
+        "status_reason": volume.status_reason,
+        "size": volume.size_gb,
+        "availability_zone": volume.availability_zone,
+        "created_at": iso(volume.created_at),
+        "updated_at": iso(volume.updated_at),
+        "attachments": [],
+        "bootable": "true" if volume.bootable else "false",
+        "encrypted": False,
+        "links": links(call, "volumes", volume.id),
+        "metadata": volume.metadata,
+        "multiattach": volume.multiattach,
+        "replication_status": None,
+        "snapshot_id": volume.snapshot_id,
+        "source_volid": volume.source_volid,
+        "user_id": volume.user_id,
+        "volume_type": call.type_names.name(volume.volume_type_id),
+        "consistencygroup_id": None,
+        "migration_status": volume.migration_status,
+        "os-vol-tenant-attr:tenant_id": volume.project_id,
+        "os-vol-mig-status-attr:migstat": volume.migration_status,
+        "os-vol-mig-status-attr:name_id": None,
+    }
+    if call.is_admin:
+        body["os-vol-host-attr:host"] = volume.host
+    minor = call.minor
+    if minor >= 13:
+        body["group_id"] = None
+    if minor >= 21 and call.is_admin:
+        body["provider_id"] = None
+    if minor >= 48:
+        body["service_uuid"] = None
+        body["shared_targets"] = False
+    if minor >= 61 and call.is_admin:
+        body["cluster_name"] = None
+    if minor >= 63:
+        body["volume_type_id"] = volume.volume_type_id
+    if minor >= 65:
+        body["consumes_quota"] = True
+    return body

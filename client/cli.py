@@ -1,0 +1,217 @@
+"""The ``ember`` command: an openstack-style CLI over ember's Cinder v3 REST API.
+
+``main`` parses the command line, runs one handler from ``client.commands`` against
+``client.http.Session``; every ClientError becomes ``ERROR: ...`` on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from client import output
+from client.commands.deployment import availability_zone_list, pool_list, service_list
+from client.commands.project import limits_show, message_list, quota_set, quota_show
+from client.commands.snapshots import snapshot_create, snapshot_delete, snapshot_list, snapshot_show
+from client.commands.types import type_create, type_delete, type_list, type_set, type_show, type_unset
+from client.commands.volumes import (
+    volume_create,
+    volume_delete,
+    volume_extend,
+    volume_list,
+    volume_reset_status,
+    volume_set,
+    volume_show,
+)
+from client.http import ClientError, Session
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:8776/v3"
+DEFAULT_TIMEOUT_S = 300.0
+
+Handler = Callable[[Session, argparse.Namespace], int | None]
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got '{text}'")
+    return key, value
+
+
+def _size_gb(text: str) -> int:
+    try:
+        size = int(text)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"a size is a whole number of GB, at least 1; got '{text}'")
+    return size
+
+
+def _quota(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -2
+    if value < -1:
+        raise argparse.ArgumentTypeError(f"a quota is a whole number, or -1 for unlimited; got '{text}'")
+    return value
+
+
+_GROUP_HELP = {
+    "volume": "create, list, change and delete volumes",
+    "snapshot": "create, list and delete snapshots",
+    "type": "manage volume types and their extra specs",
+    "availability-zone": "list availability zones",
+    "service": "list ember services and whether they are up",
+    "pool": "list backend pools and their capacity",
+    "limits": "show the project's absolute limits",
+    "quota": "show and change project quotas",
+    "message": "list messages services left about failed operations",
+}
+
+
+class _Builder:
+    """Adds leaf commands; each accepts --json/--debug after the command too."""
+
+    def __init__(self, root: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        self._root = root
+        self._common = argparse.ArgumentParser(add_help=False)
+        self._common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                                  help="print JSON instead of a table")
+        self._common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                                  help="log every request and response to stderr")
+        self._groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+
+    def command(self, words: str, handler: Handler, help_text: str, *,
+                wait: bool = False) -> argparse.ArgumentParser:
+        group, _, leaf = words.rpartition(" ")
+        parent = self._root
+        if group:
+            if group not in self._groups:
+                group_parser = self._root.add_parser(group, help=_GROUP_HELP.get(group, f"{group} commands"))
+                self._groups[group] = group_parser.add_subparsers(dest="action", required=True,
+                                                                  metavar="ACTION")
+            parent = self._groups[group]
+        parser = parent.add_parser(leaf, help=help_text, description=help_text, parents=[self._common])
+        parser.set_defaults(handler=handler)
+        if wait:
+            parser.add_argument("--wait", action="store_true", help="wait until the operation has finished")
+            parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                                help="give up waiting after this long (default %(default)g)")
+        return parser
+
+
+def _add_properties(parser: argparse.ArgumentParser, help_text: str, *, required: bool = False) -> None:
+    parser.add_argument("--property", type=_key_value, action="append", default=[], required=required,
+                        metavar="KEY=VALUE", help=help_text)
+
+
+def _add_commands(b: _Builder) -> None:
+    p = b.command("volume create", volume_create, "Create a volume.", wait=True)
+    p.add_argument("--size", type=_size_gb, metavar="GB", help="size in GB")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    p.add_argument("--type", help="volume type name or ID")
+    p.add_argument("--availability-zone", metavar="ZONE")
+    p.add_argument("--snapshot", metavar="SNAPSHOT", help="create from this snapshot (name or ID)")
+    p.add_argument("--source", metavar="VOLUME", help="clone this volume (name or ID)")
+    _add_properties(p, "metadata; repeat for more")
+    p = b.command("volume list", volume_list, "List volumes.")
+    p.add_argument("--all-projects", action="store_true")
+    p.add_argument("--long", action="store_true", help="more columns")
+    p.add_argument("--status")
+    p.add_argument("--name")
+    p.add_argument("--limit", type=int)
+    b.command("volume show", volume_show, "Show a volume.").add_argument("volume", metavar="VOLUME")
+    p = b.command("volume set", volume_set, "Change a volume's name, description or properties.")
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    _add_properties(p, "add or change a metadata entry; repeat for more")
+    p = b.command("volume delete", volume_delete, "Delete volumes.", wait=True)
+    p.add_argument("volumes", nargs="+", metavar="VOLUME")
+    p.add_argument("--force", action="store_true", help="delete whatever the volume's status")
+    p = b.command("volume extend", volume_extend, "Grow a volume.", wait=True)
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("--size", type=_size_gb, required=True, metavar="GB", help="new size in GB")
+    p = b.command("volume reset-status", volume_reset_status, "Force a volume's status (admin).")
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("--state", required=True, help="e.g. available, error")
+
+    p = b.command("snapshot create", snapshot_create, "Snapshot a volume.", wait=True)
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    b.command("snapshot list", snapshot_list, "List snapshots.")
+    b.command("snapshot show", snapshot_show, "Show a snapshot.").add_argument("snapshot", metavar="SNAPSHOT")
+    p = b.command("snapshot delete", snapshot_delete, "Delete a snapshot.", wait=True)
+    p.add_argument("snapshot", metavar="SNAPSHOT")
+
+    p = b.command("type create", type_create, "Create a volume type.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--description")
+    _add_properties(p, "extra spec; repeat for more")
+    p.add_argument("--private", action="store_true", help="visible only to projects given access")
+    b.command("type list", type_list, "List volume types.")
+    b.command("type show", type_show, "Show a volume type.").add_argument("type", metavar="TYPE")
+    p = b.command("type set", type_set, "Add or change extra specs.")
+    p.add_argument("type", metavar="TYPE")
+    _add_properties(p, "extra spec to add or change; repeat for more", required=True)
+    p = b.command("type unset", type_unset, "Remove extra specs.")
+    p.add_argument("type", metavar="TYPE")
+    p.add_argument("--property", action="append", required=True, metavar="KEY")
+    b.command("type delete", type_delete, "Delete a volume type.").add_argument("type", metavar="TYPE")
+
+    b.command("availability-zone list", availability_zone_list, "List availability zones.")
+    b.command("service list", service_list, "List services and whether they are up.").add_argument(
+        "--long", action="store_true", help="show why a service is disabled")
+    b.command("pool list", pool_list, "List backend pools and their capacity.")
+    b.command("limits show", limits_show, "Show the absolute limits of the project.")
+    b.command("quota show", quota_show, "Show a project's quotas and usage.").add_argument(
+        "project", nargs="?", metavar="PROJECT", help="default: --os-project-id")
+    p = b.command("quota set", quota_set, "Change a project's quotas.")
+    p.add_argument("project", metavar="PROJECT")
+    for name in ("volumes", "snapshots", "gigabytes"):
+        p.add_argument(f"--{name}", type=_quota, metavar="N")
+    b.command("message list", message_list, "List the user messages services left about failures.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    env = os.environ
+    parser = argparse.ArgumentParser(prog="ember", description="Command-line client for ember block storage.")
+    parser.add_argument("--os-endpoint", metavar="URL",
+                        default=env.get("EMBER_ENDPOINT") or env.get("OS_VOLUME_ENDPOINT") or DEFAULT_ENDPOINT,
+                        help="volume API URL up to /v3 (env EMBER_ENDPOINT; default %(default)s)")
+    parser.add_argument("--os-project-id", metavar="PROJECT", default=env.get("OS_PROJECT_ID") or "demo",
+                        help="project to act in (env OS_PROJECT_ID; default %(default)s)")
+    parser.add_argument("--os-user-id", metavar="USER", default=env.get("OS_USER_ID") or "demo",
+                        help="user to act as (env OS_USER_ID; default %(default)s)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--debug", action="store_true", help="log every request and response to stderr")
+    _add_commands(_Builder(parser.add_subparsers(dest="command", required=True, metavar="COMMAND")))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.debug:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("DEBUG %(name)s: %(message)s"))
+        logger = logging.getLogger("client")
+        logger.handlers[:] = [handler]
+        logger.setLevel(logging.DEBUG)
+    session = Session(args.os_endpoint, project_id=args.os_project_id, user_id=args.os_user_id)
+    try:
+        return args.handler(session, args) or 0
+    except ClientError as exc:
+        output.print_error(exc)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        session.close()

@@ -1,0 +1,1 @@
+"""The handlers behind each ``ember <group> <action>``: one module a resource group."""

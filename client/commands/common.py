@@ -1,0 +1,61 @@
+"""What every command handler shares: finding a resource by name or ID, and printing it."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from client import output
+from client.http import ApiFault, ClientError, Session
+
+_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.IGNORECASE)
+
+Resource = dict[str, Any]
+
+# kind -> (show path, show key, list path, list key, what to call it)
+_KINDS: dict[str, tuple[str, str, str, str, str]] = {
+    "volume": ("/volumes", "volume", "/volumes/detail", "volumes", "volume"),
+    "snapshot": ("/snapshots", "snapshot", "/snapshots/detail", "snapshots", "snapshot"),
+    "type": ("/types", "volume_type", "/types", "volume_types", "volume type"),
+}
+
+
+def find(session: Session, kind: str, ref: str) -> Resource:
+    """The volume, snapshot or type whose id or unique name is ``ref``; ClientError if none or several."""
+    show_path, show_key, list_path, list_key, label = _KINDS[kind]
+    if _UUID.match(ref):
+        try:
+            resource: Resource = session.get(f"{show_path}/{ref}")[show_key]
+            return resource
+        except ApiFault as fault:
+            if fault.code != 404:
+                raise
+    params = {} if kind == "type" else {"name": ref}
+    listed = session.get(list_path, params=params).get(list_key, [])
+    matches = [item for item in listed if item.get("name") == ref]
+    if not matches:
+        raise ClientError(f"no {label} with a name or ID of '{ref}' exists; see `ember {kind} list`.")
+    if len(matches) > 1:
+        raise ClientError(f"{len(matches)} {label}s are named '{ref}'; use the ID instead "
+                          f"(see `ember {kind} list`).")
+    return dict(matches[0])
+
+
+def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def show(args: argparse.Namespace, record: Mapping[str, Any]) -> None:
+    if args.json:
+        output.print_json(record)
+    else:
+        output.print_record(record)
+
+
+def table(args: argparse.Namespace, raw: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    if args.json:
+        output.print_json(raw)
+    else:
+        output.print_rows(headers, list(rows))

@@ -1,0 +1,36 @@
+"""ember snapshot ...: create, list, show and delete snapshots."""
+
+from __future__ import annotations
+
+import argparse
+
+from client import waiting
+from client.commands.common import drop_none, find, show, table
+from client.http import Session
+
+
+def snapshot_create(session: Session, args: argparse.Namespace) -> None:
+    volume_id = find(session, "volume", args.volume)["id"]
+    body = drop_none({"volume_id": volume_id, "name": args.name, "description": args.description})
+    snapshot = session.post("/snapshots", {"snapshot": body})["snapshot"]
+    if args.wait:
+        snapshot = waiting.wait_settled(session, "snapshot", snapshot["id"], timeout_s=args.timeout)
+    show(args, snapshot)
+
+
+def snapshot_list(session: Session, args: argparse.Namespace) -> None:
+    snapshots = session.get("/snapshots/detail").get("snapshots", [])
+    rows = [[s.get("id"), s.get("name"), s.get("description"), s.get("status"), s.get("size"),
+             s.get("volume_id")] for s in snapshots]
+    table(args, snapshots, ["ID", "Name", "Description", "Status", "Size", "Volume ID"], rows)
+
+
+def snapshot_show(session: Session, args: argparse.Namespace) -> None:
+    show(args, find(session, "snapshot", args.snapshot))
+
+
+def snapshot_delete(session: Session, args: argparse.Namespace) -> None:
+    snapshot_id = find(session, "snapshot", args.snapshot)["id"]
+    session.delete(f"/snapshots/{snapshot_id}")
+    if args.wait:
+        waiting.wait_deleted(session, "snapshot", snapshot_id, timeout_s=args.timeout)

@@ -1,0 +1,58 @@
+"""The one DB API: every read and write of ember's state goes through these functions.
+
+Each function opens its own short transaction and returns frozen values from
+``db.records``; callers never see a session.
+"""
+
+from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_store
+from db.api.messages import message_create, message_delete, message_get, message_list
+from db.api.pools import pool_delete_backend, pool_list, pool_report
+from db.api.quotas import quota_defaults, quota_destroy, quota_get, quota_set
+from db.api.services import service_heartbeat, service_list, service_set_disabled
+from db.api.snapshots import (
+    snapshot_count,
+    snapshot_create,
+    snapshot_destroy,
+    snapshot_get,
+    snapshot_list,
+    snapshot_list_stale,
+    snapshot_transition,
+    snapshot_update,
+)
+from db.api.types import (
+    DEFAULT_TYPE_NAME,
+    extra_spec_delete,
+    extra_specs_set,
+    type_create,
+    type_delete,
+    type_get,
+    type_get_by_name_or_id,
+    type_list,
+    type_update,
+)
+from db.api.volumes import (
+    volume_count,
+    volume_create,
+    volume_destroy,
+    volume_get,
+    volume_list,
+    volume_list_stale,
+    volume_release_on_fail,
+    volume_schedule,
+    volume_transition,
+    volume_update,
+)
+from db.api.work import work_begin, work_end, work_list
+from db.session import ping
+
+__all__ = [
+    "DEFAULT_TYPE_NAME", "extra_spec_delete", "extra_specs_set", "idempotency_claim", "idempotency_forget",
+    "idempotency_store", "message_create", "message_delete", "message_get", "message_list", "ping",
+    "pool_delete_backend", "pool_list", "pool_report", "quota_defaults", "quota_destroy", "quota_get",
+    "quota_set", "service_heartbeat", "service_list", "service_set_disabled", "snapshot_count",
+    "snapshot_create", "snapshot_destroy", "snapshot_get", "snapshot_list", "snapshot_list_stale", "snapshot_transition",
+    "snapshot_update", "type_create", "type_delete", "type_get", "type_get_by_name_or_id", "type_list",
+    "type_update", "volume_count", "volume_create", "volume_destroy", "volume_get", "volume_list", "volume_list_stale",
+    "volume_release_on_fail", "volume_schedule", "volume_transition", "volume_update", "work_begin",
+    "work_end", "work_list",
+]

@@ -1,0 +1,127 @@
+"""Volume types and their extra specs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from db import errors, models
+from db.api._common import new_id, utcnow
+from db.models import table_of
+from db.records import VolumeType
+from db.session import reader, retry_on_conflict, writer
+
+_types = table_of(models.VolumeType)
+_specs = table_of(models.VolumeTypeExtraSpec)
+_volumes = table_of(models.Volume)
+
+DEFAULT_TYPE_NAME = "__DEFAULT__"
+
+
+def _load(conn: Connection, rows: list[Any]) -> list[VolumeType]:
+    if not rows:
+        return []
+    specs: dict[str, dict[str, str]] = {r.id: {} for r in rows}
+    for spec in conn.execute(sa.select(_specs).where(_specs.c.volume_type_id.in_(list(specs)))):
+        specs[spec.volume_type_id][spec.key] = spec.value
+    return [VolumeType(id=r.id, name=r.name, description=r.description, is_public=r.is_public,
+                       created_at=r.created_at, updated_at=r.updated_at, extra_specs=specs[r.id]) for r in rows]
+
+
+def _name_taken(conn: Connection, name: str, except_id: str | None = None) -> bool:
+    where = [_types.c.name == name, _types.c.deleted.is_(False)]
+    if except_id:
+        where.append(_types.c.id != except_id)
+    return conn.execute(sa.select(_types.c.id).where(*where)).first() is not None
+
+
+@retry_on_conflict
+def type_create(*, name: str, description: str | None = None, is_public: bool = True,
+                extra_specs: Mapping[str, str] | None = None, type_id: str | None = None) -> VolumeType:
+    with writer() as conn:
+        if _name_taken(conn, name):
+            raise errors.Duplicate(f"Volume type with name {name} already exists.")
+        type_id = type_id or new_id()
+        conn.execute(sa.insert(_types).values(id=type_id, name=name, description=description,
+                                              is_public=is_public, created_at=utcnow(), deleted=False))
+        for key, value in (extra_specs or {}).items():
+            conn.execute(sa.insert(_specs).values(volume_type_id=type_id, key=key, value=value))
+        return _load(conn, [conn.execute(sa.select(_types).where(_types.c.id == type_id)).one()])[0]
+
+
+@retry_on_conflict
+def type_get(type_id: str) -> VolumeType:
+    with reader() as conn:
+        row = conn.execute(sa.select(_types).where(_types.c.id == type_id, _types.c.deleted.is_(False))).first()
+        if row is None:
+            raise errors.NotFound("Volume type", type_id)
+        return _load(conn, [row])[0]
+
+
+@retry_on_conflict
+def type_get_by_name_or_id(ref: str) -> VolumeType:
+    with reader() as conn:
+        row = conn.execute(sa.select(_types).where(sa.or_(_types.c.id == ref, _types.c.name == ref),
+                                                   _types.c.deleted.is_(False))).first()
+        if row is None:
+            raise errors.NotFound("Volume type", ref)
+        return _load(conn, [row])[0]
+
+
+@retry_on_conflict
+def type_list(*, include_private: bool = True) -> list[VolumeType]:
+    where = [_types.c.deleted.is_(False)]
+    if not include_private:
+        where.append(_types.c.is_public.is_(True))
+    with reader() as conn:
+        return _load(conn, list(conn.execute(sa.select(_types).where(*where).order_by(_types.c.name))))
+
+
+@retry_on_conflict
+def type_update(type_id: str, **values: Any) -> VolumeType:
+    with writer() as conn:
+        if "name" in values and _name_taken(conn, values["name"], except_id=type_id):
+            raise errors.Duplicate(f"Volume type with name {values['name']} already exists.")
+        changed = conn.execute(sa.update(_types).where(_types.c.id == type_id, _types.c.deleted.is_(False))
+                               .values(updated_at=utcnow(), **values)).rowcount
+        if not changed:
+            raise errors.NotFound("Volume type", type_id)
+        return _load(conn, [conn.execute(sa.select(_types).where(_types.c.id == type_id)).one()])[0]
+
+
+@retry_on_conflict
+def type_delete(type_id: str) -> None:
+    """Raises Conflict while a volume still uses the type."""
+    with writer() as conn:
+        in_use = conn.execute(sa.select(_volumes.c.id).where(_volumes.c.volume_type_id == type_id,
+                                                             _volumes.c.deleted.is_(False)).limit(1)).first()
+        if in_use is not None:
+            raise errors.Conflict(f"Volume type {type_id} is still in use by volume {in_use.id}.")
+        changed = conn.execute(sa.update(_types).where(_types.c.id == type_id, _types.c.deleted.is_(False))
+                               .values(deleted=True, deleted_at=utcnow())).rowcount
+        if not changed:
+            raise errors.NotFound("Volume type", type_id)
+
+
+@retry_on_conflict
+def extra_specs_set(type_id: str, specs: Mapping[str, str]) -> dict[str, str]:
+    with writer() as conn:
+        if conn.execute(sa.select(_types.c.id).where(_types.c.id == type_id,
+                                                     _types.c.deleted.is_(False))).first() is None:
+            raise errors.NotFound("Volume type", type_id)
+        for key, value in specs.items():
+            conn.execute(sa.delete(_specs).where(_specs.c.volume_type_id == type_id, _specs.c.key == key))
+            conn.execute(sa.insert(_specs).values(volume_type_id=type_id, key=key, value=value))
+        return {r.key: r.value for r in conn.execute(sa.select(_specs).where(_specs.c.volume_type_id == type_id))}
+
+
+@retry_on_conflict
+def extra_spec_delete(type_id: str, key: str) -> None:
+    with writer() as conn:
+        changed = conn.execute(sa.delete(_specs).where(_specs.c.volume_type_id == type_id,
+                                                       _specs.c.key == key)).rowcount
+        if not changed:
+            raise errors.NotFound("Volume type extra spec", key)

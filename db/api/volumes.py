@@ -1,0 +1,229 @@
+"""Volume rows: create with quota, compare-and-swap transitions, placement, soft delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from db import errors, models
+from db.api import pools, quotas
+from db.api._common import cas_update, get_one, list_query, new_id, utcnow
+from db.api.idempotency import bind_resource
+from db.models import table_of
+from db.records import Volume, from_row
+from db.session import reader, retry_on_conflict, writer
+
+_volumes = table_of(models.Volume)
+_snapshots = table_of(models.Snapshot)
+
+Edge = tuple[frozenset[str], str]
+
+SORT_KEYS = frozenset({"id", "name", "status", "size_gb", "created_at", "updated_at", "availability_zone",
+                       "host", "bootable", "volume_type_id", "project_id"})
+FILTER_KEYS = frozenset({"name", "status", "availability_zone", "bootable", "volume_type_id", "host",
+                         "snapshot_id", "source_volid", "attach_status", "project_id", "multiattach"})
+
+
+def volume_create(*, project_id: str, user_id: str, size_gb: int, status: str, availability_zone: str,
+                  name: str | None = None, description: str | None = None,
+                  volume_type_id: str | None = None, metadata: Mapping[str, str] | None = None,
+                  bootable: bool = False, multiattach: bool = False,
+                  snapshot: tuple[str, int, Edge] | None = None,
+                  source_volume: tuple[str, int, Edge] | None = None,
+                  volume_id: str | None = None, idempotency: tuple[str, str] | None = None) -> Volume:
+    """Reserve quota, claim the source (snapshot or volume) by version, insert the row.
+
+    ``snapshot``/``source_volume`` are (id, version read by the caller, claim edge); a source
+    that changed since it was read raises Conflict, and nothing is written.
+    """
+    return _volume_create(volume_id or new_id(), project_id=project_id, user_id=user_id, size_gb=size_gb,
+                          status=status, availability_zone=availability_zone, name=name,
+                          description=description, volume_type_id=volume_type_id, metadata=metadata,
+                          bootable=bootable, multiattach=multiattach, snapshot=snapshot,
+                          source_volume=source_volume, idempotency=idempotency)
+
+
+@retry_on_conflict
+def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: int, status: str,
+                   availability_zone: str, name: str | None, description: str | None,
+                   volume_type_id: str | None, metadata: Mapping[str, str] | None, bootable: bool,
+                   multiattach: bool, snapshot: tuple[str, int, Edge] | None,
+                   source_volume: tuple[str, int, Edge] | None,
+                   idempotency: tuple[str, str] | None) -> Volume:
+    # the id is fixed across retries: if a try whose COMMIT lost its connection did commit, we find it
+    with writer() as conn:
+        existing = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id)).first()
+        if existing is not None:
+            return from_row(Volume, existing)
+        if snapshot is not None:
+            snap_id, version, (sources, target) = snapshot
+            if not cas_update(conn, _snapshots, snap_id, sources=sources, expected_version=version,
+                              values={"status": target}):
+                raise errors.Conflict(f"Snapshot {snap_id} changed while the volume was being created "
+                                      f"from it; it must be in status {sorted(sources)}.")
+        if source_volume is not None:
+            src_id, version, (sources, target) = source_volume
+            if not cas_update(conn, _volumes, src_id, sources=sources, expected_version=version,
+                              values={"status": target}):
+                raise errors.Conflict(f"Source volume {src_id} changed while it was being cloned; "
+                                      f"it must be in status {sorted(sources)}.")
+        quotas.reserve(conn, project_id, {"volumes": 1, "gigabytes": size_gb})
+        conn.execute(sa.insert(_volumes).values(
+            id=volume_id, project_id=project_id, user_id=user_id, name=name, description=description,
+            size_gb=size_gb, status=status, version=1, availability_zone=availability_zone,
+            volume_type_id=volume_type_id, snapshot_id=snapshot[0] if snapshot else None,
+            source_volid=source_volume[0] if source_volume else None, bootable=bootable,
+            multiattach=multiattach, metadata=dict(metadata or {}), attach_status="detached",
+            created_at=utcnow(), deleted=False))
+        bind_resource(conn, idempotency, volume_id)
+        return from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+
+
+@retry_on_conflict
+def volume_get(volume_id: str, *, project_id: str | None = None) -> Volume:
+    with reader() as conn:
+        return from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume", project_id=project_id))
+
+
+def _filters(project_id: str | None, filters: Mapping[str, Any]) -> list[Any]:
+    where: list[Any] = [_volumes.c.deleted.is_(False)]
+    if project_id is not None:
+        where.append(_volumes.c.project_id == project_id)
+    for key, value in filters.items():
+        if key == "metadata":
+            continue  # JSON matching is done by the caller on the (small) page
+        if key == "name~":
+            where.append(_volumes.c.name.like(f"%{value}%"))
+        elif key in FILTER_KEYS:
+            where.append(_volumes.c[key] == value)
+    return where
+
+
+@retry_on_conflict
+def volume_list(*, project_id: str | None, filters: Mapping[str, Any] | None = None,
+                sort: Sequence[tuple[str, str]] = (("created_at", "desc"),), limit: int | None = None,
+                marker: str | None = None, offset: int | None = None) -> list[Volume]:
+    with reader() as conn:
+        rows = list_query(conn, _volumes, resource="volume", where=_filters(project_id, filters or {}),
+                          sort=sort, limit=limit, marker=marker, offset=offset)
+    return [from_row(Volume, r) for r in rows]
+
+
+@retry_on_conflict
+def volume_count(*, project_id: str | None, filters: Mapping[str, Any] | None = None) -> int:
+    with reader() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(_volumes)
+                                .where(*_filters(project_id, filters or {}))).scalar_one())
+
+
+@retry_on_conflict
+def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | None = None,
+                      project_id: str | None = None, quota: Mapping[str, int] | None = None,
+                      pool_claim_gb: float = 0, **values: Any) -> Volume | None:
+    """Move the volume along ``edge`` if it is in one of its sources (and at ``expected_version``).
+
+    Returns the changed volume, or None if another request got there first. ``quota`` is
+    reserved and ``pool_claim_gb`` claimed on the volume's pool in the same transaction;
+    QuotaExceeded or a full pool (Conflict) leave the volume untouched.
+    """
+    sources, target = edge
+    with writer() as conn:
+        if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=expected_version,
+                          project_id=project_id, values={"status": target, **values}):
+            return None
+        volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+        if quota:
+            quotas.reserve(conn, volume.project_id, quota)
+        if pool_claim_gb and volume.host and not pools.claim(conn, volume.host, pool_claim_gb):
+            raise errors.Conflict(f"Backend pool {volume.host} has no room for {pool_claim_gb} GB more.")
+        return volume
+
+
+@retry_on_conflict
+def volume_release_on_fail(volume_id: str, edge: Edge, *, quota: Mapping[str, int],
+                           pool_gb: float, **values: Any) -> Volume | None:
+    """A ``*.fail`` transition that also gives back what its ``*.begin`` reserved."""
+    sources, target = edge
+    with writer() as conn:
+        if not cas_update(conn, _volumes, volume_id, sources=sources, values={"status": target, **values}):
+            return None
+        volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+        quotas.release(conn, volume.project_id, quota)
+        pools.release(conn, volume.host, pool_gb)
+        return volume
+
+
+@retry_on_conflict
+def volume_update(volume_id: str, *, project_id: str | None, **values: Any) -> Volume:
+    """Change descriptive fields (name, description, metadata, bootable); never the status."""
+    with writer() as conn:
+        if not cas_update(conn, _volumes, volume_id, sources=None, project_id=project_id, values=values):
+            raise errors.NotFound("Volume", volume_id)
+        return from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+
+
+@retry_on_conflict
+def volume_schedule(volume_id: str, *, pool_name: str, size_gb: int, creating_status: str) -> bool:
+    """Place a ``creating`` volume on ``pool_name``, claiming its capacity, in one transaction.
+
+    False if the pool is full or the volume is already placed (a redelivered request) or gone.
+    """
+    try:
+        with writer() as conn:
+            _place(conn, volume_id, pool_name=pool_name, size_gb=size_gb, creating_status=creating_status)
+    except _NotPlaced:
+        return False
+    return True
+
+
+class _NotPlaced(Exception):
+    """Raised inside the placement transaction so that it rolls back."""
+
+
+def _place(conn: Any, volume_id: str, *, pool_name: str, size_gb: int, creating_status: str) -> None:
+    placed = conn.execute(sa.update(_volumes).where(
+        _volumes.c.id == volume_id, _volumes.c.status == creating_status, _volumes.c.host.is_(None),
+        _volumes.c.deleted.is_(False)).values(host=pool_name, updated_at=utcnow(),
+                                              version=_volumes.c.version + 1)).rowcount == 1
+    if not placed or not pools.claim(conn, pool_name, size_gb):
+        raise _NotPlaced
+
+
+@retry_on_conflict
+def volume_destroy(volume_id: str, *, from_statuses: frozenset[str]) -> Volume | None:
+    """Soft-delete the volume and give back its quota and pool capacity; None if not in those statuses."""
+    with writer() as conn:
+        row = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id,
+                                                     _volumes.c.deleted.is_(False))).first()
+        if row is None:
+            return None
+        volume = from_row(Volume, row)
+        if not cas_update(conn, _volumes, volume_id, sources=from_statuses, expected_version=volume.version,
+                          values={"deleted": True, "deleted_at": utcnow()}):
+            return None
+        quotas.release(conn, volume.project_id, {"volumes": 1, "gigabytes": volume.size_gb})
+        pools.release(conn, volume.host, volume.size_gb)
+        return volume
+
+
+@retry_on_conflict
+def volume_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_host: str | None = None,
+                      unplaced: bool = False, limit: int = 100) -> list[Volume]:
+    """Volumes sitting in one of ``statuses`` untouched for ``older_than_s`` seconds.
+
+    ``backend_host`` limits to volumes placed on that backend; ``unplaced`` to those no
+    scheduler has placed yet. This is how stuck work is found again after a crash.
+    """
+    where = [_volumes.c.deleted.is_(False), _volumes.c.status.in_(sorted(statuses)),
+             sa.func.coalesce(_volumes.c.updated_at, _volumes.c.created_at)
+             < utcnow() - timedelta(seconds=older_than_s)]
+    if unplaced:
+        where.append(_volumes.c.host.is_(None))
+    if backend_host is not None:
+        where.append(_volumes.c.host.like(f"{backend_host}#%"))
+    with reader() as conn:
+        rows = conn.execute(sa.select(_volumes).where(*where).order_by(_volumes.c.created_at).limit(limit))
+        return [from_row(Volume, r) for r in rows]

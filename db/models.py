@@ -1,0 +1,222 @@
+"""The SQL schema. Migrations in ``db/migrations`` create exactly this (a test checks drift)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Table, Text
+from sqlalchemy.dialects import mysql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# microseconds on MySQL too: listing order and heartbeats need them
+Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class _Timestamps:
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class _SoftDelete:
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Volume(_Timestamps, _SoftDelete, Base):
+    __tablename__ = "volumes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    size_gb: Mapped[int] = mapped_column(Integer, nullable=False)
+    # while extending: the size asked for, so that recovery can replay a lost extend
+    target_size_gb: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    # bumped by every change: the compare-and-swap token that orders concurrent requests
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status_reason: Mapped[str | None] = mapped_column(String(1024))
+    attach_status: Mapped[str] = mapped_column(String(32), nullable=False, default="detached")
+    migration_status: Mapped[str | None] = mapped_column(String(32))
+    availability_zone: Mapped[str] = mapped_column(String(255), nullable=False)
+    volume_type_id: Mapped[str | None] = mapped_column(String(36))
+    host: Mapped[str | None] = mapped_column(String(255))
+    snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    source_volid: Mapped[str | None] = mapped_column(String(36))
+    bootable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    multiattach: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
+    __table_args__ = (
+        Index("ix_volumes_project_deleted", "project_id", "deleted", "created_at"),
+        Index("ix_volumes_host_status", "host", "status"),
+    )
+
+
+class Snapshot(_Timestamps, _SoftDelete, Base):
+    __tablename__ = "snapshots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    volume_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    size_gb: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status_reason: Mapped[str | None] = mapped_column(String(1024))
+    progress: Mapped[str] = mapped_column(String(8), nullable=False, default="0%")
+    metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
+    __table_args__ = (Index("ix_snapshots_project_deleted", "project_id", "deleted", "created_at"),)
+
+
+class VolumeType(_Timestamps, _SoftDelete, Base):
+    __tablename__ = "volume_types"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class VolumeTypeExtraSpec(Base):
+    __tablename__ = "volume_type_extra_specs"
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+    binary: Mapped[str] = mapped_column(String(64), nullable=False)
+    topic: Mapped[str] = mapped_column(String(255), nullable=False)
+    availability_zone: Mapped[str] = mapped_column(String(255), nullable=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    heartbeat_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    __table_args__ = (Index("ux_services_host_binary", "host", "binary", unique=True),)
+
+
+class Pool(Base):
+    """A backend pool as its volume service last reported it, plus the capacity claimed on it.
+
+    ``allocated_capacity_gb`` belongs to the schedulers' claims (one conditional UPDATE each);
+    the volume service's reports never overwrite it.
+    """
+
+    __tablename__ = "pools"
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    backend_host: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    volume_backend_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    availability_zone: Mapped[str] = mapped_column(String(255), nullable=False)
+    total_capacity_gb: Mapped[float] = mapped_column(Float, nullable=False)
+    free_capacity_gb: Mapped[float] = mapped_column(Float, nullable=False)
+    allocated_capacity_gb: Mapped[float] = mapped_column(Float, nullable=False, default=0)
+    reserved_percentage: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    max_over_subscription_ratio: Mapped[float] = mapped_column(Float, nullable=False, default=1.0)
+    thin_provisioning_support: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    capabilities: Mapped[dict[str, object]] = mapped_column(JSON, nullable=False, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class Quota(Base):
+    __tablename__ = "quotas"
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class QuotaUsage(Base):
+    __tablename__ = "quota_usages"
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    in_use: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Attachment(_Timestamps, _SoftDelete, Base):
+    __tablename__ = "attachments"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    instance_uuid: Mapped[str | None] = mapped_column(String(36))
+    attached_host: Mapped[str | None] = mapped_column(String(255))
+    mountpoint: Mapped[str | None] = mapped_column(String(255))
+    attach_mode: Mapped[str] = mapped_column(String(8), nullable=False, default="rw")
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    connector: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    connection_info: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class Backup(_Timestamps, _SoftDelete, Base):
+    __tablename__ = "backups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    volume_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    size_gb: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status_reason: Mapped[str | None] = mapped_column(String(1024))
+    host: Mapped[str | None] = mapped_column(String(255))
+    container: Mapped[str | None] = mapped_column(String(255))
+    object_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class TrackedWork(Base):
+    """What a service is doing right now, so that a successor can finish or fail it."""
+
+    __tablename__ = "tracked_work"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    resource_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    resource_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    operation: Mapped[str] = mapped_column(String(64), nullable=False)
+    backend_host: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    service_host: Mapped[str] = mapped_column(String(255), nullable=False)
+    epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    started_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    __table_args__ = (Index("ux_tracked_work_resource_op", "resource_id", "operation", unique=True),)
+
+
+class IdempotencyKey(Base):
+    """The first answer to a POST that carried an Idempotency-Key, replayed on a retry."""
+
+    __tablename__ = "idempotency_keys"
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_path: Mapped[str] = mapped_column(String(1024), nullable=False)
+    # set in the same transaction that created the resource, so a crash can't orphan it
+    resource_id: Mapped[str | None] = mapped_column(String(36))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class UserMessage(Base):
+    """Cinder's user messages (/v3/messages): why an asynchronous request failed."""
+
+    __tablename__ = "messages"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    resource_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    resource_uuid: Mapped[str] = mapped_column(String(36), nullable=False)
+    event_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    message_level: Mapped[str] = mapped_column(String(16), nullable=False, default="ERROR")
+    user_message: Mapped[str] = mapped_column(String(1024), nullable=False)
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The model's Table, typed as one (SQLAlchemy types ``__table__`` as a plain FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

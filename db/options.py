@@ -1,0 +1,27 @@
+"""[database] options."""
+
+from __future__ import annotations
+
+from oslo_config import cfg
+
+DATABASE_OPTS = [
+    cfg.StrOpt("connection", secret=True,
+               help="SQLAlchemy URL of the ember database. Default: SQLite under state_path."),
+    cfg.IntOpt("max_pool_size", default=10, min=1,
+               help="Connections each process keeps open. The api also runs at most max_pool_size + "
+                    "max_overflow requests at once, so that none waits for a connection."),
+    cfg.IntOpt("max_overflow", default=10, min=0, help="Connections each process may open beyond the pool."),
+    cfg.IntOpt("pool_timeout_s", default=30, min=1, help="Seconds to wait for a free pooled connection."),
+    cfg.IntOpt("deadlock_retries", default=8, min=0,
+               help="Retries of a transaction that lost a Galera certification conflict, a lock wait "
+                    "or its connection."),
+    cfg.IntOpt("unavailable_retry_s", default=30, min=0,
+               help="Seconds a transaction keeps being retried while the database is unreachable (a "
+                    "Galera node failing over behind HAProxy takes a few)."),
+    cfg.BoolOpt("wsrep_sync_wait", default=True,
+                help="On Galera, make reads wait for writes committed on other nodes (read-your-writes)."),
+]
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    conf.register_opts(DATABASE_OPTS, group="database")

@@ -1,0 +1,148 @@
+"""Frozen values the DB API returns. Field names follow the columns."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+
+@functools.cache
+def _field_names(cls: Any) -> frozenset[str]:
+    return frozenset(f.name for f in fields(cls))
+
+
+def from_row(cls: type[T], row: Any) -> T:
+    """Build a record from a row; columns the record does not name are left out."""
+    names = _field_names(cast(Any, cls))
+    return cls(**{key: value for key, value in row._mapping.items() if key in names})
+
+
+@dataclass(frozen=True)
+class Volume:
+    id: str
+    project_id: str
+    user_id: str
+    name: str | None
+    description: str | None
+    size_gb: int
+    target_size_gb: int | None
+    status: str
+    version: int
+    status_reason: str | None
+    attach_status: str
+    migration_status: str | None
+    availability_zone: str
+    volume_type_id: str | None
+    host: str | None
+    snapshot_id: str | None
+    source_volid: str | None
+    bootable: bool
+    multiattach: bool
+    metadata: dict[str, str]
+    created_at: datetime
+    updated_at: datetime | None
+    deleted: bool = False
+    deleted_at: datetime | None = None
+
+    @property
+    def backend_host(self) -> str | None:
+        """``host@backend`` of ``host@backend#pool``: the volume service that owns it."""
+        return self.host.split("#", 1)[0] if self.host else None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: str
+    project_id: str
+    user_id: str
+    volume_id: str
+    name: str | None
+    description: str | None
+    size_gb: int
+    status: str
+    version: int
+    status_reason: str | None
+    progress: str
+    metadata: dict[str, str]
+    created_at: datetime
+    updated_at: datetime | None
+    deleted: bool = False
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VolumeType:
+    id: str
+    name: str
+    description: str | None
+    is_public: bool
+    created_at: datetime
+    updated_at: datetime | None
+    extra_specs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Service:
+    id: int
+    host: str
+    binary: str
+    topic: str
+    availability_zone: str
+    disabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+    heartbeat_at: datetime
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    backend_host: str
+    volume_backend_name: str
+    availability_zone: str
+    total_capacity_gb: float
+    free_capacity_gb: float
+    allocated_capacity_gb: float
+    reserved_percentage: int
+    max_over_subscription_ratio: float
+    thin_provisioning_support: bool
+    capabilities: dict[str, Any]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    id: str
+    project_id: str
+    resource_type: str
+    resource_uuid: str
+    event_id: str
+    message_level: str
+    user_message: str
+    request_id: str | None
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TrackedWork:
+    id: int
+    resource_type: str
+    resource_id: str
+    operation: str
+    backend_host: str
+    service_host: str
+    epoch: int
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class IdempotentReply:
+    status_code: int | None
+    body: str | None
+    request_path: str
+    resource_id: str | None = None

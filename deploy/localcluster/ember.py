@@ -1,0 +1,196 @@
+"""The ember processes: one table of roles, the shared ember.conf and one override file per process.
+
+Each process runs ``<script> --config-file ember.conf --config-file <name>.conf``; the override sets
+its ``host`` (and, for an api process, its listen port).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from localcluster import layout, probes
+from localcluster.component import Component
+from localcluster.procs import LaunchError, spawn, tail
+
+# a service without a port is healthy while its heartbeat row is this fresh (ember's service_down_time)
+HEARTBEAT_FRESH_S = 30.0
+
+
+@dataclass(frozen=True)
+class Role:
+    role: str
+    script: str
+    count: int = 1
+    per_backend: bool = False
+    listens: bool = False
+
+
+EMBER_TABLE: tuple[Role, ...] = (
+    Role("api", "ember-api", count=layout.API_COUNT, listens=True),
+    Role("scheduler", "ember-scheduler", count=layout.SCHEDULER_COUNT),
+    Role("volume", "ember-volume", per_backend=True),
+    Role("backup", "ember-backup", count=layout.BACKUP_COUNT),
+)
+
+
+class EmberProcess(Component):
+    group = "ember"
+    start_timeout_s = 60.0
+    stop_grace_s = 15.0
+
+    def __init__(self, state: Path, name: str, *, script: str, overrides: dict[str, str],
+                 port: int | None = None) -> None:
+        super().__init__(state, name, port)
+        self.script = script
+        self.overrides = overrides
+
+    @property
+    def conf(self) -> Path:
+        return self.state / "ember" / f"{self.name}.conf"
+
+    def prepare(self) -> None:
+        super().prepare()
+        lines = ["# Written by deploy/local-cluster: what only this process sets.", "[DEFAULT]"]
+        lines += [f"{k} = {v}" for k, v in self.overrides.items()]
+        self.conf.write_text("\n".join(lines) + "\n")
+
+    def launch(self) -> None:
+        env = dict(os.environ, PYTHONUNBUFFERED="1", MALLOC_ARENA_MAX="2")
+        spawn([str(layout.VENV / "bin" / self.script), "--config-file", str(common_conf(self.state)),
+               "--config-file", str(self.conf)], pidfile=self.pidfile, log=self.log, env=env, cwd=self.dir)
+
+    def probe(self) -> tuple[bool, str]:
+        if self.port is not None:
+            status, _ = probes.http_get(f"http://127.0.0.1:{self.port}/healthcheck", timeout_s=1.0)
+            return status == 200, f"/healthcheck {status or 'no answer'}"
+        record = self.record()
+        if record is None:
+            return False, ""
+        beat = last_heartbeat(self.name)
+        if beat is None:
+            return False, "no heartbeat in the services table"
+        age_s = time.time() - beat
+        # a beat from before this start belongs to the previous incarnation
+        fresh = beat >= record.started_at and age_s <= HEARTBEAT_FRESH_S
+        return fresh, f"heartbeat {age_s:.0f}s ago"
+
+
+def last_heartbeat(host: str) -> float | None:
+    """Epoch seconds of the newest services-table heartbeat of ``host`` (or ``host@backend``)."""
+    sql = ("SET time_zone = '+00:00'; SELECT UNIX_TIMESTAMP(MAX(heartbeat_at)) FROM services "
+           f"WHERE host = '{host}' OR host LIKE '{host}@%'")
+    try:
+        result = subprocess.run(
+            ["mariadb", "--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-P", str(layout.HAPROXY_GALERA_PORT),
+             f"-u{layout.DB_USER}", f"-p{layout.DB_PASSWORD}", "--connect-timeout=2", "-D", layout.DB_NAME,
+             "-Nse", sql], capture_output=True, text=True, timeout=5, check=False)
+    except subprocess.TimeoutExpired:
+        return None
+    value = result.stdout.strip()
+    try:
+        return float(value) if result.returncode == 0 else None
+    except ValueError:
+        return None  # NULL: never registered
+
+
+def processes(state: Path, backends: list[str]) -> list[EmberProcess]:
+    found: list[EmberProcess] = []
+    for role in EMBER_TABLE:
+        if role.per_backend:
+            for backend in backends:
+                name = f"{role.role}-{backend}"
+                found.append(EmberProcess(state, name, script=role.script,
+                                          overrides={"host": name, "enabled_backends": backend}))
+            continue
+        for i in range(1, role.count + 1):
+            name = f"{role.role}-{i}"
+            overrides = {"host": name}
+            port = None
+            if role.listens:
+                port = layout.api_port(i)
+                overrides.update(osapi_volume_listen="127.0.0.1", osapi_volume_listen_port=str(port))
+            found.append(EmberProcess(state, name, script=role.script, overrides=overrides, port=port))
+    return found
+
+
+def started_backends(state: Path) -> list[str]:
+    """Backends whose volume process was started in this state folder at some point."""
+    return sorted(p.parent.name.removeprefix("volume-") for p in (state / "ember").glob("volume-*/pid"))
+
+
+def common_conf(state: Path) -> Path:
+    return state / "ember" / "ember.conf"
+
+
+def write_common_conf(state: Path, backends: list[str]) -> Path:
+    path = common_conf(state)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sections = [f"""\
+# Written by deploy/local-cluster; every ember process reads this file, then its own <name>.conf.
+[DEFAULT]
+transport_url = {layout.transport_url()}
+enabled_backends = {",".join(backends)}
+state_path = {state / "ember" / "state"}
+
+[database]
+connection = {layout.db_url()}
+
+[oslo_messaging_rabbit]
+rabbit_quorum_queue = true
+rabbit_retry_interval = 1
+rabbit_retry_backoff = 1
+rabbit_interval_max = 2
+heartbeat_timeout_threshold = 15
+
+[coordination]
+backend_url = {layout.coordination_url()}
+"""]
+    for backend in backends:
+        driver = backend.rsplit("-", 1)[0]
+        share = state / "share" / backend
+        share.mkdir(parents=True, exist_ok=True)
+        sections.append(f"""
+[{backend}]
+volume_driver = {driver}
+volume_backend_name = {backend}
+file_share_path = {share}
+""")
+    path.write_text("".join(sections))
+    return path
+
+
+def check_backends(backends: list[str]) -> None:
+    unsupported = [b for b in backends if b.rsplit("-", 1)[0] != "file"]
+    if unsupported:
+        raise LaunchError(f"the launcher only sets up file backends (file-1, file-2, ...), not {unsupported}")
+
+
+def ensure_venv() -> None:
+    python = layout.VENV / "bin" / "python"
+    if not python.exists():
+        print(f"creating the project venv in {layout.VENV} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(layout.VENV)], check=True)
+        subprocess.run([str(layout.VENV / "bin" / "pip"), "install", "-q", "-e", ".[test]"], cwd=layout.REPO,
+                       check=True)
+    missing = [r.script for r in EMBER_TABLE if not (layout.VENV / "bin" / r.script).exists()]
+    if not (layout.VENV / "bin" / "ember-manage").exists():
+        missing.append("ember-manage")
+    if missing:
+        raise LaunchError(f"console scripts {missing} are missing from {layout.VENV}/bin; "
+                          f"run: {layout.VENV}/bin/pip install -e '{layout.REPO}[test]'")
+
+
+def db_sync(state: Path) -> None:
+    log = state / "ember" / "manage.log"
+    with open(log, "ab") as out:
+        result = subprocess.run([str(layout.VENV / "bin" / "ember-manage"), "--config-file",
+                                 str(common_conf(state)), "db", "sync"], stdout=out, stderr=subprocess.STDOUT,
+                                timeout=300, check=False)
+    if result.returncode != 0:
+        raise LaunchError(f"ember-manage db sync failed (rc {result.returncode})\n--- last lines of {log}:\n"
+                          f"{tail(log)}")

@@ -1,0 +1,19 @@
+"""Registers oslo.messaging's own options (transport_url, [oslo_messaging_rabbit], …).
+
+The embedded default is ``fake://``: every service in one process, no broker.
+"""
+
+from __future__ import annotations
+
+import oslo_messaging as messaging
+from oslo_config import cfg
+from oslo_messaging import opts as messaging_opts
+
+EMBEDDED_TRANSPORT_URL = "fake://"
+
+
+def register(conf: cfg.ConfigOpts) -> None:
+    messaging.set_transport_defaults(control_exchange="ember")
+    for group, options in messaging_opts.list_opts():
+        conf.register_opts(list(options), group=group)
+    conf.set_default("transport_url", EMBEDDED_TRANSPORT_URL)

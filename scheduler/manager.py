@@ -1,0 +1,106 @@
+"""The scheduler manager: filter and weigh pools, claim capacity in the DB, cast to the backend."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from common.context import RequestContext
+from db import api as db
+from db import errors as db_errors
+from db.records import Volume
+from rpc.errors import ServiceUnavailable
+from scheduler.filters import RequestSpec, filter_pools
+from scheduler.pool_cache import PoolCache
+from scheduler.weighers import capacity_weigher
+from volume.client import VolumeClient
+from volume.states import Status, edge
+
+log = logging.getLogger(__name__)
+
+BINARY = "ember-scheduler"
+
+
+class SchedulerManager:
+    def __init__(self, *, pool_cache: PoolCache, volume_client: VolumeClient) -> None:
+        self._pools = pool_cache
+        self._volumes = volume_client
+
+    def create_volume(self, ctx: RequestContext, volume_id: str) -> None:
+        """Place the volume on a pool, or end it in ``error`` with a reason the user can read.
+
+        Safe to run twice: a volume already placed (or gone) is left alone.
+        """
+        volume = self._unplaced(volume_id)
+        if volume is None:
+            return
+        spec = self._request_spec(volume)
+        reason = "no pool is known"
+        for refresh in (False, True):
+            candidates, emptied_by = filter_pools(self._pools.pools(refresh=refresh), spec)
+            for pool in capacity_weigher(candidates):
+                if db.volume_schedule(volume_id, pool_name=pool.name, size_gb=volume.size_gb,
+                                      creating_status=str(Status.CREATING)):
+                    self._pools.claimed(pool.name, volume.size_gb)
+                    log.info("volume %s placed on %s", volume_id, pool.name)
+                    self._cast_create(ctx, pool.backend_host, volume_id)
+                    return
+                if self._unplaced(volume_id) is None:
+                    return  # another scheduler placed it, or it was deleted meanwhile
+            reason = f"{emptied_by} found no pool" if emptied_by else "every pool filled up meanwhile"
+        self._fail(ctx, volume, f"No valid backend was found: {reason} for {volume.size_gb} GB.")
+
+    def _cast_create(self, ctx: RequestContext, backend_host: str, volume_id: str) -> None:
+        try:
+            self._volumes.create_volume(ctx, backend_host, volume_id=volume_id)
+        except ServiceUnavailable as error:
+            # The volume is placed: the backend's recovery picks it up when it is back.
+            log.warning("could not reach %s for volume %s: %s", backend_host, volume_id, error)
+
+    @staticmethod
+    def _unplaced(volume_id: str) -> Volume | None:
+        try:
+            volume = db.volume_get(volume_id)
+        except db_errors.NotFound:
+            return None
+        return volume if volume.status == Status.CREATING and volume.host is None else None
+
+    @staticmethod
+    def _request_spec(volume: Volume) -> RequestSpec:
+        extra_specs: Mapping[str, str] = {}
+        if volume.volume_type_id:
+            try:
+                extra_specs = db.type_get(volume.volume_type_id).extra_specs
+            except db_errors.NotFound:
+                pass
+        source_pool = None
+        try:
+            if volume.snapshot_id:
+                source_pool = db.volume_get(db.snapshot_get(volume.snapshot_id).volume_id).host
+            elif volume.source_volid:
+                source_pool = db.volume_get(volume.source_volid).host
+        except db_errors.NotFound:
+            source_pool = "(source is gone)"
+        return RequestSpec(size_gb=volume.size_gb, availability_zone=volume.availability_zone,
+                           extra_specs=dict(extra_specs), source_pool=source_pool)
+
+    def _fail(self, ctx: RequestContext, volume: Volume, reason: str) -> None:
+        log.warning("volume %s: %s", volume.id, reason)
+        if db.volume_transition(volume.id, edge("create.fail"), status_reason=reason):
+            db.message_create(project_id=volume.project_id, resource_type="VOLUME", resource_uuid=volume.id,
+                              event_id="VOLUME_SCHEDULE_NO_VALID_BACKEND", user_message=reason,
+                              request_id=ctx.request_id)
+
+    def update_capabilities(self, backend_host: str, pools: Sequence[Mapping[str, Any]]) -> None:
+        self._pools.update(backend_host, pools)
+
+    def reschedule_unplaced(self, *, older_than_s: float) -> int:
+        """Place volumes whose request died with a scheduler (found by age, placed by CAS)."""
+        ctx = RequestContext.service(BINARY)
+        stale = db.volume_list_stale(statuses=frozenset({str(Status.CREATING)}), older_than_s=older_than_s,
+                                     unplaced=True)
+        for volume in stale:
+            log.info("taking over unplaced volume %s", volume.id)
+            self.create_volume(ctx, volume.id)
+        return len(stale)

@@ -1,0 +1,140 @@
+"""The HTTP edge: version documents, microversions, noauth, the project in the URL, faults, request ids."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from api import errors
+from db import api as db
+from db import session
+from tests.unit.api.conftest import TOKEN, Api
+
+
+def test_root_serves_the_versions_document_without_a_token(api: Api) -> None:
+    response = api.client.get("/")
+    assert response.status_code == 300
+    (version,) = response.json()["versions"]
+    assert version["id"] == "v3.0"
+    assert version["status"] == "CURRENT"
+    assert (version["min_version"], version["version"]) == ("3.0", "3.71")
+    assert {"rel": "self", "href": "http://testserver/v3/"} in version["links"]
+
+
+@pytest.mark.parametrize("path", ["/v3", "/v3/"])
+def test_v3_serves_its_version_without_a_token(api: Api, path: str) -> None:
+    response = api.client.get(path)
+    assert response.status_code == 200
+    assert [v["id"] for v in response.json()["versions"]] == ["v3.0"]
+
+
+def test_tokenless_v3_request_gets_the_noauth_handshake(api: Api) -> None:
+    response = api.client.get("/v3/volumes", headers={"X-Auth-User": "carol", "X-Auth-Project-Id": "p9"})
+    assert response.status_code == 204
+    assert response.headers["X-Auth-Token"] == "carol:p9"
+    assert response.headers["X-Server-Management-Url"] == "http://testserver/v3/volumes/p9"
+
+
+def test_healthcheck_answers_ok_while_the_db_answers(api: Api) -> None:
+    response = api.client.get("/healthcheck")
+    assert (response.status_code, response.text) == (200, "OK")
+
+
+def test_healthcheck_answers_503_when_the_db_fails(api: Api, conf: Any) -> None:
+    session.configure(conf, url="mysql+pymysql://nobody@127.0.0.1:1/nothing")  # nothing listens there
+    assert api.client.get("/healthcheck").status_code == 503
+
+
+def test_token_without_project_uses_the_user_as_project(api: Api) -> None:
+    volume = api.as_("solo").create_volume()
+    assert volume["os-vol-tenant-attr:tenant_id"] == "solo"
+    assert volume["user_id"] == "solo"
+
+
+def test_project_in_the_url_is_accepted_when_it_matches_the_token(api: Api) -> None:
+    volume = api.create_volume(name="in-url")
+    response = api.client.get(f"/v3/proj-a/volumes/{volume['id']}", headers={"X-Auth-Token": TOKEN})
+    assert response.status_code == 200
+    assert response.json()["volume"]["name"] == "in-url"
+
+
+def test_project_in_the_url_that_differs_from_the_token_is_a_400(api: Api) -> None:
+    response = api.client.get("/v3/proj-zz/volumes", headers={"X-Auth-Token": TOKEN})
+    assert response.status_code == 400
+    assert response.json()["badRequest"]["message"] == (
+        "Malformed request URL: URL's project_id 'proj-zz' doesn't match Context's project_id 'proj-a'")
+
+
+def test_default_microversion_is_3_0_and_is_echoed(api: Api) -> None:
+    response = api.get("/volumes")
+    assert response.headers["OpenStack-API-Version"] == "volume 3.0"
+    assert response.headers["Vary"] == "OpenStack-API-Version"
+
+
+@pytest.mark.parametrize(("asked", "answered"), [("3.45", "volume 3.45"), ("latest", "volume 3.71"),
+                                                 ("3.0", "volume 3.0")])
+def test_requested_microversion_is_honoured(api: Api, asked: str, answered: str) -> None:
+    response = api.get("/volumes", headers={"OpenStack-API-Version": f"volume {asked}"})
+    assert response.status_code == 200
+    assert response.headers["OpenStack-API-Version"] == answered
+
+
+@pytest.mark.parametrize("asked", ["3.72", "2.0", "4.1"])
+def test_unsupported_microversion_is_a_406(api: Api, asked: str) -> None:
+    response = api.get("/volumes", headers={"OpenStack-API-Version": f"volume {asked}"})
+    assert response.status_code == 406
+    assert "3.71" in response.json()["notAcceptable"]["message"]
+
+
+@pytest.mark.parametrize("asked", ["3.x", "three", "3.01", "3"])
+def test_malformed_microversion_is_a_400(api: Api, asked: str) -> None:
+    response = api.get("/volumes", headers={"OpenStack-API-Version": f"volume {asked}"})
+    assert response.status_code == 400
+    assert "invalid format" in response.json()["badRequest"]["message"]
+
+
+def test_microversion_header_for_another_service_is_ignored(api: Api) -> None:
+    response = api.get("/volumes", headers={"OpenStack-API-Version": "compute 2.90"})
+    assert response.headers["OpenStack-API-Version"] == "volume 3.0"
+
+
+def test_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(api: Api) -> None:
+    rid = "req-12345678-1234-1234-1234-123456789abc"
+    assert api.get("/volumes", headers={"X-OpenStack-Request-ID": rid}).headers["x-openstack-request-id"] == rid
+    assert api.get("/volumes", headers={"X-Request-ID": rid}).headers["x-openstack-request-id"] == rid
+    replaced = api.get("/volumes", headers={"X-Request-ID": "evil\\nvalue"}).headers["x-openstack-request-id"]
+    assert replaced.startswith("req-") and replaced != rid
+
+
+def test_unknown_path_and_method_are_cinder_faults(api: Api) -> None:
+    for path in ("/volumes/x/no-such-thing", "/no-such-collection"):
+        missing = api.get(path)
+        assert missing.status_code == 404
+        assert missing.json()["itemNotFound"]["code"] == 404
+    wrong_method = api.request("PATCH", "/volumes")
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["badMethod"]["code"] == 405
+
+
+def test_unexpected_error_is_a_500_that_only_names_the_request(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_: Any, **__: Any) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(db, "volume_list", boom)
+    response = api.get("/volumes")
+    assert response.status_code == 500
+    message = response.json()["computeFault"]["message"]
+    assert "secret" not in message
+    assert response.headers["x-openstack-request-id"] in message
+
+
+def test_body_that_is_not_json_is_a_400(api: Api) -> None:
+    response = api.post("/volumes", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["badRequest"]["message"].startswith("Malformed request body")
+
+
+def test_every_mapped_error_class_has_a_cinder_fault_name() -> None:
+    for code, kind in errors.HTTP_FAULT.values():
+        assert errors.STATUS_FAULT.get(code, kind) == kind

@@ -1,0 +1,92 @@
+"""Idempotency-Key: a retried POST gets the first answer, never a second resource."""
+
+from __future__ import annotations
+
+import pytest
+
+from db import api as db
+from tests.unit.api.conftest import Api
+
+BODY = {"volume": {"size": 1, "name": "once"}}
+
+
+def test_repeat_replays_the_first_answer(api: Api) -> None:
+    key = {"Idempotency-Key": "k-1"}
+    first = api.post("/volumes", BODY, headers=key)
+    again = api.post("/volumes", BODY, headers=key)
+    assert first.status_code == again.status_code == 202
+    assert again.json() == first.json()
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert "Idempotency-Replayed" not in first.headers
+    assert db.volume_count(project_id="proj-a") == 1
+
+
+def test_keys_are_per_project(api: Api) -> None:
+    api.post("/volumes", BODY, headers={"Idempotency-Key": "shared"})
+    other = api.as_("bob:proj-b").post("/volumes", BODY, headers={"Idempotency-Key": "shared"})
+    assert other.status_code == 202 and "Idempotency-Replayed" not in other.headers
+    assert db.volume_count(project_id=None) == 2
+
+
+def test_failed_first_request_forgets_the_key(api: Api) -> None:
+    key = {"Idempotency-Key": "k-2"}
+    assert api.post("/volumes", {"volume": {"size": 0}}, headers=key).status_code == 400
+    retried = api.post("/volumes", BODY, headers=key)
+    assert retried.status_code == 202 and "Idempotency-Replayed" not in retried.headers
+
+
+def test_repeat_while_the_first_still_runs_is_a_409(api: Api) -> None:
+    assert db.idempotency_claim("proj-a", "k-3", "/v3/volumes") is None  # a first request in flight
+    response = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-3"})
+    assert response.status_code == 409
+    assert "in progress" in response.json()["conflictingRequest"]["message"]
+    assert db.volume_count(project_id=None) == 0
+
+
+def test_key_reused_on_another_path_is_a_400(api: Api) -> None:
+    api.post("/volumes", BODY, headers={"Idempotency-Key": "k-4"})
+    response = api.post("/types", {"volume_type": {"name": "x"}}, headers={"Idempotency-Key": "k-4"})
+    assert response.status_code == 400
+    assert all(t.name != "x" for t in db.type_list(include_private=True))
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256])
+def test_unusable_key_is_a_400(api: Api, key: str) -> None:
+    assert api.post("/volumes", BODY, headers={"Idempotency-Key": key}).status_code == 400
+    assert db.volume_count(project_id=None) == 0
+
+
+def test_the_project_in_the_url_does_not_change_the_key(api: Api) -> None:
+    key = {"Idempotency-Key": "k-5", "X-Auth-Token": "alice:proj-a"}
+    first = api.client.post("/v3/proj-a/volumes", json=BODY, headers=key)
+    again = api.client.post("/v3/volumes", json=BODY, headers=key)
+    assert again.json() == first.json() and again.headers["Idempotency-Replayed"] == "true"
+
+
+def test_a_first_run_that_died_after_creating_is_answered_from_its_volume(api: Api) -> None:
+    # the first api process claimed the key and committed the volume, then died before answering
+    assert db.idempotency_claim("proj-a", "k-crash", "/v3/volumes") is None
+    created = db.volume_create(project_id="proj-a", user_id="alice", size_gb=1, status="creating",
+                               availability_zone="nova", name="once", idempotency=("proj-a", "k-crash"))
+    retried = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-crash"})
+    assert retried.status_code == 202
+    assert retried.json()["volume"]["id"] == created.id
+    assert db.volume_count(project_id="proj-a") == 1
+    again = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-crash"})
+    assert again.json()["volume"]["id"] == created.id and again.headers["Idempotency-Replayed"] == "true"
+
+
+def test_a_claim_abandoned_before_creating_anything_is_taken_over(api: Api) -> None:
+    import sqlalchemy as sa
+
+    from db import models, session
+    from db.api._common import utcnow
+    from db.api.idempotency import ABANDONED_AFTER
+
+    assert db.idempotency_claim("proj-a", "k-dead", "/v3/volumes") is None
+    keys = models.IdempotencyKey.__table__
+    with session.writer() as conn:  # the claim is older than any request could run
+        conn.execute(sa.update(keys).values(created_at=utcnow() - ABANDONED_AFTER * 2))
+    retried = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-dead"})
+    assert retried.status_code == 202 and "Idempotency-Replayed" not in retried.headers
+    assert db.volume_count(project_id="proj-a") == 1

@@ -1,0 +1,119 @@
+"""/snapshots: create (claiming the volume), list, show, update, delete, admin actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from db import api as db
+from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
+from volume.states import SnapshotStatus, snapshot_edge
+
+
+@pytest.fixture
+def volume(api: Api) -> dict[str, Any]:
+    created = api.create_volume(2, name="src")
+    make_available(created["id"])
+    return created
+
+
+def _snapshot(api: Api, volume_id: str, **fields: Any) -> dict[str, Any]:
+    response = api.post("/snapshots", {"snapshot": {"volume_id": volume_id, **fields}})
+    assert response.status_code == 202, response.text
+    snapshot: dict[str, Any] = response.json()["snapshot"]
+    return snapshot
+
+
+def test_create_claims_the_volume_and_casts_to_its_backend(api: Api, volume: dict[str, Any],
+                                                           casts: list[Any]) -> None:
+    version = db.volume_get(volume["id"]).version
+    snapshot = _snapshot(api, volume["id"], name="s1", description="d", metadata={"k": "v"})
+    assert snapshot["status"] == SnapshotStatus.CREATING
+    assert (snapshot["size"], snapshot["name"], snapshot["volume_id"]) == (2, "s1", volume["id"])
+    assert snapshot["os-extended-snapshot-attributes:project_id"] == "proj-a"
+    assert snapshot["os-extended-snapshot-attributes:progress"] == "0%"
+    assert db.volume_get(volume["id"]).version == version + 1
+    assert casts == [("create_snapshot", "host@file-1", {"snapshot_id": snapshot["id"]})]
+    assert db.quota_get("proj-a")["snapshots"][1] == 1
+
+
+def test_create_of_a_volume_not_available_is_a_400(api: Api, casts: list[Any]) -> None:
+    creating = api.create_volume()
+    response = api.post("/snapshots", {"snapshot": {"volume_id": creating["id"]}})
+    assert response.status_code == 400
+    assert db.snapshot_count(project_id=None) == 0
+
+
+@pytest.mark.parametrize("body", [{"snapshot": {}}, {"snapshot": {"volume_id": 5}}, {"volume_id": "x"},
+                                  {"snapshot": {"volume_id": "x", "force": "perhaps"}}])
+def test_bad_create_body_is_a_400(api: Api, body: Any) -> None:
+    assert api.post("/snapshots", body).status_code == 400
+
+
+def test_force_false_is_refused_since_3_66(api: Api, volume: dict[str, Any], casts: list[Any]) -> None:
+    body = {"snapshot": {"volume_id": volume["id"], "force": False}}
+    refused = api.as_(api.token, "3.66").post("/snapshots", body)
+    assert refused.status_code == 400
+    assert "force" in refused.json()["badRequest"]["message"]
+    assert api.as_(api.token, "3.65").post("/snapshots", body).status_code == 202
+
+
+def test_list_detail_show_update(api: Api, volume: dict[str, Any], casts: list[Any]) -> None:
+    first = _snapshot(api, volume["id"], name="one")
+    second = _snapshot(api, volume["id"], name="two")
+    summary = api.get("/snapshots").json()["snapshots"]
+    assert [s["name"] for s in summary] == ["two", "one"]
+    assert "os-extended-snapshot-attributes:progress" not in summary[0]
+    detail = api.get("/snapshots/detail", params={"sort": "name:asc", "limit": 1}).json()
+    assert [s["name"] for s in detail["snapshots"]] == ["one"]
+    assert "marker=" + first["id"] in detail["snapshots_links"][0]["href"]
+    assert [s["id"] for s in api.get("/snapshots", params={"name": "two"}).json()["snapshots"]] == [second["id"]]
+    assert api.get(f"/snapshots/{first['id']}").json()["snapshot"]["name"] == "one"
+    assert "user_id" in api.as_(api.token, "3.41").get(f"/snapshots/{first['id']}").json()["snapshot"]
+    updated = api.put(f"/snapshots/{first['id']}", {"snapshot": {"name": "uno"}})
+    assert updated.status_code == 200 and updated.json()["snapshot"]["name"] == "uno"
+    assert api.put(f"/snapshots/{first['id']}", {"snapshot": {"size": 9}}).status_code == 400
+
+
+def test_delete_casts_and_a_second_delete_is_a_400(api: Api, volume: dict[str, Any], casts: list[Any]) -> None:
+    snapshot = _snapshot(api, volume["id"])
+    assert db.snapshot_transition(snapshot["id"], snapshot_edge("create.done")) is not None
+    assert api.delete(f"/snapshots/{snapshot['id']}").status_code == 202
+    assert db.snapshot_get(snapshot["id"]).status == SnapshotStatus.DELETING
+    assert casts[-1] == ("delete_snapshot", "host@file-1", {"snapshot_id": snapshot["id"]})
+    assert api.delete(f"/snapshots/{snapshot['id']}").status_code == 400
+
+
+def test_delete_while_creating_is_a_400_but_force_delete_works(api: Api, volume: dict[str, Any],
+                                                               casts: list[Any]) -> None:
+    snapshot = _snapshot(api, volume["id"])
+    assert api.delete(f"/snapshots/{snapshot['id']}").status_code == 400
+    assert api.post(f"/snapshots/{snapshot['id']}/action", {"os-force_delete": {}}).status_code == 202
+    assert db.snapshot_get(snapshot["id"]).status == SnapshotStatus.DELETING
+
+
+def test_reset_status_and_admin_only(api: Api, volume: dict[str, Any], casts: list[Any], set_conf: Any,
+                                     app_factory: Any) -> None:
+    snapshot = _snapshot(api, volume["id"])
+    path = f"/snapshots/{snapshot['id']}/action"
+    assert api.post(path, {"os-reset_status": {"status": "nope"}}).status_code == 400
+    assert api.post(path, {"os-reset_status": {"status": "error"}}).status_code == 202
+    assert db.snapshot_get(snapshot["id"]).status == SnapshotStatus.ERROR
+    assert api.post(path, {"os-unknown": {}}).status_code == 400
+    set_conf("noauth_admin_projects", ["admin"])
+    owner = Api(app_factory())
+    forbidden = owner.post(path, {"os-reset_status": {"status": "available"}})
+    assert forbidden.status_code == 403
+    assert "snapshot_admin_actions:reset_status" in forbidden.json()["forbidden"]["message"]
+
+
+def test_snapshots_are_project_scoped(api: Api, volume: dict[str, Any], casts: list[Any], set_conf: Any,
+                                      app_factory: Any) -> None:
+    snapshot = _snapshot(api, volume["id"])
+    set_conf("noauth_admin_projects", ["admin"])
+    other = Api(app_factory(), OTHER_TOKEN)
+    assert other.get("/snapshots/detail", params={"all_tenants": 1}).json()["snapshots"] == []
+    assert other.get(f"/snapshots/{snapshot['id']}").status_code == 404
+    assert other.delete(f"/snapshots/{snapshot['id']}").status_code == 404
+    assert other.put(f"/snapshots/{snapshot['id']}", {"snapshot": {"name": "x"}}).status_code == 404

@@ -1,0 +1,50 @@
+"""The command runner: results, and failures as driver errors a volume service can report."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from drivers import runner
+from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace
+
+
+def test_returns_output_of_a_successful_command() -> None:
+    result = runner.run([sys.executable, "-c", "print('hello')"])
+    assert result.stdout.strip() == "hello"
+
+
+def test_failure_names_command_rc_and_stderr() -> None:
+    script = "import sys; sys.stderr.write('disk on fire'); sys.exit(3)"
+    with pytest.raises(DriverError) as caught:
+        runner.run([sys.executable, "-c", script])
+    message = str(caught.value)
+    assert "rc=3" in message and "disk on fire" in message and sys.executable in message
+
+
+def test_out_of_space_becomes_not_enough_space() -> None:
+    script = "import sys; sys.stderr.write('write failed: No space left on device'); sys.exit(1)"
+    with pytest.raises(NotEnoughSpace):
+        runner.run([sys.executable, "-c", script])
+
+
+def test_missing_tool_is_backend_unavailable() -> None:
+    with pytest.raises(BackendUnavailable, match="not installed"):
+        runner.run(["ember-no-such-tool", "--version"])
+
+
+def test_timeout_is_a_driver_error() -> None:
+    with pytest.raises(DriverError, match="did not finish"):
+        runner.run([sys.executable, "-c", "import time; time.sleep(5)"], timeout_s=0.2)
+
+
+def test_no_shell_is_involved() -> None:
+    result = runner.run([sys.executable, "-c", "import sys; print(sys.argv[1])", "$HOME; echo x"])
+    assert result.stdout.strip() == "$HOME; echo x"
+
+
+def test_which() -> None:
+    assert runner.which("qemu-img").endswith("qemu-img")
+    with pytest.raises(BackendUnavailable):
+        runner.which("ember-no-such-tool")

@@ -1,0 +1,82 @@
+"""The control plane end to end over oslo.messaging's fake:// transport: scheduler -> volume -> driver."""
+
+from __future__ import annotations
+
+import os
+
+from common.context import RequestContext
+from db import api as db
+from scheduler.client import SchedulerClient
+from tests.unit.conftest import wait_for
+from volume.client import VolumeClient
+from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+
+CTX = RequestContext(user_id="u", project_id="p", is_admin=False)
+
+
+def _create(size_gb: int = 1, **kwargs: object) -> str:
+    volume = db.volume_create(project_id="p", user_id="u", size_gb=size_gb, status=str(Status.CREATING),
+                              availability_zone="nova", **kwargs)  # type: ignore[arg-type]
+    SchedulerClient().create_volume(CTX, volume_id=volume.id)
+    return volume.id
+
+
+def _status(volume_id: str) -> str:
+    return db.volume_get(volume_id).status
+
+
+def test_create_lands_available_with_a_real_file(stack: object, tmp_path: object) -> None:
+    volume_id = _create(2)
+    wait_for(lambda: _status(volume_id) == Status.AVAILABLE, what="available")
+    volume = db.volume_get(volume_id)
+    assert volume.host == "unit@file-1#share"
+    path = os.path.join(str(tmp_path), "share", f"volume-{volume_id}")
+    assert os.path.getsize(path) == 2 * 1024**3
+
+
+def test_snapshot_clone_extend_delete(stack: object, tmp_path: object) -> None:
+    volume_id = _create(1)
+    wait_for(lambda: _status(volume_id) == Status.AVAILABLE, what="available")
+    share = os.path.join(str(tmp_path), "share")
+    with open(os.path.join(share, f"volume-{volume_id}"), "r+b") as f:
+        f.write(b"ember-data" * 100)
+    volume = db.volume_get(volume_id)
+
+    snapshot = db.snapshot_create(project_id="p", user_id="u", volume_id=volume_id, volume_version=volume.version,
+                                  volume_claim=edge("snapshot.begin"), status=str(SnapshotStatus.CREATING))
+    VolumeClient().create_snapshot(CTX, volume.backend_host, snapshot_id=snapshot.id)
+    wait_for(lambda: db.snapshot_get(snapshot.id).status == SnapshotStatus.AVAILABLE, what="snapshot")
+
+    snapshot = db.snapshot_get(snapshot.id)
+    from_snap = _create(3, snapshot=(snapshot.id, snapshot.version, snapshot_edge("clone.begin")))
+    source = db.volume_get(volume_id)
+    clone = _create(1, source_volume=(volume_id, source.version, edge("clone.begin")))
+    for vid in (from_snap, clone):
+        wait_for(lambda vid=vid: _status(vid) == Status.AVAILABLE, what="copy available")
+        with open(os.path.join(share, f"volume-{vid}"), "rb") as f:
+            assert f.read(1000) == b"ember-data" * 100
+    assert os.path.getsize(os.path.join(share, f"volume-{from_snap}")) == 3 * 1024**3
+
+    volume = db.volume_get(volume_id)
+    assert db.volume_transition(volume_id, edge("extend.begin"), expected_version=volume.version,
+                                quota={"gigabytes": 1}, pool_claim_gb=1)
+    VolumeClient().extend_volume(CTX, volume.backend_host, volume_id=volume_id, new_size_gb=2)
+    wait_for(lambda: db.volume_get(volume_id).size_gb == 2, what="extended")
+    assert os.path.getsize(os.path.join(share, f"volume-{volume_id}")) == 2 * 1024**3
+
+    volume = db.volume_get(clone)
+    assert db.volume_transition(clone, edge("delete.begin"), expected_version=volume.version)
+    VolumeClient().delete_volume(CTX, volume.backend_host, volume_id=clone)
+    wait_for(lambda: clone not in {v.id for v in db.volume_list(project_id="p")} and
+             not os.path.exists(os.path.join(share, f"volume-{clone}")), what="deleted")
+    assert db.quota_get("p")["volumes"] == (10, 2)
+
+
+def test_no_valid_backend_ends_in_error_with_a_reason(stack: object) -> None:
+    db.quota_set("p", {"gigabytes": -1})
+    volume_id = _create(5000)  # the pool holds 100 GB x 20 (thin over-subscription)
+    wait_for(lambda: _status(volume_id) == Status.ERROR, what="error")
+    volume = db.volume_get(volume_id)
+    assert "No valid backend" in (volume.status_reason or "")
+    assert "CapacityFilter" in (volume.status_reason or "")
+    assert [m.resource_uuid for m in db.message_list(project_id="p")] == [volume_id]

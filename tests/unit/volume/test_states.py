@@ -1,0 +1,47 @@
+"""The state table itself: every transient status can fail, every status can be reached."""
+
+from __future__ import annotations
+
+from volume.states import (
+    SNAPSHOT_TRANSIENT,
+    SNAPSHOT_TRANSITIONS,
+    TRANSIENT,
+    TRANSITIONS,
+    SnapshotStatus,
+    Status,
+    edge,
+)
+
+
+def test_every_transient_status_has_a_fail_edge_out_of_it() -> None:
+    for status, event in TRANSIENT.items():
+        assert event.endswith(".fail")
+        sources, target = TRANSITIONS[event]
+        assert status in sources and target not in TRANSIENT
+    for snap_status, event in SNAPSHOT_TRANSIENT.items():
+        assert snap_status in SNAPSHOT_TRANSITIONS[event][0]
+
+
+def test_every_status_is_reachable_from_creating() -> None:
+    reached = {Status.CREATING}
+    frontier = [Status.CREATING]
+    while frontier:
+        current = frontier.pop()
+        for sources, target in TRANSITIONS.values():
+            if current in sources and target not in reached:
+                reached.add(target)
+                frontier.append(target)
+    # maintenance is entered only by an admin's reset; everything else through the table
+    assert set(Status) - reached == {Status.MAINTENANCE}
+
+
+def test_every_snapshot_status_is_reachable() -> None:
+    targets = {target for _, target in SNAPSHOT_TRANSITIONS.values()} | {SnapshotStatus.CREATING}
+    assert targets == set(SnapshotStatus)
+
+
+def test_a_volume_in_use_or_deleting_cannot_be_deleted() -> None:
+    sources, _ = edge("delete.begin")
+    assert "in-use" not in sources and "deleting" not in sources
+    force_sources, _ = edge("force_delete.begin")
+    assert "creating" in force_sources and "in-use" not in force_sources
