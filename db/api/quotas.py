@@ -49,10 +49,12 @@ def reserve(conn: Connection, project_id: str, deltas: Mapping[str, int]) -> Non
             where.append(_usages.c.in_use + delta <= limit)
         update = sa.update(_usages).where(*where).values(in_use=_usages.c.in_use + delta)
         changed = conn.execute(update).rowcount
-        # the insert only when the row is missing: INSERT IGNORE on an existing row takes a shared
-        # lock that the UPDATE must upgrade, and two creates doing that deadlock on InnoDB
-        if changed != 1 and insert_ignore(conn, _usages, {"project_id": project_id, "resource": resource,
-                                                          "in_use": 0}):
+        if changed != 1:
+            # The row may be missing (a project's first reservation). Insert only then: INSERT
+            # IGNORE on an existing row takes a shared lock that the UPDATE must upgrade, and two
+            # creates doing that deadlock on InnoDB. Whether this insert or a concurrent one made
+            # the row, the UPDATE decides again.
+            insert_ignore(conn, _usages, {"project_id": project_id, "resource": resource, "in_use": 0})
             changed = conn.execute(update).rowcount
         if changed != 1:
             in_use = conn.execute(sa.select(_usages.c.in_use).where(

@@ -80,6 +80,17 @@ def test_quota_of_ten_admits_exactly_ten_of_fifty_on_mariadb(mariadb: str) -> No
     assert db.quota_get("q")["volumes"] == (10, 10)
 
 
+def test_a_new_projects_first_creates_at_once_are_all_admitted_on_mariadb(mariadb: str) -> None:
+    # no usage row exists yet: the creates race to insert it, and none may be refused for that
+    for project in ("fresh-1", "fresh-2", "fresh-3"):
+        db.quota_set(project, {"volumes": -1})
+        results = race(12, lambda _, p=project: db.volume_create(project_id=p, user_id="u", size_gb=1,
+                                                                  status=str(Status.CREATING),
+                                                                  availability_zone="nova"))
+        assert [r for r in results if isinstance(r, Exception)] == []
+        assert db.quota_get(project)["gigabytes"] == (1000, 12)
+
+
 def test_pool_claims_never_overcommit_on_mariadb(mariadb: str) -> None:
     db.pool_report("h@b", [{"name": "h@b#p", "volume_backend_name": "b", "availability_zone": "nova",
                             "total_capacity_gb": 7, "free_capacity_gb": 7, "reserved_percentage": 0,
