@@ -3,13 +3,16 @@
 A repeat while the first still runs gets 409; a first request that failed (4xx/5xx) forgets
 its key so that the client can simply retry. A create binds the key to its new resource in
 the same transaction, so a first run that died after creating it is answered from that
-resource, never by creating a second one; a claim abandoned before that is taken over.
+resource, never by creating a second one. A claim with nothing to show after a few seconds
+is taken over by the retry; should its first run only have been slow, that run's create
+loses (see db.api.idempotency).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,18 +20,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.errors import BadRequest, ConflictingRequest
 from api.request import SCOPE_KEY
 from db import api as db
+from db.records import IdempotencyClaim
 
 log = logging.getLogger(__name__)
 
 HEADER = "idempotency-key"
 MAX_KEY = 255
+_REPLAYED = (b"idempotency-replayed", b"true")
 
 
 async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, project_id: str, key: str) -> None:
     if not 1 <= len(key) <= MAX_KEY or not key.isprintable():
         raise BadRequest(f"The Idempotency-Key header must be 1 to {MAX_KEY} printable characters.")
     path = scope["path"]
-    reply = await to_thread.run_sync(db.idempotency_claim, project_id, key, path)
+    claim = IdempotencyClaim(project_id=project_id, key=key, claim_id=str(uuid.uuid4()))
+    scope = {**scope, SCOPE_KEY: dataclasses.replace(scope[SCOPE_KEY], idempotency_claim=claim)}
+    reply = await to_thread.run_sync(db.idempotency_claim, claim, path)
     if reply is not None:
         if reply.request_path != path:
             raise BadRequest(f"Idempotency-Key {key!r} was already used for {reply.request_path}.")
@@ -36,23 +43,33 @@ async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, proje
             if reply.resource_id is None:
                 raise ConflictingRequest(f"A request with Idempotency-Key {key!r} is still in progress.")
             # The first run created its resource and died before answering: answer for it now.
-            call = dataclasses.replace(scope[SCOPE_KEY], replay_resource_id=reply.resource_id)
-            await _first(app, {**scope, SCOPE_KEY: call}, receive, send, project_id=project_id, key=key)
+            call = dataclasses.replace(scope[SCOPE_KEY], replay_resource_id=reply.resource_id,
+                                       idempotency_claim=None)
+            await app({**scope, SCOPE_KEY: call}, receive, _marked_replayed(send))
             return
         await _replay(send, reply.status_code, reply.body)
         return
-    await _first(app, scope, receive, send, project_id=project_id, key=key)
+    await _first(app, scope, receive, send, claim=claim)
 
 
 async def _replay(send: Send, status_code: int, body: str) -> None:
     payload = body.encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-               (b"idempotency-replayed", b"true")]
+               _REPLAYED]
     await send({"type": "http.response.start", "status": status_code, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 
 
-async def _first(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, project_id: str, key: str) -> None:
+def _marked_replayed(send: Send) -> Send:
+    async def marked(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), _REPLAYED]}
+        await send(message)
+
+    return marked
+
+
+async def _first(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, claim: IdempotencyClaim) -> None:
     """Run the request; hold its answer until it is stored, so a quick retry never sees 'in progress'."""
     start: Message | None = None
     chunks: list[bytes] = []
@@ -70,9 +87,9 @@ async def _first(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, pr
             body = b"".join(chunks)
             if 200 <= status < 400:
                 await to_thread.run_sync(lambda: db.idempotency_store(
-                    project_id, key, status_code=status, body=body.decode("utf-8", "replace")))
+                    claim, status_code=status, body=body.decode("utf-8", "replace")))
             else:
-                await to_thread.run_sync(db.idempotency_forget, project_id, key)
+                await to_thread.run_sync(db.idempotency_forget, claim)
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
@@ -81,5 +98,5 @@ async def _first(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, pr
     try:
         await app(scope, receive, capture)
     except BaseException:
-        await to_thread.run_sync(db.idempotency_forget, project_id, key)
+        await to_thread.run_sync(db.idempotency_forget, claim)
         raise

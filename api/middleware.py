@@ -7,7 +7,6 @@ routes into a Cinder fault that carries the request id.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from starlette.datastructures import Headers
@@ -88,7 +87,6 @@ class ApiMiddleware:
         scope = {**scope, "path": route_path, "raw_path": route_path.encode(), SCOPE_KEY: call}
         key = headers.get(idempotency.HEADER)
         if key is not None and scope["method"] == "POST":
-            scope[SCOPE_KEY] = dataclasses.replace(call, idempotency_key=key)
             await idempotency.run(self.app, scope, receive, send, project_id=ctx.project_id, key=key)
         else:
             await self.app(scope, receive, send)

@@ -18,6 +18,7 @@ from api.errors import BadRequest, policy_forbidden, version_not_found
 from api.settings import Settings
 from api.type_names import TypeNames
 from common.context import RequestContext
+from db.records import IdempotencyClaim
 
 SCOPE_KEY = "ember.call"
 
@@ -29,14 +30,15 @@ class ApiCall:
     base_url: str  # scheme://host[:port], for links
     settings: Settings
     type_names: TypeNames
-    # Idempotency-Key of this POST, bound to the resource it creates in the same transaction
-    idempotency_key: str | None = None
+    # this run's hold on the POST's Idempotency-Key, bound to the resource it creates in the
+    # same transaction
+    idempotency_claim: IdempotencyClaim | None = None
     # set when a retried POST's first run created this resource but died before answering
     replay_resource_id: str | None = None
 
-    def idempotency(self) -> tuple[str, str] | None:
-        """(project, Idempotency-Key) to bind to the resource this POST creates, if it has a key."""
-        return (self.ctx.project_id, self.idempotency_key) if self.idempotency_key else None
+    def idempotency(self) -> IdempotencyClaim | None:
+        """The Idempotency-Key claim to bind to the resource this POST creates, if it has a key."""
+        return self.idempotency_claim
 
     @property
     def project_id(self) -> str:

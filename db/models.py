@@ -196,6 +196,8 @@ class IdempotencyKey(Base):
     resource_id: Mapped[str | None] = mapped_column(String(36))
     status_code: Mapped[int | None] = mapped_column(Integer)
     body: Mapped[str | None] = mapped_column(Text)
+    # which run of the request holds the key; a retry taking over an abandoned claim replaces it
+    claim_id: Mapped[str] = mapped_column(String(36), nullable=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
 
 

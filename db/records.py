@@ -141,6 +141,15 @@ class TrackedWork:
 
 
 @dataclass(frozen=True)
+class IdempotencyClaim:
+    """One run of a POST holding its Idempotency-Key."""
+
+    project_id: str
+    key: str
+    claim_id: str
+
+
+@dataclass(frozen=True)
 class IdempotentReply:
     status_code: int | None
     body: str | None

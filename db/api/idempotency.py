@@ -1,4 +1,10 @@
-"""Idempotency keys: a retried POST gets the first answer instead of a second resource."""
+"""Idempotency keys: a retried POST gets the first answer instead of a second resource.
+
+Each run of a request that holds a key holds it under its own ``claim_id``. Everything a run
+does with the key (binding the resource it creates, storing its answer, forgetting a failure)
+is conditional on still holding the claim, so a retry may take an old claim over without
+risk: if the first run was only slow, not dead, its create loses and rolls back.
+"""
 
 from __future__ import annotations
 
@@ -7,57 +13,71 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from db import models
+from db import errors, models
 from db.api._common import insert_ignore, utcnow
 from db.models import table_of
-from db.records import IdempotentReply
+from db.records import IdempotencyClaim, IdempotentReply
 from db.session import retry_on_conflict, writer
 
 _keys = table_of(models.IdempotencyKey)
 
+# A create takes well under a second; a claim this old that neither answered nor created
+# anything most likely belongs to a process that died, and a retry takes it over.
+TAKEOVER_AFTER = timedelta(seconds=5)
 
-ABANDONED_AFTER = timedelta(seconds=60)
+
+def _is(claim: IdempotencyClaim) -> list[sa.ColumnElement[bool]]:
+    return [_keys.c.project_id == claim.project_id, _keys.c.key == claim.key, _keys.c.claim_id == claim.claim_id]
 
 
 @retry_on_conflict
-def idempotency_claim(project_id: str, key: str, request_path: str) -> IdempotentReply | None:
-    """None if this request runs as the first with ``key``; else what the first one left.
-
-    A claim that never answered nor created anything for ``ABANDONED_AFTER`` belongs to a
-    process that died: the caller takes it over (one compare-and-swap on its timestamp).
-    """
+def idempotency_claim(claim: IdempotencyClaim, request_path: str) -> IdempotentReply | None:
+    """None if this run now holds the key; else what the run holding it left so far."""
     now = utcnow()
     with writer() as conn:
-        if insert_ignore(conn, _keys, {"project_id": project_id, "key": key, "request_path": request_path,
+        if insert_ignore(conn, _keys, {"project_id": claim.project_id, "key": claim.key,
+                                       "request_path": request_path, "claim_id": claim.claim_id,
                                        "created_at": now}):
             return None
-        row = conn.execute(sa.select(_keys).where(_keys.c.project_id == project_id, _keys.c.key == key)).one()
-        abandoned = row.status_code is None and row.resource_id is None and row.created_at < now - ABANDONED_AFTER
-        if abandoned and conn.execute(sa.update(_keys).where(
-                _keys.c.project_id == project_id, _keys.c.key == key, _keys.c.created_at == row.created_at,
-                _keys.c.status_code.is_(None), _keys.c.resource_id.is_(None)).values(created_at=now)).rowcount:
-            return None
+        row = conn.execute(sa.select(_keys).where(_keys.c.project_id == claim.project_id,
+                                                  _keys.c.key == claim.key)).one()
+        unfinished = row.status_code is None and row.resource_id is None
+        if unfinished and row.request_path == request_path and row.created_at < now - TAKEOVER_AFTER:
+            taken = conn.execute(sa.update(_keys).where(
+                _keys.c.project_id == claim.project_id, _keys.c.key == claim.key,
+                _keys.c.claim_id == row.claim_id, _keys.c.status_code.is_(None), _keys.c.resource_id.is_(None),
+            ).values(claim_id=claim.claim_id, created_at=now)).rowcount
+            if taken:
+                return None
         return IdempotentReply(status_code=row.status_code, body=row.body, request_path=row.request_path,
                                resource_id=row.resource_id)
 
 
-def bind_resource(conn: Connection, idempotency: tuple[str, str] | None, resource_id: str) -> None:
-    """Inside the transaction that creates ``resource_id``: record it under its Idempotency-Key."""
-    if idempotency is not None:
-        project_id, key = idempotency
-        conn.execute(sa.update(_keys).where(_keys.c.project_id == project_id, _keys.c.key == key)
-                     .values(resource_id=resource_id))
+def bind_resource(conn: Connection, claim: IdempotencyClaim | None, resource_id: str) -> None:
+    """Inside the transaction that creates ``resource_id``: record it under the claimed key.
+
+    Raises Duplicate, rolling the create back, if a retry took the claim over meanwhile.
+    """
+    if claim is None:
+        return
+    bound = conn.execute(sa.update(_keys).where(*_is(claim), _keys.c.resource_id.is_(None))
+                         .values(resource_id=resource_id)).rowcount
+    if bound != 1:
+        raise errors.Duplicate(f"A retry of this request with Idempotency-Key {claim.key!r} took it over; "
+                               "its answer is the one that counts.")
 
 
 @retry_on_conflict
-def idempotency_store(project_id: str, key: str, *, status_code: int, body: str) -> None:
+def idempotency_store(claim: IdempotencyClaim, *, status_code: int, body: str) -> None:
     with writer() as conn:
-        conn.execute(sa.update(_keys).where(_keys.c.project_id == project_id, _keys.c.key == key)
-                     .values(status_code=status_code, body=body))
+        conn.execute(sa.update(_keys).where(*_is(claim)).values(status_code=status_code, body=body))
 
 
 @retry_on_conflict
-def idempotency_forget(project_id: str, key: str) -> None:
-    """Drop a key whose request failed, so that a retry runs again."""
+def idempotency_forget(claim: IdempotencyClaim) -> None:
+    """Drop the key of a run that failed, so that a retry runs again.
+
+    Kept if the run did create its resource (and failed after): a retry is answered from it.
+    """
     with writer() as conn:
-        conn.execute(sa.delete(_keys).where(_keys.c.project_id == project_id, _keys.c.key == key))
+        conn.execute(sa.delete(_keys).where(*_is(claim), _keys.c.resource_id.is_(None)))

@@ -13,7 +13,7 @@ from db.api import quotas
 from db.api._common import cas_update, get_one, list_query, new_id, utcnow
 from db.api.idempotency import bind_resource
 from db.models import table_of
-from db.records import Snapshot, from_row
+from db.records import IdempotencyClaim, Snapshot, from_row
 from db.session import reader, retry_on_conflict, writer
 
 _snapshots = table_of(models.Snapshot)
@@ -28,7 +28,7 @@ FILTER_KEYS = frozenset({"name", "status", "volume_id", "project_id"})
 def snapshot_create(*, project_id: str, user_id: str, volume_id: str, volume_version: int,
                     volume_claim: Edge, status: str, name: str | None = None,
                     description: str | None = None, metadata: Mapping[str, str] | None = None,
-                    idempotency: tuple[str, str] | None = None) -> Snapshot:
+                    idempotency: IdempotencyClaim | None = None) -> Snapshot:
     """Claim the volume (it must still be at ``volume_version``), reserve quota, insert the row."""
     return _snapshot_create(new_id(), project_id=project_id, user_id=user_id, volume_id=volume_id,
                             volume_version=volume_version, volume_claim=volume_claim, status=status, name=name,
@@ -38,7 +38,7 @@ def snapshot_create(*, project_id: str, user_id: str, volume_id: str, volume_ver
 @retry_on_conflict
 def _snapshot_create(snapshot_id: str, *, project_id: str, user_id: str, volume_id: str, volume_version: int,
                      volume_claim: Edge, status: str, name: str | None, description: str | None,
-                     metadata: Mapping[str, str] | None, idempotency: tuple[str, str] | None) -> Snapshot:
+                     metadata: Mapping[str, str] | None, idempotency: IdempotencyClaim | None) -> Snapshot:
     # the id is fixed across retries: if a try whose COMMIT lost its connection did commit, we find it
     sources, target = volume_claim
     with writer() as conn:

@@ -13,7 +13,7 @@ from db.api import pools, quotas
 from db.api._common import cas_update, get_one, list_query, new_id, utcnow
 from db.api.idempotency import bind_resource
 from db.models import table_of
-from db.records import Volume, from_row
+from db.records import IdempotencyClaim, Volume, from_row
 from db.session import reader, retry_on_conflict, writer
 
 _volumes = table_of(models.Volume)
@@ -33,7 +33,7 @@ def volume_create(*, project_id: str, user_id: str, size_gb: int, status: str, a
                   bootable: bool = False, multiattach: bool = False,
                   snapshot: tuple[str, int, Edge] | None = None,
                   source_volume: tuple[str, int, Edge] | None = None,
-                  volume_id: str | None = None, idempotency: tuple[str, str] | None = None) -> Volume:
+                  volume_id: str | None = None, idempotency: IdempotencyClaim | None = None) -> Volume:
     """Reserve quota, claim the source (snapshot or volume) by version, insert the row.
 
     ``snapshot``/``source_volume`` are (id, version read by the caller, claim edge); a source
@@ -52,7 +52,7 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
                    volume_type_id: str | None, metadata: Mapping[str, str] | None, bootable: bool,
                    multiattach: bool, snapshot: tuple[str, int, Edge] | None,
                    source_volume: tuple[str, int, Edge] | None,
-                   idempotency: tuple[str, str] | None) -> Volume:
+                   idempotency: IdempotencyClaim | None) -> Volume:
     # the id is fixed across retries: if a try whose COMMIT lost its connection did commit, we find it
     with writer() as conn:
         existing = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id)).first()

@@ -26,9 +26,15 @@ class Tally:
     failed: int = 0       # the client gave up: an error answer it could not retry away
     accepted: int = 0     # 2xx: ember took the request
     retries: int = 0
+    slowest_s: float = 0.0  # the longest a request took to be accepted, retries included
     created: list[str] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def accepted_after(self, started: float) -> None:
+        with self.lock:
+            self.accepted += 1
+            self.slowest_s = max(self.slowest_s, time.monotonic() - started)
 
     def add(self, **counts: int) -> None:
         with self.lock:
@@ -87,6 +93,7 @@ class Worker(threading.Thread):
         return response
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        started = time.monotonic()
         key = str(uuid.uuid4())
         deadline = time.monotonic() + self.step_timeout_s
         while time.monotonic() < deadline:
@@ -94,22 +101,23 @@ class Worker(threading.Thread):
             if response is not None:
                 if response.status_code >= 400:
                     raise _GaveUp(f"POST {path}: {response.status_code} {response.text[:200]}")
-                self.tally.add(accepted=1)
+                self.tally.accepted_after(started)
                 return dict(response.json())
             self.tally.add(retries=1)
             time.sleep(0.5)
         raise _GaveUp(f"POST {path}: no answer within {self.step_timeout_s}s")
 
     def action(self, vid: str, body: dict[str, Any], *, done: Any) -> None:
+        started = time.monotonic()
         deadline = time.monotonic() + self.step_timeout_s
         while time.monotonic() < deadline:
             response = self._send("POST", f"/volumes/{vid}/action", json=body)
             if response is not None and response.status_code == 202:
-                self.tally.add(accepted=1)
+                self.tally.accepted_after(started)
                 return
             current = self.get(f"/volumes/{vid}")
             if current is not None and done(current):  # the first try got through after all
-                self.tally.add(accepted=1)
+                self.tally.accepted_after(started)
                 return
             if response is not None and response.status_code >= 400:
                 raise _GaveUp(f"action on {vid}: {response.status_code} {response.text[:200]}")
@@ -118,15 +126,16 @@ class Worker(threading.Thread):
         raise _GaveUp(f"action on {vid}: no answer within {self.step_timeout_s}s")
 
     def delete(self, path: str) -> None:
+        started = time.monotonic()
         deadline = time.monotonic() + self.step_timeout_s
         while time.monotonic() < deadline:
             response = self._send("DELETE", path)
             if response is not None and response.status_code == 202:
-                self.tally.add(accepted=1)
+                self.tally.accepted_after(started)
                 return
             current = self.get(path, missing_ok=True)
             if current is None or current.get("status") == "deleting":
-                self.tally.add(accepted=1)
+                self.tally.accepted_after(started)
                 return
             if response is not None and response.status_code >= 400:
                 raise _GaveUp(f"DELETE {path}: {response.status_code} {response.text[:200]}")

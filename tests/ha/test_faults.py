@@ -107,7 +107,7 @@ def test_kill_under_load(cluster: Cluster, component: str, capsys: pytest.Captur
     lost, duplicates, stuck = _check_invariants(cluster, tally.created)
     counts = [_count_rows(url) for url in cluster.galera_urls()]
     line = (f"kill -9 {component}: requests sent {tally.sent}, accepted {tally.accepted}, failed {tally.failed}, "
-            f"retried {tally.retries}, lost {lost}, duplicates {duplicates}, stuck {stuck}, "
+            f"retried {tally.retries}, slowest accepted request {tally.slowest_s:.1f}s, lost {lost}, duplicates {duplicates}, stuck {stuck}, "
             f"cycles {sum(w.cycles for w in workers)}, recovered in {recovery[0]:.1f}s")
     REPORT.append(line)
     with capsys.disabled():

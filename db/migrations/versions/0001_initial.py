@@ -70,6 +70,7 @@ def upgrade() -> None:
     sa.Column('resource_id', sa.String(length=36), nullable=True),
     sa.Column('status_code', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('claim_id', sa.String(length=36), nullable=False),
     sa.Column('created_at', TS, nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'key')
     )

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from db import api as db
+from db import errors, models, session
+from db.api._common import utcnow
+from db.api.idempotency import TAKEOVER_AFTER
+from db.records import IdempotencyClaim
 from tests.unit.api.conftest import Api
 
 BODY = {"volume": {"size": 1, "name": "once"}}
@@ -36,7 +41,7 @@ def test_failed_first_request_forgets_the_key(api: Api) -> None:
 
 
 def test_repeat_while_the_first_still_runs_is_a_409(api: Api) -> None:
-    assert db.idempotency_claim("proj-a", "k-3", "/v3/volumes") is None  # a first request in flight
+    assert db.idempotency_claim(_claim("k-3"), "/v3/volumes") is None  # a first request in flight
     response = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-3"})
     assert response.status_code == 409
     assert "in progress" in response.json()["conflictingRequest"]["message"]
@@ -65,9 +70,10 @@ def test_the_project_in_the_url_does_not_change_the_key(api: Api) -> None:
 
 def test_a_first_run_that_died_after_creating_is_answered_from_its_volume(api: Api) -> None:
     # the first api process claimed the key and committed the volume, then died before answering
-    assert db.idempotency_claim("proj-a", "k-crash", "/v3/volumes") is None
+    first = _claim("k-crash")
+    assert db.idempotency_claim(first, "/v3/volumes") is None
     created = db.volume_create(project_id="proj-a", user_id="alice", size_gb=1, status="creating",
-                               availability_zone="nova", name="once", idempotency=("proj-a", "k-crash"))
+                               availability_zone="nova", name="once", idempotency=first)
     retried = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-crash"})
     assert retried.status_code == 202
     assert retried.json()["volume"]["id"] == created.id
@@ -77,16 +83,41 @@ def test_a_first_run_that_died_after_creating_is_answered_from_its_volume(api: A
 
 
 def test_a_claim_abandoned_before_creating_anything_is_taken_over(api: Api) -> None:
-    import sqlalchemy as sa
-
-    from db import models, session
-    from db.api._common import utcnow
-    from db.api.idempotency import ABANDONED_AFTER
-
-    assert db.idempotency_claim("proj-a", "k-dead", "/v3/volumes") is None
-    keys = models.IdempotencyKey.__table__
-    with session.writer() as conn:  # the claim is older than any request could run
-        conn.execute(sa.update(keys).values(created_at=utcnow() - ABANDONED_AFTER * 2))
+    assert db.idempotency_claim(_claim("k-dead"), "/v3/volumes") is None
+    _age_claims()
     retried = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-dead"})
     assert retried.status_code == 202 and "Idempotency-Replayed" not in retried.headers
     assert db.volume_count(project_id="proj-a") == 1
+
+
+def test_a_slow_first_run_whose_claim_was_taken_over_creates_nothing(api: Api) -> None:
+    slow = _claim("k-slow")
+    assert db.idempotency_claim(slow, "/v3/volumes") is None
+    _age_claims()
+    retried = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-slow"})
+    assert retried.status_code == 202
+    # the first run was only slow: it reaches its create after the retry took the key over
+    with pytest.raises(errors.Duplicate):
+        db.volume_create(project_id="proj-a", user_id="alice", size_gb=1, status="creating",
+                         availability_zone="nova", name="once", idempotency=slow)
+    db.idempotency_forget(slow)  # what its failure does: it must not drop the retry's key
+    assert db.volume_count(project_id="proj-a") == 1
+    again = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-slow"})
+    assert again.json() == retried.json() and again.headers["Idempotency-Replayed"] == "true"
+
+
+def test_a_young_claim_is_not_taken_over(api: Api) -> None:
+    assert db.idempotency_claim(_claim("k-young"), "/v3/volumes") is None
+    assert api.post("/volumes", BODY, headers={"Idempotency-Key": "k-young"}).status_code == 409
+    assert db.volume_count(project_id="proj-a") == 0
+
+
+def _claim(key: str) -> IdempotencyClaim:
+    return IdempotencyClaim(project_id="proj-a", key=key, claim_id=f"run-of-{key}")
+
+
+def _age_claims() -> None:
+    """Make every claim older than a request could take to run."""
+    keys = models.IdempotencyKey.__table__
+    with session.writer() as conn:
+        conn.execute(sa.update(keys).values(created_at=utcnow() - TAKEOVER_AFTER * 2))
