@@ -9,6 +9,7 @@ from db import api as db
 from db import errors, models, session
 from db.api._common import utcnow
 from db.api.idempotency import TAKEOVER_AFTER
+from db.models import table_of
 from db.records import IdempotencyClaim
 from tests.unit.api.conftest import Api
 
@@ -118,6 +119,6 @@ def _claim(key: str) -> IdempotencyClaim:
 
 def _age_claims() -> None:
     """Make every claim older than a request could take to run."""
-    keys = models.IdempotencyKey.__table__
+    keys = table_of(models.IdempotencyKey)
     with session.writer() as conn:
         conn.execute(sa.update(keys).values(created_at=utcnow() - TAKEOVER_AFTER * 2))
