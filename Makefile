@@ -3,6 +3,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# the C MariaDB driver needs Debian's libmariadb-dev to build, so it comes after the packages
+MYSQL_STAMP := $(VENV)/.mysqlclient-stamp
 
 .PHONY: run test test-unit test-integration test-clients test-ha packages bench lint clean sample-config
 
@@ -12,13 +14,18 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $(STAMP)
 
+$(MYSQL_STAMP): $(STAMP) pyproject.toml
+	deploy/install-packages
+	$(VENV)/bin/pip install -q -e '.[test,mysqlclient]'
+	touch $(MYSQL_STAMP)
+
 run: $(STAMP)
 	MALLOC_ARENA_MAX=2 $(VENV)/bin/ember-all $(ARGS)
 
 packages:
 	deploy/install-packages
 
-test: $(STAMP) packages
+test: $(MYSQL_STAMP) packages
 	$(VENV)/bin/pytest tests/unit -q
 	$(VENV)/bin/pytest -m integration tests/integration -q
 	$(VENV)/bin/pytest -m clients tests/clients -q
@@ -27,16 +34,16 @@ test: $(STAMP) packages
 test-unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit -q
 
-test-integration: $(STAMP) packages
+test-integration: $(MYSQL_STAMP) packages
 	$(VENV)/bin/pytest -m integration tests/integration -q
 
 test-clients: $(STAMP)
 	$(VENV)/bin/pytest -m clients tests/clients -q
 
-test-ha: $(STAMP) packages
+test-ha: $(MYSQL_STAMP) packages
 	$(VENV)/bin/pytest -m ha tests/ha -q
 
-bench: $(STAMP) packages
+bench: $(MYSQL_STAMP) packages
 	$(PY) -m bench.run $(ARGS)
 
 lint: $(STAMP)

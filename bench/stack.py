@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
-MARIADB_URL = os.environ.get("EMBER_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306")
+MARIADB_URL = os.environ.get("EMBER_TEST_MARIADB", "mysql+mysqldb://root@127.0.0.1:3306")
 RABBIT = os.environ.get("EMBER_TEST_RABBIT", "guest:guest@127.0.0.1:5672")
 
 

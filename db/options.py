@@ -6,12 +6,16 @@ from oslo_config import cfg
 
 DATABASE_OPTS = [
     cfg.StrOpt("connection", secret=True,
-               help="SQLAlchemy URL of the ember database. Default: SQLite under state_path."),
+               help="SQLAlchemy URL of the ember database, e.g. mysql+mysqldb://ember:PASSWORD@db-vip/ember "
+                    "(mysqlclient; mysql+pymysql:// works without it, slower). Default: SQLite "
+                    "under state_path."),
     cfg.IntOpt("max_pool_size", default=10, min=1,
                help="Connections each process keeps open. The api also runs at most max_pool_size + "
                     "max_overflow requests at once, so that none waits for a connection."),
     cfg.IntOpt("max_overflow", default=10, min=0, help="Connections each process may open beyond the pool."),
     cfg.IntOpt("pool_timeout_s", default=30, min=1, help="Seconds to wait for a free pooled connection."),
+    cfg.IntOpt("connect_timeout_s", default=10, min=1,
+               help="Seconds a new MariaDB/MySQL connection may take before it counts as failed."),
     cfg.IntOpt("deadlock_retries", default=8, min=0,
                help="Retries of a transaction that lost a Galera certification conflict, a lock wait "
                     "or its connection."),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -11,14 +13,19 @@ T = TypeVar("T")
 
 
 @functools.cache
-def _field_names(cls: Any) -> frozenset[str]:
-    return frozenset(f.name for f in fields(cls))
+def _builder(cls: Any, columns: tuple[str, ...]) -> Callable[[Any], Any]:
+    """How to make a ``cls`` from a row with these columns; lists build thousands of them."""
+    names = [f.name for f in fields(cls)]
+    if len(names) > 1 and all(name in columns for name in names):
+        pick = operator.itemgetter(*(columns.index(name) for name in names))
+        return lambda row: cls(*pick(row))
+    wanted = [(i, column) for i, column in enumerate(columns) if column in names]
+    return lambda row: cls(**{column: row[i] for i, column in wanted})
 
 
 def from_row(cls: type[T], row: Any) -> T:
     """Build a record from a row; columns the record does not name are left out."""
-    names = _field_names(cast(Any, cls))
-    return cls(**{key: value for key, value in row._mapping.items() if key in names})
+    return cast(T, _builder(cast(Any, cls), tuple(row._fields))(row))
 
 
 @dataclass(frozen=True)

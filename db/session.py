@@ -70,10 +70,15 @@ def make_engine(url: str, conf: cfg.ConfigOpts | None = None) -> Engine:
         # function, readers included, is retried by retry_on_conflict
         pool_pre_ping=False,
         pool_recycle=600,
+        # every connection comes back from writer() committed or rolled back, and from reader()
+        # through Connection.close(), which ends its transaction: the pool's own ROLLBACK on
+        # return would be one more round trip per DB call for nothing
+        pool_reset_on_return=None,
         pool_size=db.max_pool_size if db else 5,
         max_overflow=db.max_overflow if db else 10,
         pool_timeout=db.pool_timeout_s if db else 30,
         isolation_level="READ COMMITTED",
+        connect_args={"connect_timeout": db.connect_timeout_s if db else 10},
     )
     if db is None or db.wsrep_sync_wait:
         _galera_setup(engine)
@@ -185,10 +190,9 @@ def writer() -> Iterator[Connection]:
 
 @contextmanager
 def reader() -> Iterator[Connection]:
+    """Reads; the transaction the first statement began is rolled back when the block ends."""
     with engine().connect() as conn:
         yield conn
-        if conn.in_transaction():
-            conn.rollback()
 
 
 def ping() -> None:

@@ -175,8 +175,9 @@ def ensure_venv() -> None:
     if not python.exists():
         print(f"creating the project venv in {layout.VENV} ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(layout.VENV)], check=True)
-        subprocess.run([str(layout.VENV / "bin" / "pip"), "install", "-q", "-e", ".[test]"], cwd=layout.REPO,
-                       check=True)
+    if subprocess.run([str(python), "-c", "import MySQLdb"], capture_output=True, check=False).returncode != 0:
+        subprocess.run([str(layout.VENV / "bin" / "pip"), "install", "-q", "-e", ".[test,mysqlclient]"],
+                       cwd=layout.REPO, check=True)
     missing = [r.script for r in EMBER_TABLE if not (layout.VENV / "bin" / r.script).exists()]
     if not (layout.VENV / "bin" / "ember-manage").exists():
         missing.append("ember-manage")

@@ -87,15 +87,17 @@ REQUIRED_BINARIES: dict[str, str] = {
     str(RABBIT_BIN / "rabbitmqctl"): "rabbitmq-server",
     "etcd": "etcd-server",
     "haproxy": "haproxy",
+    "/usr/include/mariadb/mysql.h": "libmariadb-dev",  # to build mysqlclient, ember's MariaDB driver
 }
-APT_HINT = "apt-get install mariadb-server galera-4 rabbitmq-server etcd-server haproxy rsync"
+APT_HINT = ("apt-get install mariadb-server galera-4 rabbitmq-server etcd-server haproxy rsync "
+            "libmariadb-dev pkg-config")
 
 
 def missing_binaries() -> list[str]:
     missing = []
     for binary in REQUIRED_BINARIES:
         found: object
-        if binary == GALERA_PROVIDER:
+        if binary.startswith(("/usr/lib/galera", "/usr/include")):  # files, not programs
             found = os.path.exists(binary)
         else:
             found = os.access(binary, os.X_OK) if binary.startswith("/") else shutil.which(binary)
@@ -110,7 +112,7 @@ def transport_url() -> str:
 
 
 def db_url(port: int = HAPROXY_GALERA_PORT) -> str:
-    return f"mysql+pymysql://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
+    return f"mysql+mysqldb://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
 
 
 def coordination_url() -> str:

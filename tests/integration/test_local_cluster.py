@@ -145,7 +145,7 @@ def test_up_reports_every_infra_component_up(state: Path) -> None:
 
 def test_env_points_at_haproxy_and_each_galera_node(state: Path) -> None:
     exports = dict(line.removeprefix("export ").split("=", 1) for line in launcher(state, "env").stdout.splitlines())
-    assert exports["EMBER_DB_URL"] == "mysql+pymysql://ember:ember@127.0.0.1:3316/ember"
+    assert exports["EMBER_DB_URL"] == "mysql+mysqldb://ember:ember@127.0.0.1:3316/ember"
     assert [exports[f"EMBER_DB_URL_{i}"].rsplit(":", 1)[1] for i in (1, 2, 3)] == [
         "3307/ember", "3308/ember", "3309/ember"]
     assert exports["EMBER_ENDPOINT"] == "http://127.0.0.1:8776/v3"
