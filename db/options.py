@@ -14,6 +14,10 @@ DATABASE_OPTS = [
                     "max_overflow requests at once, so that none waits for a connection."),
     cfg.IntOpt("max_overflow", default=10, min=0, help="Connections each process may open beyond the pool."),
     cfg.IntOpt("pool_timeout_s", default=30, min=1, help="Seconds to wait for a free pooled connection."),
+    cfg.BoolOpt("pool_pre_ping", default=False,
+                help="Test each pooled connection with a round trip before use. Not needed: every DB "
+                     "call is run again on a fresh connection when its connection turns out dead, "
+                     "which also covers connections lost in the middle of a transaction."),
     cfg.IntOpt("connect_timeout_s", default=10, min=1,
                help="Seconds a new MariaDB/MySQL connection may take before it counts as failed."),
     cfg.IntOpt("deadlock_retries", default=8, min=0,

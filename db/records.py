@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -26,6 +26,15 @@ def _builder(cls: Any, columns: tuple[str, ...]) -> Callable[[Any], Any]:
 def from_row(cls: type[T], row: Any) -> T:
     """Build a record from a row; columns the record does not name are left out."""
     return cast(T, _builder(cast(Any, cls), tuple(row._fields))(row))
+
+
+def from_rows(cls: type[T], rows: Iterable[Any]) -> list[T]:
+    """``from_row`` for every row of a result (they all share one set of columns)."""
+    rows = list(rows)
+    if not rows:
+        return []
+    build = _builder(cast(Any, cls), tuple(rows[0]._fields))
+    return [cast(T, build(row)) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -65,10 +65,10 @@ def make_engine(url: str, conf: cfg.ConfigOpts | None = None) -> Engine:
         return engine
     engine = sa.create_engine(
         url,
-        # no ping per checkout (a round trip per request): a dead pooled connection fails the
-        # statement instead, SQLAlchemy then drops the pool's old connections, and every DB API
-        # function, readers included, is retried by retry_on_conflict
-        pool_pre_ping=False,
+        # off by default, no round trip per checkout: a dead pooled connection fails the statement
+        # instead, SQLAlchemy then drops the pool's old connections, and every DB API function,
+        # readers included, is retried by retry_on_conflict
+        pool_pre_ping=db.pool_pre_ping if db else False,
         pool_recycle=600,
         # every connection comes back from writer() committed or rolled back, and from reader()
         # through Connection.close(), which ends its transaction: the pool's own ROLLBACK on

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from db import errors, models
 from db.api._common import new_id, utcnow
 from db.models import table_of
-from db.records import UserMessage, from_row
+from db.records import UserMessage, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _messages = table_of(models.UserMessage)
@@ -36,7 +36,7 @@ def message_list(*, project_id: str | None, resource_uuid: str | None = None) ->
     if resource_uuid is not None:
         query = query.where(_messages.c.resource_uuid == resource_uuid)
     with reader() as conn:
-        return [from_row(UserMessage, r) for r in conn.execute(query)]
+        return from_rows(UserMessage, conn.execute(query))
 
 
 @retry_on_conflict

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 from db import models
 from db.api._common import utcnow
 from db.models import table_of
-from db.records import Pool, from_row
+from db.records import Pool, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _pools = table_of(models.Pool)
@@ -55,7 +55,7 @@ def pool_list(*, fresh_within_s: float | None = None) -> list[Pool]:
     if fresh_within_s is not None:
         query = query.where(_pools.c.updated_at >= utcnow() - timedelta(seconds=fresh_within_s))
     with reader() as conn:
-        return [from_row(Pool, r) for r in conn.execute(query)]
+        return from_rows(Pool, conn.execute(query))
 
 
 def claim(conn: Connection, pool_name: str, size_gb: float) -> bool:

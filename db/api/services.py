@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from db import errors, models
 from db.api._common import utcnow
 from db.models import table_of
-from db.records import Service, from_row
+from db.records import Service, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _services = table_of(models.Service)
@@ -36,7 +36,7 @@ def service_list(*, binary: str | None = None, host: str | None = None) -> list[
     if host:
         query = query.where(_services.c.host == host)
     with reader() as conn:
-        return [from_row(Service, r) for r in conn.execute(query)]
+        return from_rows(Service, conn.execute(query))
 
 
 @retry_on_conflict

@@ -13,7 +13,7 @@ from db.api import quotas
 from db.api._common import cas_update, get_one, list_query, new_id, utcnow
 from db.api.idempotency import bind_resource
 from db.models import table_of
-from db.records import IdempotencyClaim, Snapshot, from_row
+from db.records import IdempotencyClaim, Snapshot, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _snapshots = table_of(models.Snapshot)
@@ -83,7 +83,7 @@ def snapshot_list(*, project_id: str | None, filters: Mapping[str, Any] | None =
     with reader() as conn:
         rows = list_query(conn, _snapshots, resource="snapshot", where=_filters(project_id, filters or {}),
                           sort=sort, limit=limit, marker=marker, offset=offset)
-    return [from_row(Snapshot, r) for r in rows]
+    return from_rows(Snapshot, rows)
 
 
 @retry_on_conflict
@@ -139,4 +139,4 @@ def snapshot_list_stale(*, statuses: frozenset[str], older_than_s: float, backen
     query = (sa.select(_snapshots).join(_volumes, _volumes.c.id == _snapshots.c.volume_id)
              .where(*where).order_by(_snapshots.c.created_at).limit(limit))
     with reader() as conn:
-        return [from_row(Snapshot, r) for r in conn.execute(query)]
+        return from_rows(Snapshot, conn.execute(query))

@@ -13,7 +13,7 @@ from db.api import pools, quotas
 from db.api._common import cas_update, get_one, list_query, new_id, utcnow
 from db.api.idempotency import bind_resource
 from db.models import table_of
-from db.records import IdempotencyClaim, Volume, from_row
+from db.records import IdempotencyClaim, Volume, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _volumes = table_of(models.Volume)
@@ -109,7 +109,7 @@ def volume_list(*, project_id: str | None, filters: Mapping[str, Any] | None = N
     with reader() as conn:
         rows = list_query(conn, _volumes, resource="volume", where=_filters(project_id, filters or {}),
                           sort=sort, limit=limit, marker=marker, offset=offset)
-    return [from_row(Volume, r) for r in rows]
+    return from_rows(Volume, rows)
 
 
 @retry_on_conflict
@@ -226,4 +226,4 @@ def volume_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_
         where.append(_volumes.c.host.like(f"{backend_host}#%"))
     with reader() as conn:
         rows = conn.execute(sa.select(_volumes).where(*where).order_by(_volumes.c.created_at).limit(limit))
-        return [from_row(Volume, r) for r in rows]
+        return from_rows(Volume, rows)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from db import models
 from db.api._common import insert_ignore, utcnow
 from db.models import table_of
-from db.records import TrackedWork, from_row
+from db.records import TrackedWork, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _work = table_of(models.TrackedWork)
@@ -34,4 +34,4 @@ def work_list(*, backend_host: str | None = None) -> list[TrackedWork]:
     if backend_host is not None:
         query = query.where(_work.c.backend_host == backend_host)
     with reader() as conn:
-        return [from_row(TrackedWork, r) for r in conn.execute(query)]
+        return from_rows(TrackedWork, conn.execute(query))
