@@ -37,13 +37,13 @@ def _life_cycle(conn: openstack.connection.Connection) -> None:
     volume = conn.block_storage.wait_for_status(volume, status="available", failures=["error"], wait=60,
                                                 interval=0.2)
     assert volume.size == 1
-    conn.block_storage.extend_volume(volume, 2)
+    conn.block_storage.extend_volume(volume.id, 2)
     volume = _wait_extended(conn, volume.id, 2)
     snapshot = conn.block_storage.create_snapshot(volume_id=volume.id, name="sdk-snap")
     snapshot = conn.block_storage.wait_for_status(snapshot, status="available", failures=["error"], wait=60,
                                                   interval=0.2)
     assert volume.id in {v.id for v in conn.block_storage.volumes()}
-    conn.block_storage.delete_snapshot(snapshot)
+    conn.block_storage.delete_snapshot(snapshot.id)
     conn.block_storage.wait_for_delete(snapshot, wait=60, interval=0.2)
     conn.block_storage.delete_volume(volume)
     conn.block_storage.wait_for_delete(volume, wait=60, interval=0.2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -46,9 +47,9 @@ def test_two_db_syncs_at_once_both_succeed(mariadb_url: str, tmp_path: Path) -> 
 
 def test_conflicting_requests_have_exactly_one_winner_on_mariadb(mariadb: str) -> None:
     for _ in range(5):
-        volume = db.volume_create(project_id="p", user_id="u", size_gb=1, status=str(Status.CREATING),
-                                  availability_zone="nova")
-        volume = db.volume_transition(volume.id, edge("create.done"))
+        created = db.volume_create(project_id="p", user_id="u", size_gb=1, status=str(Status.CREATING),
+                                   availability_zone="nova")
+        volume = db.volume_transition(created.id, edge("create.done"))
         assert volume is not None
 
         def attempt(i: int, volume_id: str = volume.id, version: int = volume.version) -> object:
@@ -84,11 +85,14 @@ def test_a_new_projects_first_creates_at_once_are_all_admitted_on_mariadb(mariad
     # no usage row exists yet: the creates race to insert it, and none may be refused for that
     for project in ("fresh-1", "fresh-2", "fresh-3"):
         db.quota_set(project, {"volumes": -1})
-        results = race(12, lambda _, p=project: db.volume_create(project_id=p, user_id="u", size_gb=1,
-                                                                  status=str(Status.CREATING),
-                                                                  availability_zone="nova"))
+        results = race(12, functools.partial(_create_in, project))
         assert [r for r in results if isinstance(r, Exception)] == []
         assert db.quota_get(project)["gigabytes"] == (1000, 12)
+
+
+def _create_in(project_id: str, _: int) -> object:
+    return db.volume_create(project_id=project_id, user_id="u", size_gb=1, status=str(Status.CREATING),
+                            availability_zone="nova")
 
 
 def test_pool_claims_never_overcommit_on_mariadb(mariadb: str) -> None:

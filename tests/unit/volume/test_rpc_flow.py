@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from common.context import RequestContext
@@ -44,7 +45,9 @@ def test_snapshot_clone_extend_delete(stack: object, tmp_path: object) -> None:
 
     snapshot = db.snapshot_create(project_id="p", user_id="u", volume_id=volume_id, volume_version=volume.version,
                                   volume_claim=edge("snapshot.begin"), status=str(SnapshotStatus.CREATING))
-    VolumeClient().create_snapshot(CTX, volume.backend_host, snapshot_id=snapshot.id)
+    backend = volume.backend_host
+    assert backend is not None
+    VolumeClient().create_snapshot(CTX, backend, snapshot_id=snapshot.id)
     wait_for(lambda: db.snapshot_get(snapshot.id).status == SnapshotStatus.AVAILABLE, what="snapshot")
 
     snapshot = db.snapshot_get(snapshot.id)
@@ -52,7 +55,7 @@ def test_snapshot_clone_extend_delete(stack: object, tmp_path: object) -> None:
     source = db.volume_get(volume_id)
     clone = _create(1, source_volume=(volume_id, source.version, edge("clone.begin")))
     for vid in (from_snap, clone):
-        wait_for(lambda vid=vid: _status(vid) == Status.AVAILABLE, what="copy available")
+        wait_for(functools.partial(_is_available, vid), what="copy available")
         with open(os.path.join(share, f"volume-{vid}"), "rb") as f:
             assert f.read(1000) == b"ember-data" * 100
     assert os.path.getsize(os.path.join(share, f"volume-{from_snap}")) == 3 * 1024**3
@@ -60,13 +63,13 @@ def test_snapshot_clone_extend_delete(stack: object, tmp_path: object) -> None:
     volume = db.volume_get(volume_id)
     assert db.volume_transition(volume_id, edge("extend.begin"), expected_version=volume.version,
                                 quota={"gigabytes": 1}, pool_claim_gb=1)
-    VolumeClient().extend_volume(CTX, volume.backend_host, volume_id=volume_id, new_size_gb=2)
+    VolumeClient().extend_volume(CTX, backend, volume_id=volume_id, new_size_gb=2)
     wait_for(lambda: db.volume_get(volume_id).size_gb == 2, what="extended")
     assert os.path.getsize(os.path.join(share, f"volume-{volume_id}")) == 2 * 1024**3
 
     volume = db.volume_get(clone)
     assert db.volume_transition(clone, edge("delete.begin"), expected_version=volume.version)
-    VolumeClient().delete_volume(CTX, volume.backend_host, volume_id=clone)
+    VolumeClient().delete_volume(CTX, backend, volume_id=clone)
     wait_for(lambda: clone not in {v.id for v in db.volume_list(project_id="p")} and
              not os.path.exists(os.path.join(share, f"volume-{clone}")), what="deleted")
     assert db.quota_get("p")["volumes"] == (10, 2)
@@ -80,3 +83,7 @@ def test_no_valid_backend_ends_in_error_with_a_reason(stack: object) -> None:
     assert "No valid backend" in (volume.status_reason or "")
     assert "CapacityFilter" in (volume.status_reason or "")
     assert [m.resource_uuid for m in db.message_list(project_id="p")] == [volume_id]
+
+
+def _is_available(volume_id: str) -> bool:
+    return _status(volume_id) == Status.AVAILABLE
