@@ -8,6 +8,7 @@ risk: if the first run was only slow, not dead, its create loses and rolls back.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,8 +27,12 @@ _keys = table_of(models.IdempotencyKey)
 TAKEOVER_AFTER = timedelta(seconds=5)
 
 
+def _key_of(claim: IdempotencyClaim) -> list[sa.ColumnElement[bool]]:
+    return [_keys.c.project_id == claim.project_id, _keys.c.key == claim.key]
+
+
 def _is(claim: IdempotencyClaim) -> list[sa.ColumnElement[bool]]:
-    return [_keys.c.project_id == claim.project_id, _keys.c.key == claim.key, _keys.c.claim_id == claim.claim_id]
+    return [*_key_of(claim), _keys.c.claim_id == claim.claim_id]
 
 
 @retry_on_conflict
@@ -39,13 +44,12 @@ def idempotency_claim(claim: IdempotencyClaim, request_path: str) -> IdempotentR
                                        "request_path": request_path, "claim_id": claim.claim_id,
                                        "created_at": now}):
             return None
-        row = conn.execute(sa.select(_keys).where(_keys.c.project_id == claim.project_id,
-                                                  _keys.c.key == claim.key)).one()
+        row = conn.execute(sa.select(_keys).where(*_key_of(claim))).one()
         unfinished = row.status_code is None and row.resource_id is None
         if unfinished and row.request_path == request_path and row.created_at < now - TAKEOVER_AFTER:
+            holder = dataclasses.replace(claim, claim_id=row.claim_id)
             taken = conn.execute(sa.update(_keys).where(
-                _keys.c.project_id == claim.project_id, _keys.c.key == claim.key,
-                _keys.c.claim_id == row.claim_id, _keys.c.status_code.is_(None), _keys.c.resource_id.is_(None),
+                *_is(holder), _keys.c.status_code.is_(None), _keys.c.resource_id.is_(None),
             ).values(claim_id=claim.claim_id, created_at=now)).rowcount
             if taken:
                 return None

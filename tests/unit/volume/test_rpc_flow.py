@@ -69,7 +69,8 @@ def test_snapshot_clone_extend_delete(stack: object, tmp_path: object) -> None:
 
     volume = db.volume_get(clone)
     assert db.volume_transition(clone, edge("delete.begin"), expected_version=volume.version)
-    VolumeClient().delete_volume(CTX, backend, volume_id=clone)
+    assert volume.backend_host is not None
+    VolumeClient().delete_volume(CTX, volume.backend_host, volume_id=clone)
     wait_for(lambda: clone not in {v.id for v in db.volume_list(project_id="p")} and
              not os.path.exists(os.path.join(share, f"volume-{clone}")), what="deleted")
     assert db.quota_get("p")["volumes"] == (10, 2)
