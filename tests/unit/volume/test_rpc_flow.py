@@ -83,6 +83,8 @@ def test_no_valid_backend_ends_in_error_with_a_reason(stack: object) -> None:
     volume = db.volume_get(volume_id)
     assert "No valid backend" in (volume.status_reason or "")
     assert "CapacityFilter" in (volume.status_reason or "")
+    # the scheduler writes the user message just after the status
+    wait_for(lambda: bool(db.message_list(project_id="p")), what="user message")
     assert [m.resource_uuid for m in db.message_list(project_id="p")] == [volume_id]
 
 
