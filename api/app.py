@@ -11,15 +11,13 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 from oslo_config import cfg
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api import errors
+from api import errors, openapi, routes, spec
 from api.middleware import ApiMiddleware
-from api.routes import backends, messages, quotas, snapshots, types, versions, volume_metadata, volumes
 from api.settings import Settings
 from api.type_names import TypeNames
 from common.context import current_request_id
@@ -49,12 +47,12 @@ def create_app(conf: cfg.ConfigOpts) -> FastAPI:
                             "backup_gigabytes": conf.quota_backup_gigabytes})
     app = FastAPI(title="ember", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False,
                   telemetry=_NO_TELEMETRY, lifespan=_lifespan(conf))  # type: ignore[arg-type]
-    for module in (versions, volumes, volume_metadata, snapshots, types, quotas, backends, messages):
-        app.include_router(module.router)
+    for route in routes.ALL:
+        app.add_route(route.path, spec.endpoint(route), methods=[route.method], include_in_schema=False)
+    app.state.openapi = openapi.document(routes.ALL)
     for error_class in (errors.ApiError, db_errors.DbError, VolumeError, RpcError):
         app.add_exception_handler(error_class, _mapped_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_middleware(ApiMiddleware, settings=Settings.from_conf(conf), type_names=TypeNames())
     return app
 
@@ -69,8 +67,3 @@ async def _http_error(request: Request, error: Exception) -> Response:
     message = "The resource could not be found." if error.status_code == 404 else str(error.detail)
     return errors.fault_response(error.status_code, kind, message, headers=dict(error.headers or {}))
 
-
-async def _validation_error(request: Request, error: Exception) -> Response:
-    assert isinstance(error, RequestValidationError)
-    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}" for e in error.errors())
-    return errors.fault_response(400, "badRequest", f"Invalid input received: {problems}")

@@ -6,8 +6,9 @@ ApiError                       raised by the HTTP edge itself
 ├── Forbidden         403      not allowed by policy (admin-only request)
 ├── ItemNotFound      404      e.g. a method that needs a later microversion
 ├── NotAcceptable     406      unsupported microversion
-├── ConflictingRequest 409     e.g. a repeated Idempotency-Key still running
-└── Unsupported       415
+├── ConflictingRequest 409     e.g. an Idempotency-Key reused for another request
+├── RequestTooLarge   413      a body above [oslo_middleware] max_request_body_size
+└── Unsupported       415      a body that is not JSON (Content-Type)
 Other layers' errors (db, volume, rpc) are mapped in ``HTTP_FAULT`` by walking the MRO,
 so the most specific entry wins. Anything unmapped is a 500 that carries only the
 request id; its details go to the log.
@@ -55,6 +56,10 @@ class ConflictingRequest(ApiError):
     pass
 
 
+class RequestTooLarge(ApiError):
+    pass
+
+
 class Unsupported(ApiError):
     pass
 
@@ -66,6 +71,7 @@ HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
     ItemNotFound: (404, "itemNotFound"),
     NotAcceptable: (406, "notAcceptable"),
     ConflictingRequest: (409, "conflictingRequest"),
+    RequestTooLarge: (413, "overLimit"),
     Unsupported: (415, "badMediaType"),
     db_errors.NotFound: (404, "itemNotFound"),
     db_errors.Conflict: (400, "badRequest"),

@@ -17,17 +17,19 @@ _VERSION = re.compile(r"^([1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
 
 def parse(header: str | None) -> int:
-    """The requested minor version of 3.x; 3.0 when the header names no volume version.
+    """The requested minor version of 3.x; 3.0 when there is no header.
 
-    Raises BadRequest for a malformed version and NotAcceptable for one out of range.
+    A header that names no volume version, or a malformed one, is a BadRequest (as Cinder
+    answers); a version out of range is NotAcceptable.
     """
-    if not header:
+    if header is None or not header.strip():
         return MIN_MINOR
     for item in header.split(","):
         service, _, value = item.strip().partition(" ")
         if service.lower() == SERVICE:
             return _minor(value.strip())
-    return MIN_MINOR
+    raise BadRequest(f"Invalid {HEADER} header {header[:80]!r}: it must name the volume service and a "
+                     f"version, e.g. '{SERVICE} {MAX_VERSION}'.")
 
 
 def _minor(value: str) -> int:

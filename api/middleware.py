@@ -13,15 +13,17 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import auth, idempotency, microversion
-from api.errors import BadRequest, response_for
+from api.errors import BadRequest, RequestTooLarge, response_for
 from api.request import SCOPE_KEY, ApiCall, base_url_of
 from api.settings import Settings
 from api.type_names import TypeNames
+from api.views.versions import OPENAPI_PATH
 from common.context import bound_request_id, new_request_id
 
 _REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _VARY = (b"vary", microversion.HEADER.encode())
+_TOKENLESS = frozenset({"/v3", "/v3/", OPENAPI_PATH})
 
 # first path segments after /v3 that are collections, never a project id
 COLLECTIONS = frozenset({
@@ -70,9 +72,10 @@ class ApiMiddleware:
         if path != "/v3" and not path.startswith("/v3/"):
             await self.app(scope, receive, send)
             return
-        if path in ("/v3", "/v3/") and scope["method"] in ("GET", "HEAD"):
-            await self.app(scope, receive, send)  # version discovery needs no token
+        if path in _TOKENLESS and scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)  # discovery needs no token
             return
+        receive = _size_limited(receive, headers, self.settings.max_body_bytes)
         base_url = base_url_of(scope, headers)
         token = headers.get("x-auth-token")
         if not token:
@@ -90,6 +93,29 @@ class ApiMiddleware:
             await idempotency.run(self.app, scope, receive, send, project_id=ctx.project_id, key=key)
         else:
             await self.app(scope, receive, send)
+
+
+def _size_limited(receive: Receive, headers: Headers, limit: int) -> Receive:
+    """``receive`` that fails with a 413 once the body passes ``limit`` bytes (declared or sent)."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _too_large(limit)
+        return message
+
+    return counted
+
+
+def _too_large(limit: int) -> RequestTooLarge:
+    return RequestTooLarge(f"Request is too large: the body may be at most {limit} bytes.")
 
 
 def _request_id(headers: Headers) -> str:

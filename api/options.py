@@ -13,5 +13,13 @@ API_OPTS = [
 ]
 
 
+# Cinder reads this from oslo.middleware's sizelimit filter; the same name and group here
+BODY_OPTS = [
+    cfg.IntOpt("max_request_body_size", default=114688, min=1,
+               help="Largest request body the API accepts, in bytes; a larger one is answered 413."),
+]
+
+
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(API_OPTS)
+    conf.register_opts(BODY_OPTS, group="oslo_middleware")

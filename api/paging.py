@@ -1,7 +1,8 @@
-"""Collection paging shared by every list: limit/marker/offset, sort keys, the "next" link."""
+"""Collection paging shared by every list: its query parameters, limit/marker/offset, sort, the next link."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,13 +10,44 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from api import schema_types as t
 from api.errors import BadRequest
 from api.request import ApiCall
-from api.validation import query_int
+from api.spec import Param
 
 DIRECTIONS = ("asc", "desc")
-PAGING_PARAMS = frozenset({"limit", "marker", "offset", "sort", "sort_key", "sort_dir", "with_count",
-                           "all_tenants", "project_id"})
+BOOLEAN_QUERY: t.JsonSchema = {"type": "boolean"}
+_DIRECTION = "(asc|desc)"
+
+
+def sort_pattern(keys: Sequence[str]) -> str:
+    key = "(" + "|".join(re.escape(k) for k in sorted(keys)) + ")"
+    return f"^{key}(:{_DIRECTION})?(,{key}(:{_DIRECTION})?)*$"
+
+
+def params(sort_keys: Mapping[str, str]) -> tuple[Param, ...]:
+    """The paging and sorting parameters of a list whose sort keys are ``sort_keys``."""
+    keys = sorted(sort_keys)
+    key_list = "(" + "|".join(re.escape(k) for k in keys) + ")"
+    return (
+        Param("limit", {"type": "integer", "minimum": 0, "maximum": t.MAX_INT},
+              "Most items to return (capped by osapi_max_limit); 0 returns an empty page."),
+        Param("marker", t.ID, "Id of the last item of the previous page."),
+        Param("offset", {"type": "integer", "minimum": 0, "maximum": t.MAX_INT}, "Items to skip."),
+        Param("sort", {"type": "string", "maxLength": 1024, "pattern": sort_pattern(keys)},
+              "key[:asc|desc][,key[:asc|desc]...]; the default is created_at:desc."),
+        Param("sort_key", {"type": "string", "maxLength": 1024, "pattern": f"^{key_list}(,{key_list})*$"},
+              "Deprecated: use sort."),
+        Param("sort_dir", {"type": "string", "maxLength": 256, "pattern": f"^{_DIRECTION}(,{_DIRECTION})*$"},
+              "Deprecated: use sort."),
+    )
+
+
+COUNT_PARAM = Param("with_count", BOOLEAN_QUERY, "From 3.45: also return the number of matching items.")
+PROJECT_PARAMS = (
+    Param("all_tenants", BOOLEAN_QUERY, "Admins only: list every project's items."),
+    Param("project_id", t.text(), "With all_tenants: only this project's items."),
+)
 
 
 @dataclass(frozen=True)
@@ -26,42 +58,42 @@ class Page:
     sort: list[tuple[str, str]]
 
 
-def parse(query: QueryParams, *, sort_keys: Mapping[str, str], max_limit: int) -> Page:
-    """Read limit/marker/offset/sort; ``sort_keys`` maps Cinder's key names to columns."""
-    limit = query_int(query.get("limit"), "limit")
-    offset = query_int(query.get("offset"), "offset")
-    return Page(limit=min(limit or max_limit, max_limit),  # 0 means no limit, as in Cinder
-                marker=query.get("marker") or None, offset=offset or None,
-                sort=_sort(query, sort_keys))
+DEFAULT_SORT = (("created_at", "desc"),)
 
 
-def _sort(query: QueryParams, sort_keys: Mapping[str, str]) -> list[tuple[str, str]]:
+def parse(query: Mapping[str, Any], *, sort_keys: Mapping[str, str], max_limit: int,
+          default_sort: Sequence[tuple[str, str]] = DEFAULT_SORT) -> Page:
+    """Read limit/marker/offset/sort (already checked against ``params``) into a Page.
+
+    ``default_sort`` is in column names, used when the query names no sort.
+    """
+    limit = query.get("limit")
+    sort = _sort(query, sort_keys) if {"sort", "sort_key", "sort_dir"} & set(query) else list(default_sort)
+    return Page(limit=max_limit if limit is None else min(limit, max_limit),  # 0: an empty page, as Cinder's
+                marker=query.get("marker") or None, offset=query.get("offset") or None, sort=sort)
+
+
+def _sort(query: Mapping[str, Any], sort_keys: Mapping[str, str]) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if "sort" in query:
         if "sort_key" in query or "sort_dir" in query:
             raise BadRequest("The 'sort_key' and 'sort_dir' parameters are deprecated and cannot be used "
                              "with the 'sort' parameter.")
         for item in query["sort"].split(","):
-            key, _, direction = item.strip().partition(":")
-            pairs.append((key.strip(), direction.strip() or "desc"))
+            key, _, direction = item.partition(":")
+            pairs.append((key, direction or "desc"))
     elif "sort_key" in query or "sort_dir" in query:
-        keys = [k.strip() for k in query.get("sort_key", "created_at").split(",")]
-        dirs = [d.strip() for d in query.get("sort_dir", "desc").split(",")]
+        keys = query.get("sort_key", "created_at").split(",")
+        dirs = query.get("sort_dir", "desc").split(",")
         if len(dirs) > len(keys):
             raise BadRequest("Sort direction array size exceeds sort key array size.")
-        dirs += [dirs[-1] if dirs else "desc"] * (len(keys) - len(dirs))
+        dirs += [dirs[-1]] * (len(keys) - len(dirs))
         pairs = list(zip(keys, dirs, strict=True))
-    else:
-        pairs = [("created_at", "desc")]
     sort: list[tuple[str, str]] = []
     for key, direction in pairs:
-        if key not in sort_keys:
-            raise BadRequest(f"Invalid sort key {key!r}: it must be one of {', '.join(sorted(sort_keys))}.")
-        if direction.lower() not in DIRECTIONS:
-            raise BadRequest(f"Invalid sort direction {direction!r} for key {key!r}: it must be asc or desc.")
         column = sort_keys[key]
         if all(column != c for c, _ in sort):
-            sort.append((column, direction.lower()))
+            sort.append((column, direction))
     return sort
 
 

@@ -1,20 +1,17 @@
 """What a route handler knows about its request: who calls, at which microversion, from where.
 
-The middleware builds an :class:`ApiCall` per request; handlers get it (and the parsed JSON
-body) through the FastAPI dependencies below.
+The middleware builds an :class:`ApiCall` per request and puts it in the ASGI scope; ``api.spec``
+hands it to the route handler.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
 
-import orjson
-from fastapi import Depends, Request
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from api.errors import BadRequest, policy_forbidden, version_not_found
+from api.errors import policy_forbidden, version_not_found
 from api.settings import Settings
 from api.type_names import TypeNames
 from common.context import RequestContext
@@ -73,22 +70,3 @@ def base_url_of(scope: Scope, headers: Headers | None = None) -> str:
         server = scope.get("server") or ("localhost", 8776)
         host = f"{server[0]}:{server[1]}"
     return f"{scheme}://{host}"
-
-
-async def _api_call(request: Request) -> ApiCall:
-    call: ApiCall = request.scope[SCOPE_KEY]
-    return call
-
-
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        raise BadRequest("Malformed request body: the request needs a JSON body.")
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise BadRequest(f"Malformed request body: {error}.") from None
-
-
-Call = Annotated[ApiCall, Depends(_api_call)]
-JsonBody = Annotated[Any, Depends(_json_body)]

@@ -1,7 +1,8 @@
-"""Request bodies, parsed and checked into small frozen values before any action runs.
+"""Request bodies: their JSON schemas (checked by ``api.spec`` before a handler runs) and the small
+frozen values the handlers read out of a body that passed.
 
-Each ``parse_*`` raises BadRequest naming the field that is wrong; nothing is written until
-a body has passed.
+Nothing is written until a body has passed; the rules a schema cannot say (3.53's strictness,
+sources that exclude each other) raise BadRequest here, naming the field.
 """
 
 from __future__ import annotations
@@ -9,15 +10,59 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from api import validation as v
+from api import schema_types as t
 from api.errors import BadRequest
+from volume.states import ATTACH_RESETTABLE, RESETTABLE, SNAPSHOT_RESETTABLE, MigrationStatus
 
-_VOLUME_CREATE_KEYS = frozenset({
-    "size", "name", "description", "display_name", "display_description", "volume_type", "availability_zone",
-    "metadata", "snapshot_id", "source_volid", "multiattach", "imageRef", "image_id", "backup_id",
-    "consistencygroup_id", "group_id",
-})
 STRICT_BODIES_SINCE = 53  # Cinder rejects unknown keys in volume create/update from 3.53 on
+
+_VOLUME_CREATE_FIELDS: dict[str, t.JsonSchema] = {
+    "size": t.nullable(t.SIZE),
+    "name": t.NAME,
+    "description": t.DESCRIPTION,
+    "display_name": t.NAME,
+    "display_description": t.DESCRIPTION,
+    "volume_type": t.NAME,
+    "availability_zone": t.NAME,
+    "metadata": t.nullable(t.METADATA),
+    "snapshot_id": t.ID_OR_NULL,
+    "source_volid": t.ID_OR_NULL,
+    "multiattach": t.nullable(t.BOOLEAN),
+    # accepted by Cinder's schema; ember refuses a value for them with a clear message
+    "imageRef": t.NAME,
+    "image_id": t.NAME,
+    "backup_id": t.ID_OR_NULL,
+    "consistencygroup_id": t.ID_OR_NULL,
+    "group_id": t.ID_OR_NULL,
+}
+_UNSUPPORTED_SOURCES = (("imageRef", "an image"), ("image_id", "an image"), ("backup_id", "a backup"),
+                        ("consistencygroup_id", "a consistency group"), ("group_id", "a group"))
+_DESCRIBED_FIELDS = {"name": t.NAME, "description": t.DESCRIPTION, "display_name": t.NAME,
+                     "display_description": t.DESCRIPTION, "metadata": t.METADATA}
+
+VOLUME_CREATE = t.obj({"volume": t.obj(_VOLUME_CREATE_FIELDS),
+                       "OS-SCH-HNT:scheduler_hints": t.nullable(t.ANY_OBJECT)}, required=["volume"])
+VOLUME_UPDATE = t.obj({"volume": t.obj(_DESCRIBED_FIELDS, extra=False)}, required=["volume"])
+SNAPSHOT_CREATE = t.obj({"snapshot": t.obj({
+    "volume_id": t.ID, "force": t.nullable(t.BOOLEAN), **_DESCRIBED_FIELDS,
+    "metadata": t.nullable(t.METADATA)}, required=["volume_id"], extra=False)}, required=["snapshot"])
+SNAPSHOT_UPDATE = t.obj({"snapshot": t.obj(_DESCRIBED_FIELDS, extra=False)}, required=["snapshot"])
+METADATA_BODY = t.obj({"metadata": t.METADATA}, required=["metadata"])
+META_ITEM_BODY = t.obj({"meta": {**t.METADATA, "minProperties": 1, "maxProperties": 1}}, required=["meta"])
+
+# -- volume and snapshot actions ----------------------------------------------------------------
+
+EXTEND_ARGS = t.obj({"new_size": t.SIZE}, required=["new_size"], extra=False)
+VOLUME_RESET_ARGS = t.obj({
+    "status": {"type": "string", "enum": sorted(RESETTABLE)},
+    "attach_status": {"type": "string", "enum": sorted(ATTACH_RESETTABLE)},
+    "migration_status": {"type": "string", "enum": sorted(MigrationStatus)},
+}, extra=False, anyOf=[{"required": ["status"]}, {"required": ["attach_status"]},
+                       {"required": ["migration_status"]}])
+SNAPSHOT_RESET_ARGS = t.obj({"status": {"type": "string", "enum": sorted(SNAPSHOT_RESETTABLE)}},
+                            required=["status"], extra=False)
+NO_ARGS = t.ANY_OBJECT
+SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
 
 
 @dataclass(frozen=True)
@@ -33,39 +78,39 @@ class VolumeCreate:
     multiattach: bool
 
 
-def parse_volume_create(body: Any, minor: int) -> VolumeCreate:
-    volume = v.section(body, "volume")
+def parse_volume_create(body: dict[str, Any], minor: int) -> VolumeCreate:
+    volume: dict[str, Any] = body["volume"]
     if minor >= STRICT_BODIES_SINCE:
-        v.only(volume, _VOLUME_CREATE_KEYS, "volume")
-    for unsupported, what in (("imageRef", "an image"), ("image_id", "an image"), ("backup_id", "a backup"),
-                              ("consistencygroup_id", "a consistency group"), ("group_id", "a group")):
-        if volume.get(unsupported) is not None:
+        only(volume, _VOLUME_CREATE_FIELDS, "volume")
+    for unsupported, what in _UNSUPPORTED_SOURCES:
+        if volume.get(unsupported):
             raise BadRequest(f"Invalid input for field/attribute {unsupported}. Creating a volume from "
                              f"{what} is not supported by ember.")
-    snapshot_id = v.uuid_ref(volume, "snapshot_id")
-    source_volid = v.uuid_ref(volume, "source_volid")
+    snapshot_id = volume.get("snapshot_id") or None
+    source_volid = volume.get("source_volid") or None
     if snapshot_id and source_volid:
         raise BadRequest("Invalid input: give snapshot_id or source_volid, not both.")
     size = volume.get("size")
     if size is None and not (snapshot_id or source_volid):
         raise BadRequest("Invalid input for field/attribute size. It is required unless the volume is created "
                          "from a snapshot or a volume.")
+    multiattach = volume.get("multiattach")
     return VolumeCreate(
-        size_gb=v.size(size) if size is not None else None,
-        name=v.text(volume, "name") or v.text(volume, "display_name"),
-        description=v.text(volume, "description") or v.text(volume, "display_description"),
-        volume_type=v.text(volume, "volume_type") or None,
-        availability_zone=v.text(volume, "availability_zone") or None,
-        metadata=v.metadata(volume.get("metadata")),
+        size_gb=int(size) if size is not None else None,
+        name=volume.get("name") or volume.get("display_name"),
+        description=volume.get("description") or volume.get("display_description"),
+        volume_type=volume.get("volume_type") or None,
+        availability_zone=volume.get("availability_zone") or None,
+        metadata=dict(volume.get("metadata") or {}),
         snapshot_id=snapshot_id,
         source_volid=source_volid,
-        multiattach=v.boolean(volume.get("multiattach") or False, "multiattach"),
+        multiattach=multiattach is not None and t.truthy(multiattach),
     )
 
 
-def parse_volume_update(body: Any, minor: int) -> dict[str, Any]:
+def parse_volume_update(body: dict[str, Any], minor: int) -> dict[str, Any]:
     """The columns a PUT /volumes/{id} changes (from 3.53 on, at least one)."""
-    return _update_values(body, "volume", strict=minor >= STRICT_BODIES_SINCE)
+    return described_values(body["volume"], "volume", strict=minor >= STRICT_BODIES_SINCE)
 
 
 @dataclass(frozen=True)
@@ -77,54 +122,35 @@ class SnapshotCreate:
     metadata: dict[str, str]
 
 
-def parse_snapshot_create(body: Any) -> SnapshotCreate:
-    snapshot = v.section(body, "snapshot")
-    v.only(snapshot, {"volume_id", "name", "description", "display_name", "display_description", "force",
-                      "metadata"}, "snapshot")
-    volume_id = v.text(snapshot, "volume_id", max_len=36, required=True)
-    assert volume_id is not None
+def parse_snapshot_create(body: dict[str, Any]) -> SnapshotCreate:
+    snapshot: dict[str, Any] = body["snapshot"]
     force = snapshot.get("force")
     return SnapshotCreate(
-        volume_id=volume_id,
-        name=v.text(snapshot, "name") or v.text(snapshot, "display_name"),
-        description=v.text(snapshot, "description") or v.text(snapshot, "display_description"),
-        force=v.boolean(force, "force") if force is not None else None,
-        metadata=v.metadata(snapshot.get("metadata")),
+        volume_id=snapshot["volume_id"],
+        name=snapshot.get("name") or snapshot.get("display_name"),
+        description=snapshot.get("description") or snapshot.get("display_description"),
+        force=None if force is None else t.truthy(force),
+        metadata=dict(snapshot.get("metadata") or {}),
     )
 
 
-def parse_snapshot_update(body: Any) -> dict[str, Any]:
-    return _update_values(body, "snapshot", strict=True)
-
-
-def _update_values(body: Any, key: str, *, strict: bool) -> dict[str, Any]:
+def described_values(section: dict[str, Any], key: str, *, strict: bool) -> dict[str, Any]:
     """The name/description/metadata columns a PUT of ``{key: {...}}`` sets; ``strict``: at least one."""
-    section = v.section(body, key)
-    v.only(section, {"name", "description", "display_name", "display_description", "metadata"}, key)
     values: dict[str, Any] = {}
     for field, column in (("name", "name"), ("display_name", "name"), ("description", "description"),
                           ("display_description", "description")):
         if field in section:
-            values[column] = v.text(section, field)
+            values[column] = section[field]
     if "metadata" in section:
-        values["metadata"] = v.metadata(section["metadata"])
+        values["metadata"] = dict(section["metadata"])
     if not values and strict:
         raise BadRequest(f"Invalid input for field/attribute {key}. Give at least one of name, description, "
                          "metadata.")
     return values
 
 
-def parse_action(body: Any) -> tuple[str, Any]:
-    """``{"os-name": args}`` -> (name, args); exactly one action per request."""
-    if not isinstance(body, dict) or len(body) != 1:
-        raise BadRequest("Malformed request body: an action body is one object such as {\"os-extend\": {...}}.")
-    ((name, args),) = body.items()
-    return name, args
-
-
-def action_args(name: str, args: Any) -> dict[str, Any]:
-    if args is None:
-        return {}
-    if not isinstance(args, dict):
-        raise v.invalid(name, args, "It must be an object.")
-    return args
+def only(obj: dict[str, Any], allowed: Any, where: str) -> None:
+    unexpected = sorted(set(obj) - set(allowed))
+    if unexpected:
+        raise BadRequest(f"Invalid input for field/attribute {where}. Additional properties are not allowed "
+                         f"({', '.join(repr(k[:40]) for k in unexpected)} unexpected).")

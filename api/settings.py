@@ -15,6 +15,7 @@ class Settings:
     storage_availability_zone: str
     default_availability_zone: str
     service_down_time_s: int
+    max_body_bytes: int
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -25,4 +26,5 @@ class Settings:
             storage_availability_zone=conf.storage_availability_zone,
             default_availability_zone=conf.default_availability_zone or conf.storage_availability_zone,
             service_down_time_s=conf.service_down_time,
+            max_body_bytes=conf.oslo_middleware.max_request_body_size,
         )

@@ -15,4 +15,5 @@ def list_opts() -> list[tuple[str | None, list[Any]]]:
 
     defaults = [*common_options.DEFAULT_OPTS, *volume_options.VOLUME_OPTS, *scheduler_options.SCHEDULER_OPTS,
                 *api_options.API_OPTS]
-    return [("DEFAULT", defaults), ("database", list(db_options.DATABASE_OPTS)), *driver_options.list_opts()]
+    return [("DEFAULT", defaults), ("database", list(db_options.DATABASE_OPTS)),
+            ("oslo_middleware", list(api_options.BODY_OPTS)), *driver_options.list_opts()]

@@ -3,11 +3,15 @@
 DbError
 ├── NotFound            no such row (or not visible to the caller's project)
 ├── Conflict            a compare-and-swap found the row in another state
-│   └── Duplicate       a unique name or key is taken
+│   ├── Duplicate       a unique name or key is taken
+│   └── Busy            a live service holds a claim on the resource (tracked work)
+├── ClaimLost           the claim a service landed with was taken away from it
 └── QuotaExceeded       a reservation would pass the project's limit
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 
 class DbError(Exception):
@@ -27,6 +31,27 @@ class Conflict(DbError):
 
 class Duplicate(Conflict):
     pass
+
+
+class Busy(Conflict):
+    def __init__(self, resource: str, resource_id: str, *, operation: str, holder: str, backend_host: str,
+                 started_at: datetime) -> None:
+        since_s = (datetime.now(UTC).replace(tzinfo=None) - started_at).total_seconds()
+        super().__init__(
+            f"Invalid {resource}: {resource} {resource_id} is busy: the volume service {holder} of {backend_host} "
+            f"has been running '{operation}' on it for {since_s:.0f} s. Wait for it to finish; if that service "
+            f"is gone, its work is taken over once it shows as down (`ember-manage cleanup`, or POST "
+            f"/v3/workers/cleanup, does it at once).")
+        self.resource_id = resource_id
+        self.operation = operation
+        self.holder = holder
+
+
+class ClaimLost(DbError):
+    def __init__(self, resource: str, resource_id: str, operation: str) -> None:
+        super().__init__(f"the claim on {resource} {resource_id} for '{operation}' was taken away; "
+                         "its outcome is not landed")
+        self.resource_id = resource_id
 
 
 class QuotaExceeded(DbError):

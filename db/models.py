@@ -89,17 +89,24 @@ class VolumeTypeExtraSpec(Base):
 
 
 class Service(Base):
+    """One row per service process. A backend's volume services share ``host`` (host@backend)
+    and differ by ``node``; ``disabled`` and ``frozen`` are set on all of a host's rows at once."""
+
     __tablename__ = "services"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     host: Mapped[str] = mapped_column(String(255), nullable=False)
     binary: Mapped[str] = mapped_column(String(64), nullable=False)
+    node: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     topic: Mapped[str] = mapped_column(String(255), nullable=False)
     availability_zone: Mapped[str] = mapped_column(String(255), nullable=False)
     disabled: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    frozen: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    ha_role: Mapped[str | None] = mapped_column(String(16))
+    ha_epoch: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
     heartbeat_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
-    __table_args__ = (Index("ux_services_host_binary", "host", "binary", unique=True),)
+    __table_args__ = (Index("ux_services_host_binary_node", "host", "binary", "node", unique=True),)
 
 
 class Pool(Base):
@@ -171,7 +178,11 @@ class Backup(_Timestamps, _SoftDelete, Base):
 
 
 class TrackedWork(Base):
-    """What a service is doing right now, so that a successor can finish or fail it."""
+    """The operation a volume service runs on a resource right now: its claim on that resource.
+
+    Landing the operation's status checks ``claim_id``, so work taken away from a service (by
+    a reset of a dead holder's resource, or by a successor) can no longer land.
+    """
 
     __tablename__ = "tracked_work"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -179,10 +190,11 @@ class TrackedWork(Base):
     resource_id: Mapped[str] = mapped_column(String(36), nullable=False)
     operation: Mapped[str] = mapped_column(String(64), nullable=False)
     backend_host: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
-    service_host: Mapped[str] = mapped_column(String(255), nullable=False)
+    service_host: Mapped[str] = mapped_column(String(255), nullable=False)  # the node holding it
     epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    claim_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
     started_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
-    __table_args__ = (Index("ux_tracked_work_resource_op", "resource_id", "operation", unique=True),)
+    __table_args__ = (Index("ux_tracked_work_resource", "resource_id", unique=True),)
 
 
 class IdempotencyKey(Base):

@@ -106,10 +106,14 @@ class Service:
     id: int
     host: str
     binary: str
+    node: str
     topic: str
     availability_zone: str
     disabled: bool
     disabled_reason: str | None
+    frozen: bool
+    ha_role: str | None
+    ha_epoch: int | None
     created_at: datetime
     heartbeat_at: datetime
 
@@ -153,7 +157,21 @@ class TrackedWork:
     backend_host: str
     service_host: str
     epoch: int
+    claim_id: str
     started_at: datetime
+
+
+@dataclass(frozen=True)
+class WorkClaim:
+    """A volume service's hold on one resource for one operation (a tracked-work row)."""
+
+    resource_type: str
+    resource_id: str
+    operation: str
+    backend_host: str
+    node: str
+    epoch: int
+    claim_id: str
 
 
 @dataclass(frozen=True)

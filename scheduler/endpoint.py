@@ -20,9 +20,3 @@ class SchedulerEndpoint:
     def create_volume(self, wire_ctx: dict[str, Any], volume_id: str) -> None:
         with request_scope(wire_ctx) as ctx:
             self._manager.create_volume(ctx, volume_id)
-
-    @messaging.expose
-    def update_capabilities(self, wire_ctx: dict[str, Any], backend_host: str,
-                            pools: list[dict[str, Any]]) -> None:
-        with request_scope(wire_ctx):
-            self._manager.update_capabilities(backend_host, pools)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 from common.context import RequestContext
 from db import api as db
 from db import errors as db_errors
-from db.records import Volume
+from db.records import Pool, Volume
 from rpc.errors import ServiceUnavailable
 from scheduler.filters import RequestSpec, filter_pools
 from scheduler.pool_cache import PoolCache
@@ -38,7 +37,9 @@ class SchedulerManager:
         spec = self._request_spec(volume)
         reason = "no pool is known"
         for refresh in (False, True):
-            candidates, emptied_by = filter_pools(self._pools.pools(refresh=refresh), spec)
+            known, closed = self._pools.pools(refresh=refresh)
+            open_pools = [pool for pool in known if pool.backend_host not in closed]
+            candidates, emptied_by = filter_pools(open_pools, spec)
             for pool in capacity_weigher(candidates):
                 if db.volume_schedule(volume_id, pool_name=pool.name, size_gb=volume.size_gb,
                                       creating_status=str(Status.CREATING)):
@@ -48,8 +49,8 @@ class SchedulerManager:
                     return
                 if self._unplaced(volume_id) is None:
                     return  # another scheduler placed it, or it was deleted meanwhile
-            reason = f"{emptied_by} found no pool" if emptied_by else "every pool filled up meanwhile"
-        self._fail(ctx, volume, f"No valid backend was found: {reason} for {volume.size_gb} GB.")
+            reason = _why_none(known, open_pools, closed, emptied_by)
+        self._fail(ctx, volume, f"No valid backend was found for {volume.size_gb} GB: {reason}.")
 
     def _cast_create(self, ctx: RequestContext, backend_host: str, volume_id: str) -> None:
         try:
@@ -92,9 +93,6 @@ class SchedulerManager:
                               event_id="VOLUME_SCHEDULE_NO_VALID_BACKEND", user_message=reason,
                               request_id=ctx.request_id)
 
-    def update_capabilities(self, backend_host: str, pools: Sequence[Mapping[str, Any]]) -> None:
-        self._pools.update(backend_host, pools)
-
     def reschedule_unplaced(self, *, older_than_s: float) -> int:
         """Place volumes whose request died with a scheduler (found by age, placed by CAS)."""
         ctx = RequestContext.service(BINARY)
@@ -104,3 +102,14 @@ class SchedulerManager:
             log.info("taking over unplaced volume %s", volume.id)
             self.create_volume(ctx, volume.id)
         return len(stale)
+
+
+def _why_none(known: list[Pool], open_pools: list[Pool], closed: Mapping[str, str], emptied_by: str | None) -> str:
+    """A readable reason no pool took the volume: which filter emptied the list, which backends are closed."""
+    if not known:
+        return "no backend has reported a pool"
+    shut = "; ".join(f"{host} is {why}" for host, why in sorted(closed.items()))
+    if not open_pools:
+        return f"every backend is closed to new volumes ({shut})"
+    reason = f"{emptied_by} found no pool" if emptied_by else "every pool filled up meanwhile"
+    return f"{reason} (and closed to new volumes: {shut})" if shut else reason

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import oslo_messaging as messaging
 
+from common import binaries
 from common.context import RequestContext
 from rpc import transport
 from rpc.errors import ServiceUnavailable
+
+BINARY = binaries.VOLUME
 
 
 class VolumeClient:

@@ -1,15 +1,18 @@
 """The volume manager: runs each operation on one backend, in order, and lands its status.
 
-It is the only caller of both the driver and the state transitions on the volume side.
-Every method is safe to run twice (a redelivered message, or recovery replaying work):
-it acts only while the resource is in the status its ``*.begin`` edge left it in.
+It is the only caller of both the driver and the state transitions on the volume side. Every
+operation goes through one skeleton, ``_run``, driven by ``states.OPERATIONS``: it acts only
+while the resource is in the operation's working status, claims the resource (tracked work),
+calls the driver, and lands the done or fail edge in the transaction that ends the claim. A
+redelivered message or a replay by recovery finds the work done, or claimed, and does nothing.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -17,15 +20,23 @@ from typing import Any
 from common.context import RequestContext
 from db import api as db
 from db import errors as db_errors
-from db.records import Snapshot, Volume
+from db.records import Snapshot, Volume, WorkClaim
 from drivers.base import VolumeDriver
 from drivers.errors import DriverError
-from scheduler.client import SchedulerClient
-from volume.states import TRANSIENT, SnapshotStatus, Status, edge, snapshot_edge
+from volume.client import BINARY
+from volume.states import OPERATIONS, Operation, Recovery, edge_of, recovery_of
 
 log = logging.getLogger(__name__)
 
-BINARY = "ember-volume"
+TOPIC = "ember-volume"
+
+Record = Volume | Snapshot
+# a driver call for one resource; what it returns is landed with the done edge
+Work = Callable[[Any], dict[str, Any]]
+
+
+class OperationStopped(Exception):
+    """Raised by a work function that must not run: the operation lands its fail edge."""
 
 
 @dataclass(frozen=True)
@@ -39,171 +50,149 @@ class BackendIdentity:
 
 
 class VolumeManager:
-    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity,
-                 scheduler: SchedulerClient | None = None) -> None:
+    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity) -> None:
         self._driver = driver
         self.identity = identity
-        self._scheduler = scheduler
-        self._inflight: set[tuple[str, str]] = set()
-        self._inflight_lock = threading.Lock()
+        self.epoch = 0
+        self._running: set[str] = set()
+        self._running_lock = threading.Lock()
 
-    # -- bookkeeping -------------------------------------------------------------------
-
-    @contextmanager
-    def _tracked(self, resource_type: str, resource_id: str, operation: str) -> Iterator[bool]:
-        """Yield False if this resource already has an operation running in this process."""
-        with self._inflight_lock:
-            if (resource_id, operation) in self._inflight:
-                yield False
-                return
-            self._inflight.add((resource_id, operation))
-        try:
-            db.work_begin(resource_type=resource_type, resource_id=resource_id, operation=operation,
-                          backend_host=self.identity.backend_host, service_host=self.identity.service_host)
-            yield True
-            db.work_end(resource_id=resource_id, operation=operation)
-        finally:
-            with self._inflight_lock:
-                self._inflight.discard((resource_id, operation))
-
-    def is_busy(self, resource_id: str) -> bool:
-        with self._inflight_lock:
-            return any(busy_id == resource_id for busy_id, _ in self._inflight)
-
-    def _tell_user(self, ctx: RequestContext, *, project_id: str, resource_type: str, resource_id: str,
-                   action: str, error: Exception) -> str:
-        reason = f"{action} failed: {error}"
-        db.message_create(project_id=project_id, resource_type=resource_type, resource_uuid=resource_id,
-                          event_id=f"{resource_type}_{action.upper().replace(' ', '_')}",
-                          user_message=reason, request_id=ctx.request_id)
-        return reason
-
-    @staticmethod
-    def _volume(volume_id: str) -> Volume | None:
-        try:
-            return db.volume_get(volume_id)
-        except db_errors.NotFound:
-            return None
-
-    @staticmethod
-    def _snapshot(snapshot_id: str) -> Snapshot | None:
-        try:
-            return db.snapshot_get(snapshot_id)
-        except db_errors.NotFound:
-            return None
-
-    # -- volumes -----------------------------------------------------------------------
+    # -- the operations, one table row and one driver call each ---------------------------
 
     def create_volume(self, ctx: RequestContext, volume_id: str) -> None:
-        volume = self._volume(volume_id)
-        if volume is None or volume.status != Status.CREATING:
-            return
-        with self._tracked("volume", volume_id, "create") as mine:
-            if not mine:
-                return
-            try:
-                if volume.snapshot_id:
-                    snapshot = db.snapshot_get(volume.snapshot_id)
-                    self._driver.create_volume_from_snapshot(volume.id, volume.size_gb, snapshot_id=snapshot.id,
-                                                             source_volume_id=snapshot.volume_id)
-                elif volume.source_volid:
-                    self._driver.clone_volume(volume.id, volume.size_gb, source_volume_id=volume.source_volid)
-                else:
-                    self._driver.create_volume(volume.id, volume.size_gb)
-            except (DriverError, db_errors.NotFound) as error:
-                log.warning("create of volume %s failed: %s", volume_id, error)
-                reason = self._tell_user(ctx, project_id=volume.project_id, resource_type="VOLUME",
-                                         resource_id=volume_id, action="create volume", error=error)
-                db.volume_transition(volume_id, edge("create.fail"), status_reason=reason)
-                return
-            if db.volume_transition(volume_id, edge("create.done"), status_reason=None):
-                log.info("volume %s: creating -> available", volume_id)
-
-    def delete_volume(self, ctx: RequestContext, volume_id: str) -> None:
-        volume = self._volume(volume_id)
-        if volume is None or volume.status != Status.DELETING:
-            return
-        with self._tracked("volume", volume_id, "delete") as mine:
-            if not mine:
-                return
-            try:
-                self._driver.delete_volume(volume_id)
-            except DriverError as error:
-                log.warning("delete of volume %s failed: %s", volume_id, error)
-                reason = self._tell_user(ctx, project_id=volume.project_id, resource_type="VOLUME",
-                                         resource_id=volume_id, action="delete volume", error=error)
-                db.volume_transition(volume_id, edge("delete.fail"), status_reason=reason)
-                return
-            if db.volume_destroy(volume_id, from_statuses=frozenset({str(Status.DELETING)})):
-                log.info("volume %s: deleting -> deleted", volume_id)
+        self._run(ctx, OPERATIONS["volume", "create"], volume_id, self._create)
 
     def extend_volume(self, ctx: RequestContext, volume_id: str, new_size_gb: int) -> None:
-        volume = self._volume(volume_id)
-        if volume is None or volume.status != Status.EXTENDING:
-            return
-        delta = new_size_gb - volume.size_gb
-        with self._tracked("volume", volume_id, "extend") as mine:
-            if not mine:
-                return
-            try:
-                self._driver.extend_volume(volume_id, new_size_gb)
-            except DriverError as error:
-                log.warning("extend of volume %s failed: %s", volume_id, error)
-                reason = self._tell_user(ctx, project_id=volume.project_id, resource_type="VOLUME",
-                                         resource_id=volume_id, action="extend volume", error=error)
-                db.volume_release_on_fail(volume_id, edge("extend.fail"), quota={"gigabytes": delta},
-                                          pool_gb=delta, status_reason=reason, target_size_gb=None)
-                return
-            if db.volume_transition(volume_id, edge("extend.done"), size_gb=new_size_gb, status_reason=None,
-                                    target_size_gb=None):
-                log.info("volume %s: extending -> available (%d GB)", volume_id, new_size_gb)
+        self._run(ctx, OPERATIONS["volume", "extend"], volume_id, functools.partial(self._extend, new_size_gb))
 
-    def fail_volume(self, ctx: RequestContext, volume_id: str, status: Status, why: str) -> None:
-        """Move a volume found stuck in transient ``status`` along its ``.fail`` edge."""
-        volume = self._volume(volume_id)
-        if volume is None:
-            return
-        reason = self._tell_user(ctx, project_id=volume.project_id, resource_type="VOLUME",
-                                 resource_id=volume_id, action=f"{status} volume", error=RuntimeError(why))
-        db.volume_transition(volume_id, edge(TRANSIENT[status]), status_reason=reason)
-
-    # -- snapshots ---------------------------------------------------------------------
+    def delete_volume(self, ctx: RequestContext, volume_id: str) -> None:
+        self._run(ctx, OPERATIONS["volume", "delete"], volume_id, self._delete)
 
     def create_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
-        snapshot = self._snapshot(snapshot_id)
-        if snapshot is None or snapshot.status != SnapshotStatus.CREATING:
-            return
-        with self._tracked("snapshot", snapshot_id, "create") as mine:
-            if not mine:
-                return
-            try:
-                self._driver.create_snapshot(snapshot_id, volume_id=snapshot.volume_id)
-            except DriverError as error:
-                log.warning("snapshot %s failed: %s", snapshot_id, error)
-                reason = self._tell_user(ctx, project_id=snapshot.project_id, resource_type="SNAPSHOT",
-                                         resource_id=snapshot_id, action="create snapshot", error=error)
-                db.snapshot_transition(snapshot_id, snapshot_edge("create.fail"), status_reason=reason)
-                return
-            if db.snapshot_transition(snapshot_id, snapshot_edge("create.done"), progress="100%"):
-                log.info("snapshot %s: creating -> available", snapshot_id)
+        self._run(ctx, OPERATIONS["snapshot", "create"], snapshot_id, self._create_snapshot)
 
     def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
-        snapshot = self._snapshot(snapshot_id)
-        if snapshot is None or snapshot.status != SnapshotStatus.DELETING:
+        self._run(ctx, OPERATIONS["snapshot", "delete"], snapshot_id, self._delete_snapshot)
+
+    def _create(self, volume: Volume) -> dict[str, Any]:
+        if volume.snapshot_id:
+            snapshot = db.snapshot_get(volume.snapshot_id)
+            self._driver.create_volume_from_snapshot(volume.id, volume.size_gb, snapshot_id=snapshot.id,
+                                                     source_volume_id=snapshot.volume_id)
+        elif volume.source_volid:
+            self._driver.clone_volume(volume.id, volume.size_gb, source_volume_id=volume.source_volid)
+        else:
+            self._driver.create_volume(volume.id, volume.size_gb)
+        return {}
+
+    def _extend(self, asked_gb: int, volume: Volume) -> dict[str, Any]:
+        size_gb = volume.target_size_gb or asked_gb  # the row's target is what the quota reserved
+        self._driver.extend_volume(volume.id, size_gb)
+        return {"size_gb": size_gb, "target_size_gb": None}
+
+    def _delete(self, volume: Volume) -> dict[str, Any]:
+        self._driver.delete_volume(volume.id)
+        return {}
+
+    def _create_snapshot(self, snapshot: Snapshot) -> dict[str, Any]:
+        self._driver.create_snapshot(snapshot.id, volume_id=snapshot.volume_id)
+        return {"progress": "100%"}
+
+    def _delete_snapshot(self, snapshot: Snapshot) -> dict[str, Any]:
+        self._driver.delete_snapshot(snapshot.id, volume_id=snapshot.volume_id)
+        return {}
+
+    # -- recovery ----------------------------------------------------------------------
+
+    def recover(self, ctx: RequestContext, resource: str, record: Record, *, why: str) -> None:
+        """Finish ``record``, left in a transient status by a service that stopped, by its recovery rule."""
+        op, rule = recovery_of(resource, record.status)
+        work = self._work_of(op)
+        if rule is Recovery.REDO and work is not None and not _extend_without_target(op, record):
+            self._run(ctx, op, record.id, work)
             return
-        with self._tracked("snapshot", snapshot_id, "delete") as mine:
+
+        def stopped(_: Record) -> dict[str, Any]:
+            raise OperationStopped(why)
+
+        self._run(ctx, op, record.id, stopped)
+
+    def _work_of(self, op: Operation) -> Work | None:
+        works: dict[tuple[str, str], Work] = {
+            ("volume", "create"): self._create, ("volume", "delete"): self._delete,
+            ("volume", "extend"): functools.partial(self._extend, 0),
+            ("snapshot", "create"): self._create_snapshot, ("snapshot", "delete"): self._delete_snapshot}
+        return works.get((op.resource, op.name))
+
+    def is_busy(self, resource_id: str) -> bool:
+        with self._running_lock:
+            return resource_id in self._running
+
+    # -- the skeleton --------------------------------------------------------------------
+
+    def _run(self, ctx: RequestContext, op: Operation, resource_id: str, work: Work) -> None:
+        record = _get(op.resource, resource_id)
+        if record is None or record.status != op.working:
+            return  # done already, or changed by a request since: nothing to do
+        with self._exclusive(resource_id) as mine:
             if not mine:
                 return
-            try:
-                self._driver.delete_snapshot(snapshot_id, volume_id=snapshot.volume_id)
-            except DriverError as error:
-                log.warning("delete of snapshot %s failed: %s", snapshot_id, error)
-                reason = self._tell_user(ctx, project_id=snapshot.project_id, resource_type="SNAPSHOT",
-                                         resource_id=snapshot_id, action="delete snapshot", error=error)
-                db.snapshot_transition(snapshot_id, snapshot_edge("delete.fail"), status_reason=reason)
+            claim = db.work_claim(resource_type=op.resource, resource_id=resource_id, operation=op.name,
+                                  working_status=op.working, backend_host=self.identity.backend_host,
+                                  node=self.identity.service_host, epoch=self.epoch)
+            if claim is None:
                 return
-            if db.snapshot_destroy(snapshot_id, from_statuses=frozenset({str(SnapshotStatus.DELETING)})):
-                log.info("snapshot %s: deleting -> deleted", snapshot_id)
+            try:
+                values = work(record)
+            except (DriverError, db_errors.NotFound, OperationStopped) as error:
+                log.warning("%s %s: %s failed: %s", op.resource, resource_id, op.name, error)
+                self._land_failure(ctx, op, record, claim, error)
+                return
+            self._land(op, record, claim, values)
+
+    @contextmanager
+    def _exclusive(self, resource_id: str) -> Iterator[bool]:
+        """Yield False if this process already runs an operation on the resource."""
+        with self._running_lock:
+            if resource_id in self._running:
+                yield False
+                return
+            self._running.add(resource_id)
+        try:
+            yield True
+        finally:
+            with self._running_lock:
+                self._running.discard(resource_id)
+
+    def _land(self, op: Operation, record: Record, claim: WorkClaim, values: dict[str, Any]) -> None:
+        edge = edge_of(op.resource, op.done)
+        try:
+            if op.done == "delete.done":
+                landed = _DESTROY[op.resource](record.id, edge, claim=claim) is not None
+            else:
+                extra = {"status_reason": None} if op.resource == "volume" else {}
+                landed = _TRANSITION[op.resource](record.id, edge, claim=claim, **extra, **values) is not None
+        except db_errors.ClaimLost as lost:
+            log.warning("%s %s: %s; the driver's work stays for recovery", op.resource, record.id, lost)
+            return
+        if landed:
+            log.info("%s %s: %s -> %s", op.resource, record.id, op.working, edge[1])
+
+    def _land_failure(self, ctx: RequestContext, op: Operation, record: Record, claim: WorkClaim,
+                      error: Exception) -> None:
+        reason = f"{op.name} {op.resource} failed: {error}"
+        fail_edge = edge_of(op.resource, op.fail)
+        extra = {"release_pending": True} if op.resource == "volume" else {}
+        try:
+            landed = _TRANSITION[op.resource](record.id, fail_edge, claim=claim, status_reason=reason[:1024], **extra)
+        except db_errors.ClaimLost as lost:
+            log.warning("%s %s: %s", op.resource, record.id, lost)
+            return
+        if landed is not None:
+            log.info("%s %s: %s -> %s", op.resource, record.id, op.working, fail_edge[1])
+            db.message_create(project_id=record.project_id, resource_type=op.resource.upper(),
+                              resource_uuid=record.id, event_id=f"{op.resource.upper()}_{op.name.upper()}_FAILED",
+                              user_message=reason, request_id=ctx.request_id)
 
     # -- reports -----------------------------------------------------------------------
 
@@ -228,15 +217,24 @@ class VolumeManager:
         return reports
 
     def report(self) -> None:
-        """Heartbeat, store the pools in the DB, and tell every scheduler at once."""
+        """Heartbeat and store the pools in the DB (schedulers read them from there)."""
         ident = self.identity
-        db.service_heartbeat(host=ident.backend_host, binary=BINARY, topic="ember-volume",
+        db.service_heartbeat(host=ident.backend_host, binary=BINARY, topic=TOPIC, node=ident.service_host,
                              availability_zone=ident.availability_zone)
-        pools = self.pool_reports()
-        db.pool_report(ident.backend_host, pools)
-        if self._scheduler is not None:
-            try:
-                self._scheduler.report_capabilities(RequestContext.service(BINARY),
-                                                    backend_host=ident.backend_host, pools=pools)
-            except Exception as error:  # noqa: BLE001 - the DB copy is the truth; the fanout only speeds caches up
-                log.debug("capability fanout failed: %s", error)
+        db.pool_report(ident.backend_host, self.pool_reports())
+
+
+_TRANSITION: dict[str, Callable[..., Any]] = {"volume": db.volume_transition, "snapshot": db.snapshot_transition}
+_DESTROY: dict[str, Callable[..., Any]] = {"volume": db.volume_destroy, "snapshot": db.snapshot_destroy}
+
+
+def _get(resource: str, resource_id: str) -> Record | None:
+    try:
+        return db.volume_get(resource_id) if resource == "volume" else db.snapshot_get(resource_id)
+    except db_errors.NotFound:
+        return None
+
+
+def _extend_without_target(op: Operation, record: Record) -> bool:
+    """An extend whose row kept no target size (from before targets were kept) cannot be redone."""
+    return op.name == "extend" and isinstance(record, Volume) and not record.target_size_gb

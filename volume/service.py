@@ -18,7 +18,6 @@ from drivers import options as driver_options
 from drivers.registry import load_driver
 from rpc import options as rpc_options
 from rpc import transport
-from scheduler.client import SchedulerClient
 from volume import options as volume_options
 from volume.endpoint import VolumeEndpoint
 from volume.manager import BackendIdentity, VolumeManager
@@ -44,7 +43,7 @@ def build_manager(conf: cfg.ConfigOpts, backend: str) -> VolumeManager:
     )
     driver = load_driver(conf, backend)
     driver.setup()
-    return VolumeManager(driver=driver, identity=identity, scheduler=SchedulerClient())
+    return VolumeManager(driver=driver, identity=identity)
 
 
 def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:

@@ -1,13 +1,15 @@
 """The volume and snapshot state machines: tables, no I/O.
 
 No other module writes a status literal. The api flips a resource with a ``*.begin``
-edge before it casts; the manager lands it with ``*.done`` or ``*.fail``; recovery moves
-what a dead service left in a ``TRANSIENT`` status along its ``*.fail`` edge. The other
-statuses the API shows (attach, migration, service) are listed at the end.
+edge before it casts; the manager runs the operation whose working status that is
+(``OPERATIONS``) and lands it with ``*.done`` or ``*.fail``; recovery treats what a dead
+service left in a transient status by the rule ``RECOVERY`` gives it. The other statuses
+the API shows (attach, migration, service) are listed at the end.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -19,6 +21,7 @@ class Status(StrEnum):
     ERROR_EXTENDING = "error_extending"
     DELETING = "deleting"
     ERROR_DELETING = "error_deleting"
+    DELETED = "deleted"  # the status of a soft-deleted row
     IN_USE = "in-use"
     ATTACHING = "attaching"
     DETACHING = "detaching"
@@ -42,8 +45,9 @@ TRANSITIONS: dict[str, Edge] = {
     "extend.done": (frozenset({Status.EXTENDING}), Status.AVAILABLE),
     "extend.fail": (frozenset({Status.EXTENDING}), Status.ERROR_EXTENDING),
     "delete.begin": (_DELETABLE, Status.DELETING),
-    "force_delete.begin": (frozenset(Status) - {Status.IN_USE, Status.ATTACHING, Status.DELETING},
+    "force_delete.begin": (frozenset(Status) - {Status.IN_USE, Status.ATTACHING, Status.DELETING, Status.DELETED},
                            Status.DELETING),
+    "delete.done": (frozenset({Status.DELETING}), Status.DELETED),
     "delete.fail": (frozenset({Status.DELETING}), Status.ERROR_DELETING),
     # A snapshot keeps its volume ``available`` (as Cinder does) but still claims it with a
     # version bump, so an extend or delete racing the snapshot loses.
@@ -65,7 +69,7 @@ TRANSITIONS: dict[str, Edge] = {
     "restore.fail": (frozenset({Status.RESTORING_BACKUP}), Status.ERROR_RESTORING),
 }
 
-# What recovery does to a volume found in a transient status whose service died.
+# The fail edge out of each transient status.
 TRANSIENT: dict[Status, str] = {
     Status.CREATING: "create.fail",
     Status.EXTENDING: "extend.fail",
@@ -74,6 +78,54 @@ TRANSIENT: dict[Status, str] = {
     Status.DETACHING: "detach.fail",
     Status.BACKING_UP: "backup.fail",
     Status.RESTORING_BACKUP: "restore.fail",
+}
+
+
+class Recovery(StrEnum):
+    """What a successor does with an operation it finds unfinished (its service died)."""
+
+    REDO = "redo"  # run it again: the driver call is idempotent (an existing volume, a missing file: success)
+    FAIL = "fail"  # land its fail edge and leave the user a message saying why
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An operation a volume service runs: the status it runs in and the edges that land it."""
+
+    resource: str       # "volume" or "snapshot"
+    name: str
+    working: str        # the status its *.begin edge left the resource in
+    done: str
+    fail: str
+    recovery: Recovery
+
+
+def _volume_op(name: str, working: Status, recovery: Recovery) -> Operation:
+    return Operation("volume", name, str(working), f"{name}.done", f"{name}.fail", recovery)
+
+
+# Every operation ember-volume runs, by (resource, name).
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("volume", "create"): _volume_op("create", Status.CREATING, Recovery.REDO),
+    ("volume", "extend"): _volume_op("extend", Status.EXTENDING, Recovery.REDO),
+    ("volume", "delete"): _volume_op("delete", Status.DELETING, Recovery.REDO),
+}
+
+# The rule for each transient volume status a dead service may leave; a test checks none is missing.
+RECOVERY: dict[Status, Recovery] = {
+    Status.CREATING: Recovery.REDO,
+    Status.EXTENDING: Recovery.REDO,  # to the target size kept on the row (FAIL when it has none)
+    Status.DELETING: Recovery.REDO,
+    Status.ATTACHING: Recovery.FAIL,
+    Status.DETACHING: Recovery.FAIL,
+    Status.BACKING_UP: Recovery.FAIL,
+    Status.RESTORING_BACKUP: Recovery.FAIL,
+}
+
+# The operation a transient status belongs to, for messages ("the extend was stopped by ...").
+WORKING_OPERATION: dict[Status, str] = {
+    Status.CREATING: "create", Status.EXTENDING: "extend", Status.DELETING: "delete", Status.ATTACHING: "attach",
+    Status.DETACHING: "detach", Status.BACKING_UP: "backup", Status.RESTORING_BACKUP: "restore",
 }
 
 # Statuses an admin may set with os-reset_status.
@@ -94,6 +146,7 @@ class SnapshotStatus(StrEnum):
     ERROR = "error"
     DELETING = "deleting"
     ERROR_DELETING = "error_deleting"
+    DELETED = "deleted"
 
 
 SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]] = {
@@ -101,7 +154,9 @@ SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]
     "create.fail": (frozenset({SnapshotStatus.CREATING}), SnapshotStatus.ERROR),
     "delete.begin": (frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR,
                                 SnapshotStatus.ERROR_DELETING}), SnapshotStatus.DELETING),
-    "force_delete.begin": (frozenset(SnapshotStatus) - {SnapshotStatus.DELETING}, SnapshotStatus.DELETING),
+    "force_delete.begin": (frozenset(SnapshotStatus) - {SnapshotStatus.DELETING, SnapshotStatus.DELETED},
+                           SnapshotStatus.DELETING),
+    "delete.done": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.DELETED),
     "delete.fail": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.ERROR_DELETING),
     # a snapshot used as a clone source is claimed with a version bump, as volumes are
     "clone.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
@@ -112,6 +167,18 @@ SNAPSHOT_TRANSIENT: dict[SnapshotStatus, str] = {
     SnapshotStatus.DELETING: "delete.fail",
 }
 
+SNAPSHOT_RECOVERY: dict[SnapshotStatus, Recovery] = {
+    SnapshotStatus.CREATING: Recovery.REDO,
+    SnapshotStatus.DELETING: Recovery.REDO,
+}
+
+OPERATIONS.update({
+    ("snapshot", "create"): Operation("snapshot", "create", str(SnapshotStatus.CREATING), "create.done",
+                                      "create.fail", Recovery.REDO),
+    ("snapshot", "delete"): Operation("snapshot", "delete", str(SnapshotStatus.DELETING), "delete.done",
+                                      "delete.fail", Recovery.REDO),
+})
+
 SNAPSHOT_RESETTABLE = frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR,
                                  SnapshotStatus.ERROR_DELETING, SnapshotStatus.CREATING,
                                  SnapshotStatus.DELETING})
@@ -120,6 +187,11 @@ SNAPSHOT_RESETTABLE = frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR,
 def snapshot_edge(event: str) -> tuple[frozenset[str], str]:
     sources, target = SNAPSHOT_TRANSITIONS[event]
     return frozenset(str(s) for s in sources), str(target)
+
+
+def edge_of(resource: str, event: str) -> tuple[frozenset[str], str]:
+    """``edge`` for volumes, ``snapshot_edge`` for snapshots."""
+    return snapshot_edge(event) if resource == "snapshot" else edge(event)
 
 
 class AttachStatus(StrEnum):
@@ -161,3 +233,20 @@ class ServiceState(StrEnum):
 
     UP = "up"
     DOWN = "down"
+
+
+def recovery_of(resource: str, status: str) -> tuple[Operation, Recovery]:
+    """The operation a transient ``status`` belongs to, and what recovery does with it.
+
+    Statuses of operations ember-volume does not run itself yet (attach, backup, ...) get an
+    operation that can only fail.
+    """
+    if resource == "snapshot":
+        snap_status = SnapshotStatus(status)
+        op = OPERATIONS["snapshot", "delete" if snap_status is SnapshotStatus.DELETING else "create"]
+        return op, SNAPSHOT_RECOVERY[snap_status]
+    volume_status = Status(status)
+    name = WORKING_OPERATION[volume_status]
+    op = OPERATIONS.get(("volume", name)) or Operation("volume", name, status, f"{name}.done",
+                                                        TRANSIENT[volume_status], Recovery.FAIL)
+    return op, RECOVERY[volume_status]

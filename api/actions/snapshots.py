@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from api.actions.volumes import holder_check, require_thawed
 from api.errors import BadRequest
 from api.request import ApiCall
 from api.schemas import SnapshotCreate
@@ -44,6 +45,7 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be snapshotted.")
+    require_thawed(backend_host)
     snapshot = db.snapshot_create(
         project_id=volume.project_id, user_id=call.ctx.user_id, volume_id=volume.id,
         volume_version=volume.version, volume_claim=claim, status=SnapshotStatus.CREATING,
@@ -70,14 +72,17 @@ def force_delete(call: ApiCall, snapshot_id: str) -> None:
 
 
 def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> None:
-    sources, target = begin = snapshot_edge(event)
+    sources, _ = begin = snapshot_edge(event)
     if snapshot.status not in sources:
         raise VolumeStateConflict("snapshot", snapshot.id, action, sources, snapshot.status)
-    if db.snapshot_transition(snapshot.id, begin, expected_version=snapshot.version, status_reason=None) is None:
-        raise VolumeStateConflict("snapshot", snapshot.id, action, sources)
     backend_host = _backend_of(snapshot.volume_id)
+    require_thawed(backend_host)
+    revoke = holder_check(call) if event == "force_delete.begin" else None
+    if db.snapshot_transition(snapshot.id, begin, expected_version=snapshot.version, status_reason=None,
+                              revoke=revoke) is None:
+        raise VolumeStateConflict("snapshot", snapshot.id, action, sources)
     if backend_host is None:  # its volume is gone or was never placed: nothing to remove on a backend
-        db.snapshot_destroy(snapshot.id, from_statuses=frozenset({target}))
+        db.snapshot_destroy(snapshot.id, snapshot_edge("delete.done"))
         return
     try:
         VolumeClient().delete_snapshot(call.ctx, backend_host, snapshot_id=snapshot.id)
@@ -94,8 +99,9 @@ def _backend_of(volume_id: str) -> str | None:
 
 
 def reset_status(call: ApiCall, snapshot_id: str, *, status: str) -> None:
+    """Refused (Busy) while a live volume service works on the snapshot; see volumes.reset_status."""
     snapshot = db.snapshot_get(snapshot_id)
     if db.snapshot_transition(snapshot.id, (ALL_STATUSES, status), expected_version=snapshot.version,
-                              status_reason=None) is None:
+                              status_reason=None, revoke=holder_check(call)) is None:
         raise VolumeStateConflict("snapshot", snapshot.id, "reset its status", ALL_STATUSES)
     log.info("snapshot %s: status reset from %s to %s by an admin", snapshot.id, snapshot.status, status)

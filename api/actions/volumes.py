@@ -2,7 +2,9 @@
 
 A request that loses the swap to a concurrent one raises VolumeStateConflict (400) and has
 changed nothing. A cast that cannot be delivered moves the volume along the ``*.fail`` edge
-(giving back what ``*.begin`` reserved) and the caller sees 503.
+(giving back what ``*.begin`` reserved) and the caller sees 503. The admin actions never race
+a volume service: while a live one holds the volume (tracked work) they are refused (Busy,
+400); a dead holder's claim is taken away in the same transaction, so nothing it still does lands.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from db import errors as db_errors
 from db.records import Volume, VolumeType
 from rpc.errors import ServiceUnavailable
 from scheduler.client import SchedulerClient
+from volume.client import BINARY as VOLUME_BINARY
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import Status, edge, snapshot_edge
+from volume.states import WORKING_OPERATION, Status, edge, snapshot_edge
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +140,16 @@ def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
     snapshots = db.snapshot_count(project_id=None, filters={"volume_id": volume.id})
     if snapshots:
         raise InvalidRequest(f"Invalid volume: Volume still has {snapshots} dependent snapshots.")
-    moved = db.volume_transition(volume.id, begin, expected_version=volume.version, status_reason=None)
+    require_thawed(volume.backend_host)
+    revoke = holder_check(call) if event == "force_delete.begin" else None
+    moved = db.volume_transition(volume.id, begin, expected_version=volume.version, status_reason=None,
+                                 revoke=revoke)
     if moved is None:
         raise VolumeStateConflict("volume", volume.id, action, sources)
     log.info("volume %s: %s -> %s", volume.id, volume.status, target)
     backend_host = moved.backend_host
     if backend_host is None:  # never placed: nothing exists on any backend
-        db.volume_destroy(volume.id, from_statuses=frozenset({target}))
+        db.volume_destroy(volume.id, edge("delete.done"))
         return
     try:
         VolumeClient().delete_volume(call.ctx, backend_host, volume_id=volume.id)
@@ -163,6 +169,7 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be extended.")
+    require_thawed(backend_host)
     delta = new_size_gb - volume.size_gb
     moved = db.volume_transition(volume.id, begin, expected_version=volume.version, quota={"gigabytes": delta},
                                  pool_claim_gb=delta, status_reason=None, target_size_gb=new_size_gb)
@@ -172,19 +179,43 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     try:
         VolumeClient().extend_volume(call.ctx, backend_host, volume_id=volume.id, new_size_gb=new_size_gb)
     except ServiceUnavailable as error:
-        db.volume_release_on_fail(volume.id, edge("extend.fail"), quota={"gigabytes": delta}, pool_gb=delta,
-                                  status_reason=_reason(error))
+        db.volume_transition(volume.id, edge("extend.fail"), release_pending=True, status_reason=_reason(error))
         raise
 
 
 def reset_status(call: ApiCall, volume_id: str, *, status: str | None, values: dict[str, Any]) -> None:
-    """Set the status an admin asks for, from whatever it is now, unless a request changed it meanwhile."""
+    """Set the status an admin asks for, from whatever it is now, unless a request changed it meanwhile.
+
+    Refused (Busy) while a live volume service works on the volume. An operation that was only
+    accepted (its message still queued) is dropped: what it reserved is given back, and its
+    user is told.
+    """
     volume = db.volume_get(volume_id)
-    moved = db.volume_transition(volume.id, (ALL_STATUSES, status or volume.status),
-                                 expected_version=volume.version, status_reason=None, **values)
+    target = status or volume.status
+    moved = db.volume_transition(volume.id, (ALL_STATUSES, target), expected_version=volume.version,
+                                 status_reason=None, revoke=holder_check(call),
+                                 release_pending=target != Status.EXTENDING, **values)
     if moved is None:
         raise VolumeStateConflict("volume", volume.id, "reset its status", ALL_STATUSES)
     log.info("volume %s: status reset from %s to %s by an admin", volume.id, volume.status, moved.status)
+    stopped = WORKING_OPERATION.get(Status(volume.status)) if volume.status in set(Status) else None
+    if stopped and target != volume.status:
+        db.message_create(project_id=volume.project_id, resource_type="VOLUME", resource_uuid=volume.id,
+                          event_id=f"VOLUME_{stopped.upper()}_STOPPED", request_id=call.ctx.request_id,
+                          user_message=f"The {stopped} of volume {volume.id} was stopped: an admin reset its "
+                                       f"status from {volume.status} to {target}.")
+
+
+def holder_check(call: ApiCall) -> db.HolderCheck:
+    """How an admin action tells whether the volume service holding a resource is alive."""
+    return db.HolderCheck(binary=VOLUME_BINARY, alive_within_s=call.settings.service_down_time_s)
+
+
+def require_thawed(backend_host: str | None) -> None:
+    """A frozen backend takes no new work on its volumes (Cinder's freeze)."""
+    if backend_host and db.service_hosts_closed(VOLUME_BINARY, [backend_host]).get(backend_host) == "frozen":
+        raise InvalidRequest(f"Invalid volume: its backend {backend_host} is frozen; an admin thaws it with "
+                             f"PUT /os-services/thaw.")
 
 
 def change_metadata(call: ApiCall, volume_id: str, *, change: Callable[[dict[str, str]], dict[str, str]],

@@ -5,35 +5,56 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api import responses
-from api import validation as v
-from api.actions import zones
-from api.errors import BadRequest, ItemNotFound
-from api.request import Call, JsonBody
+from api import paging, responses
+from api import schema_types as t
+from api.actions import services, zones
+from api.errors import BadRequest
+from api.request import ApiCall
+from api.spec import Param, Req, Routes
 from api.views.common import iso
+from common.binaries import binary_of
 from db import api as db
 from db.records import Pool, Service
 from volume.states import ServiceState, ServiceStatus
 
-router = APIRouter(prefix="/v3")
+routes = Routes("/v3", tag="backends",
+                path_params={"action": {"type": "string", "enum": list(services.ACTIONS)}})
+
+ZONES = t.obj({"availabilityZoneInfo": t.array(t.obj({"zoneName": t.STRING, "zoneState": t.ANY_OBJECT},
+                                                      required=["zoneName", "zoneState"]))},
+              required=["availabilityZoneInfo"])
+POOLS = t.obj({"pools": t.array(t.obj({"name": t.STRING, "capabilities": t.ANY_OBJECT}, required=["name"]))},
+              required=["pools"])
+SERVICE = t.obj({
+    "binary": t.STRING, "host": t.STRING, "zone": t.STRING, "status": {"enum": list(ServiceStatus)},
+    "state": {"enum": list(ServiceState)}, "updated_at": t.STRING_OR_NULL, "disabled_reason": t.STRING_OR_NULL,
+    "frozen": t.BOOL, "cluster": t.STRING_OR_NULL, "node": t.STRING,
+    "ha_role": t.nullable({"type": "string", "enum": ["active", "standby"]}), "ha_epoch": t.nullable(t.INTEGER),
+}, required=["binary", "host", "zone", "status", "state", "updated_at", "disabled_reason"])
+SERVICES = t.obj({"services": t.array(SERVICE)}, required=["services"])
+SERVICE_BODY = t.obj({"host": t.text(min_len=1), "binary": t.text(min_len=1),
+                      "disabled_reason": t.nullable(t.text(lines=True))}, required=["host"])
+SERVICE_CHANGED = t.obj({"host": t.STRING, "binary": t.STRING, "disabled": t.BOOL, "status": t.STRING,
+                         "disabled_reason": t.STRING_OR_NULL, "frozen": t.BOOL}, required=["host"])
 
 
-@router.get("/os-availability-zone")
-def availability_zones(call: Call) -> Response:
+@routes.get("/os-availability-zone", name="list_availability_zones", summary="Availability zones.",
+            response=ZONES)
+def availability_zones(call: ApiCall, req: Req) -> Response:
     return responses.json({"availabilityZoneInfo": [{"zoneName": zone, "zoneState": {"available": True}}
                                                     for zone in zones.known(call.settings)]})
 
 
-@router.get("/scheduler-stats/get_pools")
-def pools(call: Call, request: Request) -> Response:
-    call.require_admin("scheduler_extension:scheduler_stats:get_pools")
-    query = request.query_params
-    detail = v.query_bool(query.get("detail"), "detail")
+@routes.get("/scheduler-stats/get_pools", name="list_pools", summary="Backend pools and their capacity.",
+            query=(Param("detail", paging.BOOLEAN_QUERY, "Also show each pool's capabilities."),
+                   Param("name", t.text(), "Only the pool of this name.")),
+            response=POOLS, admin_rule="scheduler_extension:scheduler_stats:get_pools")
+def pools(call: ApiCall, req: Req) -> Response:
+    query = req.query
     found = [p for p in db.pool_list() if "name" not in query or p.name == query["name"]]
-    return responses.json({"pools": [_pool(p) if detail else {"name": p.name} for p in found]})
+    return responses.json({"pools": [_pool(p) if query.get("detail") else {"name": p.name} for p in found]})
 
 
 def _pool(pool: Pool) -> dict[str, Any]:
@@ -52,11 +73,14 @@ def _pool(pool: Pool) -> dict[str, Any]:
     return {"name": pool.name, "capabilities": capabilities}
 
 
-@router.get("/os-services")
-def services(call: Call, request: Request) -> Response:
-    call.require_admin("volume_extension:services:index")
-    query = request.query_params
-    found = db.service_list(binary=query.get("binary") or None, host=query.get("host") or None)
+@routes.get("/os-services", name="list_services", summary="Every service process and whether it is up.",
+            query=(Param("binary", t.text(), "ember-volume, or Cinder's cinder-volume, ..."),
+                   Param("host", t.text())),
+            response=SERVICES, admin_rule="volume_extension:services:index")
+def list_services(call: ApiCall, req: Req) -> Response:
+    binary = req.query.get("binary")
+    found = db.service_list(binary=binary_of(binary) if binary else None,
+                            host=req.query.get("host") or None)
     now = datetime.now(UTC).replace(tzinfo=None)
     down_after_s = call.settings.service_down_time_s
     return responses.json({"services": [_service(s, now, down_after_s) for s in found]})
@@ -67,25 +91,23 @@ def _service(service: Service, now: datetime, down_after_s: int) -> dict[str, An
     return {"binary": service.binary, "host": service.host, "zone": service.availability_zone,
             "status": _status(service), "state": ServiceState.UP if alive else ServiceState.DOWN,
             "updated_at": iso(service.heartbeat_at), "disabled_reason": service.disabled_reason,
-            "cluster": None}
+            "frozen": service.frozen, "cluster": None, "node": service.node, "ha_role": service.ha_role,
+            "ha_epoch": service.ha_epoch}
 
 
 def _status(service: Service) -> ServiceStatus:
     return ServiceStatus.DISABLED if service.disabled else ServiceStatus.ENABLED
 
 
-@router.put("/os-services/{action}")
-def set_service(action: str, call: Call, body: JsonBody) -> Response:
-    call.require_admin("volume_extension:services:update")
-    if action not in ("enable", "disable", "disable-log-reason"):
-        raise ItemNotFound(f"Unknown action: {action}")
-    if not isinstance(body, dict):
-        raise BadRequest("Malformed request body: expected an object with host and binary.")
-    host = v.text(body, "host", required=True)
-    binary = v.text(body, "binary", required=True)
-    assert host is not None and binary is not None
-    reason = v.text(body, "disabled_reason") if action == "disable-log-reason" else None
-    service = db.service_set_disabled(host=host, binary=binary, disabled=action != "enable", reason=reason)
-    return responses.json({"host": service.host, "binary": service.binary, "disabled": service.disabled,
-                           "status": _status(service),
-                           "disabled_reason": service.disabled_reason})
+@routes.put("/os-services/{action}", name="update_service",
+            summary="enable, disable, disable-log-reason (host and binary), freeze or thaw (host) a service.",
+            body=SERVICE_BODY, response=SERVICE_CHANGED, admin_rule="volume_extension:services:update")
+def set_service(call: ApiCall, req: Req, action: str) -> Response:
+    body = req.body
+    binary = body.get("binary")
+    if action in services.NEED_BINARY and not binary:
+        raise BadRequest(f"Invalid input: {action} needs both host and binary.")
+    changed = services.apply(action, host=body["host"], binary=binary, reason=body.get("disabled_reason"))
+    return responses.json({"host": changed.host, "binary": changed.binary, "disabled": changed.disabled,
+                           "status": _status(changed), "disabled_reason": changed.disabled_reason,
+                           "frozen": changed.frozen})

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api import listing, responses
-from api.request import ApiCall, Call
+from api import listing, paging, responses
+from api import schema_types as t
+from api.request import ApiCall
+from api.spec import Param, Req, Routes
 from api.views.common import iso, links
 from db import api as db
+from db.api.messages import FILTER_KEYS
+from db.api.messages import SORT_KEYS as DB_SORT_KEYS
 from db.records import UserMessage
 
-router = APIRouter(prefix="/v3/messages")
+routes = Routes("/v3/messages", tag="messages", path_params={"message_id": t.ID})
 
 SINCE = 3
+SORT_KEYS = {key: key for key in DB_SORT_KEYS}
+LIST_PARAMS = (*paging.params(SORT_KEYS), *paging.PROJECT_PARAMS,
+               *(Param(key, t.text(), f"Only messages with this {key}.") for key in sorted(FILTER_KEYS)))
+MESSAGE = t.obj({"id": t.STRING, "event_id": t.STRING, "user_message": t.STRING, "message_level": t.STRING,
+                 "resource_type": t.STRING, "resource_uuid": t.STRING, "request_id": t.STRING_OR_NULL,
+                 "created_at": t.STRING, "guaranteed_until": t.STRING_OR_NULL, "links": t.LINKS},
+                required=["id", "event_id", "user_message", "resource_type", "resource_uuid", "created_at"])
 
 
 def _view(call: ApiCall, message: UserMessage) -> dict[str, Any]:
@@ -26,23 +37,26 @@ def _view(call: ApiCall, message: UserMessage) -> dict[str, Any]:
             "links": links(call, "messages", message.id)}
 
 
-@router.get("")
-def index(call: Call, request: Request) -> Response:
-    call.require_version(SINCE)
-    query = request.query_params
-    found = db.message_list(project_id=listing.project_scope(call, query),
-                            resource_uuid=query.get("resource_uuid") or None)
-    return responses.json({"messages": [_view(call, m) for m in found]})
+def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: query[key] for key in FILTER_KEYS if key in query}
 
 
-@router.get("/{message_id}")
-def show(message_id: str, call: Call) -> Response:
-    call.require_version(SINCE)
+@routes.get("", name="list_messages", summary="List the project's user messages.", since=SINCE,
+            query=LIST_PARAMS,
+            response=t.obj({"messages": t.array(MESSAGE), "messages_links": t.LINKS}, required=["messages"]))
+def index(call: ApiCall, req: Req) -> Response:
+    return listing.page(call, req, key="messages", path="/messages", sort_keys=SORT_KEYS, filters=_filters,
+                        fetch=db.message_list, count=None, view=_view)
+
+
+@routes.get("/{message_id}", name="show_message", summary="Show a user message.", since=SINCE,
+            response=t.obj({"message": MESSAGE}, required=["message"]))
+def show(call: ApiCall, req: Req, message_id: str) -> Response:
     return responses.json({"message": _view(call, db.message_get(message_id, project_id=call.scope_project()))})
 
 
-@router.delete("/{message_id}")
-def delete(message_id: str, call: Call) -> Response:
-    call.require_version(SINCE)
+@routes.delete("/{message_id}", name="delete_message", summary="Delete a user message.", since=SINCE,
+               success=204)
+def delete(call: ApiCall, req: Req, message_id: str) -> Response:
     db.message_delete(message_id, project_id=call.scope_project())
     return Response(status_code=204)

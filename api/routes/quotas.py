@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api import responses
-from api import validation as v
+from api import paging, responses
+from api import schema_types as t
 from api.errors import BadRequest
-from api.request import ApiCall, Call, JsonBody
+from api.request import ApiCall
+from api.spec import Param, Req, Routes
 from db import api as db
+from db.api.quotas import RESOURCES
 
-router = APIRouter(prefix="/v3")
+routes = Routes("/v3", tag="quotas", path_params={"target_project_id": t.text(min_len=1)})
 
-RESOURCES = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes")
-_INTEGER = re.compile(r"^-?[0-9]+$")
+# -1 means no limit; Cinder takes the number or its digits
+_LIMIT: t.JsonSchema = {"type": ["integer", "string"], "minimum": -1, "maximum": t.MAX_INT,
+                        "pattern": f"^(-1|0|{t.up_to(t.MAX_INT)[2:-2]})$"}
+UPDATE_BODY = t.obj({"quota_set": t.obj({**{res: _LIMIT for res in RESOURCES}, "tenant_id": t.NAME, "id": t.NAME},
+                                        extra=False)}, required=["quota_set"])
+_USAGE = t.obj({"limit": t.INTEGER, "in_use": t.INTEGER, "reserved": t.INTEGER})
+QUOTA_SET = t.obj({"quota_set": t.obj({res: {"anyOf": [t.INTEGER, _USAGE]} for res in RESOURCES})},
+                  required=["quota_set"])
+LIMITS = t.obj({"limits": t.obj({"rate": t.array(t.ANY_OBJECT), "absolute": t.obj({}, additionalProperties=t.INTEGER)},
+                                required=["rate", "absolute"])}, required=["limits"])
 
 
 def _readable(call: ApiCall, project_id: str) -> None:
@@ -25,12 +33,13 @@ def _readable(call: ApiCall, project_id: str) -> None:
         call.require_admin("volume_extension:quotas:show")
 
 
-@router.get("/os-quota-sets/{project_id}")
-def show(project_id: str, call: Call, request: Request) -> Response:
-    _readable(call, project_id)
-    quotas = db.quota_get(project_id)
-    body: dict[str, Any] = {"id": project_id}
-    if v.query_bool(request.query_params.get("usage"), "usage"):
+@routes.get("/os-quota-sets/{target_project_id}", name="show_quotas", summary="A project's quota limits.",
+            query=(Param("usage", paging.BOOLEAN_QUERY, "Also show what is in use."),), response=QUOTA_SET)
+def show(call: ApiCall, req: Req, target_project_id: str) -> Response:
+    _readable(call, target_project_id)
+    quotas = db.quota_get(target_project_id)
+    body: dict[str, Any] = {"id": target_project_id}
+    if req.query.get("usage"):
         body.update({res: {"limit": limit, "in_use": in_use, "reserved": 0}
                      for res, (limit, in_use) in quotas.items()})
     else:
@@ -38,52 +47,36 @@ def show(project_id: str, call: Call, request: Request) -> Response:
     return responses.json({"quota_set": body})
 
 
-@router.get("/os-quota-sets/{project_id}/defaults")
-def defaults(project_id: str, call: Call) -> Response:
-    return responses.json({"quota_set": {"id": project_id, **db.quota_defaults()}})
+@routes.get("/os-quota-sets/{target_project_id}/defaults", name="show_default_quotas",
+            summary="The default quota limits.", response=QUOTA_SET)
+def defaults(call: ApiCall, req: Req, target_project_id: str) -> Response:
+    return responses.json({"quota_set": {"id": target_project_id, **db.quota_defaults()}})
 
 
-@router.put("/os-quota-sets/{project_id}")
-def update(project_id: str, call: Call, body: JsonBody) -> Response:
-    call.require_admin("volume_extension:quotas:update")
-    quota_set = v.section(body, "quota_set")
-    quota_set = {k: val for k, val in quota_set.items() if k not in ("tenant_id", "id")}
-    unknown = sorted(set(quota_set) - set(RESOURCES))
-    if unknown:
-        raise BadRequest(f"Bad key(s) in quota set: {', '.join(unknown)}")
-    current = db.quota_get(project_id)
-    limits: dict[str, int] = {}
-    for resource, value in quota_set.items():
-        limit = _limit(resource, value)
+@routes.put("/os-quota-sets/{target_project_id}", name="update_quotas", summary="Change a project's quota limits.",
+            body=UPDATE_BODY, response=QUOTA_SET, admin_rule="volume_extension:quotas:update")
+def update(call: ApiCall, req: Req, target_project_id: str) -> Response:
+    asked = {k: int(val) for k, val in req.body["quota_set"].items() if k in RESOURCES}
+    current = db.quota_get(target_project_id)
+    for resource, limit in asked.items():
         in_use = current[resource][1]
         if limit != -1 and limit < in_use:
             raise BadRequest(f"Invalid input received: Quota {resource} limit must be equal or greater than "
                              f"existing resources (in use: {in_use}).")
-        limits[resource] = limit
-    if limits:
-        db.quota_set(project_id, limits)
-    return responses.json({"quota_set": {res: limit for res, (limit, _) in db.quota_get(project_id).items()}})
+    if asked:
+        db.quota_set(target_project_id, asked)
+    return responses.json({"quota_set": {res: limit for res, (limit, _) in db.quota_get(target_project_id).items()}})
 
 
-def _limit(resource: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str) or (
-            isinstance(value, str) and not _INTEGER.match(value)):
-        raise v.invalid(resource, value, "It must be an integer of at least -1 (-1: no limit).")
-    limit = int(value)
-    if not -1 <= limit <= v.MAX_INT:
-        raise v.invalid(resource, value, "It must be an integer of at least -1 (-1: no limit).")
-    return limit
-
-
-@router.delete("/os-quota-sets/{project_id}")
-def delete(project_id: str, call: Call) -> Response:
-    call.require_admin("volume_extension:quotas:delete")
-    db.quota_destroy(project_id)
+@routes.delete("/os-quota-sets/{target_project_id}", name="delete_quotas",
+               summary="Return a project to the default limits.", admin_rule="volume_extension:quotas:delete")
+def delete(call: ApiCall, req: Req, target_project_id: str) -> Response:
+    db.quota_destroy(target_project_id)
     return Response(status_code=200)
 
 
-@router.get("/limits")
-def limits(call: Call) -> Response:
+@routes.get("/limits", name="show_limits", summary="The caller's absolute limits and usage.", response=LIMITS)
+def limits(call: ApiCall, req: Req) -> Response:
     quotas = db.quota_get(call.project_id)
 
     def limit(res: str) -> int:

@@ -2,91 +2,102 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from fastapi import APIRouter, Request
-from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
-from api import listing, responses, schemas
-from api import validation as v
+from api import listing, paging, responses, schemas
+from api import schema_types as t
 from api.actions import snapshots as actions
-from api.errors import BadRequest
-from api.request import ApiCall, Call, JsonBody
+from api.request import ApiCall
+from api.spec import Action, Param, Req, Routes
 from api.views import snapshots as views
 from db import api as db
 from db.records import Snapshot
-from volume.states import SNAPSHOT_RESETTABLE
 
-router = APIRouter(prefix="/v3/snapshots")
+routes = Routes("/v3/snapshots", tag="snapshots", path_params={"snapshot_id": t.ID})
 
 SORT_KEYS = {"id": "id", "name": "name", "display_name": "name", "status": "status", "size": "size_gb",
              "created_at": "created_at", "updated_at": "updated_at", "volume_id": "volume_id",
              "project_id": "project_id"}
-ADMIN_ACTIONS = {"os-reset_status": "volume_extension:snapshot_admin_actions:reset_status",
-                 "os-force_delete": "volume_extension:snapshot_admin_actions:force_delete"}
+FILTER_PARAMS = (
+    Param("name", t.text(), "Only snapshots with exactly this name."),
+    Param("display_name", t.text(), "The same as name."),
+    Param("status", t.text(), "Only snapshots in this status."),
+    Param("volume_id", t.ID, "Only snapshots of this volume."),
+    listing.METADATA_PARAM,
+)
+LIST_PARAMS = (*paging.params(SORT_KEYS), paging.COUNT_PARAM, *paging.PROJECT_PARAMS, *FILTER_PARAMS)
+SHOW_LINKS = {"show_snapshot": {"snapshot_id": "$response.body#/snapshot/id"},
+              "delete_snapshot": {"snapshot_id": "$response.body#/snapshot/id"},
+              "update_snapshot": {"snapshot_id": "$response.body#/snapshot/id"}}
 
 
-@router.post("")
-def create(call: Call, body: JsonBody) -> Response:
-    snapshot = actions.create(call, schemas.parse_snapshot_create(body))
+@routes.post("", name="create_snapshot", summary="Snapshot a volume.", success=202, body=schemas.SNAPSHOT_CREATE,
+             response=views.ONE, links=SHOW_LINKS, casts=True)
+def create(call: ApiCall, req: Req) -> Response:
+    snapshot = actions.create(call, schemas.parse_snapshot_create(req.body))
     return responses.json({"snapshot": views.detail(call, snapshot)}, 202)
 
 
-@router.get("")
-def index(call: Call, request: Request) -> Response:
-    return _list(call, request.query_params, views.summary, "/snapshots")
+@routes.get("", name="list_snapshots", summary="List snapshots.", query=LIST_PARAMS,
+            response=views.listing(views.SUMMARY))
+def index(call: ApiCall, req: Req) -> Response:
+    return _list(call, req, views.summary, "/snapshots")
 
 
-@router.get("/detail")
-def detail(call: Call, request: Request) -> Response:
-    return _list(call, request.query_params, views.detail, "/snapshots/detail")
+@routes.get("/detail", name="list_snapshots_detail", summary="List snapshots with every field.",
+            query=LIST_PARAMS, response=views.listing(views.DETAIL))
+def detail(call: ApiCall, req: Req) -> Response:
+    return _list(call, req, views.detail, "/snapshots/detail")
 
 
-def _list(call: ApiCall, query: QueryParams, view: Callable[[ApiCall, Snapshot], dict[str, Any]],
-          path: str) -> Response:
-    return listing.page(call, query, key="snapshots", path=path, sort_keys=SORT_KEYS, filters=_filters,
+def _list(call: ApiCall, req: Req, view: Callable[[ApiCall, Snapshot], dict[str, Any]], path: str) -> Response:
+    return listing.page(call, req, key="snapshots", path=path, sort_keys=SORT_KEYS, filters=_filters,
                         fetch=db.snapshot_list, count=db.snapshot_count, view=view)
 
 
-def _filters(query: QueryParams) -> dict[str, Any]:
+def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
     filters = {key: query[key] for key in ("name", "status", "volume_id") if key in query}
     if "display_name" in query:
         filters["name"] = query["display_name"]
     return filters
 
 
-@router.get("/{snapshot_id}")
-def show(snapshot_id: str, call: Call) -> Response:
+@routes.get("/{snapshot_id}", name="show_snapshot", summary="Show a snapshot.", response=views.ONE)
+def show(call: ApiCall, req: Req, snapshot_id: str) -> Response:
     return responses.json({"snapshot": views.detail(call, actions.get(call, snapshot_id))})
 
 
-@router.put("/{snapshot_id}")
-def update(snapshot_id: str, call: Call, body: JsonBody) -> Response:
-    snapshot = actions.update(call, snapshot_id, values=schemas.parse_snapshot_update(body))
-    return responses.json({"snapshot": views.detail(call, snapshot)})
+@routes.put("/{snapshot_id}", name="update_snapshot", summary="Change a snapshot's name, description or metadata.",
+            body=schemas.SNAPSHOT_UPDATE, response=views.ONE)
+def update(call: ApiCall, req: Req, snapshot_id: str) -> Response:
+    values = schemas.described_values(req.body["snapshot"], "snapshot", strict=True)
+    return responses.json({"snapshot": views.detail(call, actions.update(call, snapshot_id, values=values))})
 
 
-@router.delete("/{snapshot_id}")
-def delete(snapshot_id: str, call: Call) -> Response:
+@routes.delete("/{snapshot_id}", name="delete_snapshot", summary="Delete a snapshot.", success=202, casts=True)
+def delete(call: ApiCall, req: Req, snapshot_id: str) -> Response:
     actions.delete(call, snapshot_id)
     return responses.accepted()
 
 
-@router.post("/{snapshot_id}/action")
-def action(snapshot_id: str, call: Call, body: JsonBody) -> Response:
-    name, raw_args = schemas.parse_action(body)
-    if name not in ADMIN_ACTIONS:
-        raise BadRequest(f"There is no such action: {name}")
-    call.require_admin(ADMIN_ACTIONS[name])
-    args = schemas.action_args(name, raw_args)
-    if name == "os-force_delete":
-        actions.force_delete(call, snapshot_id)
-        return responses.accepted()
-    v.only(args, {"status"}, "os-reset_status")
-    status = args.get("status")
-    if status not in SNAPSHOT_RESETTABLE:
-        raise v.invalid("status", status, f"It must be one of {', '.join(sorted(SNAPSHOT_RESETTABLE))}.")
-    actions.reset_status(call, snapshot_id, status=status)
+def _reset_status(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Response:
+    actions.reset_status(call, snapshot_id, status=args["status"])
     return responses.accepted()
+
+
+def _force_delete(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Response:
+    actions.force_delete(call, snapshot_id)
+    return responses.accepted()
+
+
+routes.actions("/{snapshot_id}/action", [
+    Action("os-reset_status", schemas.SNAPSHOT_RESET_ARGS, _reset_status, 202,
+           "Admin: set the status; refused while a service works on the snapshot.",
+           admin_rule="volume_extension:snapshot_admin_actions:reset_status"),
+    Action("os-force_delete", schemas.NO_ARGS, _force_delete, 202,
+           "Admin: delete whatever the status; refused while a service works on the snapshot.",
+           admin_rule="volume_extension:snapshot_admin_actions:force_delete"),
+], name="snapshot_action", summary="Run one snapshot admin action.", casts=True)

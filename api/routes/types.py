@@ -4,23 +4,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from api import responses
-from api import validation as v
+from api import paging, responses
+from api import schema_types as t
 from api.actions import types as actions
 from api.errors import BadRequest
-from api.request import ApiCall, Call, JsonBody
+from api.request import ApiCall
+from api.spec import Param, Req, Routes
 from api.views import types as views
 from db import api as db
 from db import errors as db_errors
+from db.api.types import SORT_KEYS as DB_SORT_KEYS
 from db.records import VolumeType
 
-router = APIRouter(prefix="/v3/types")
+routes = Routes("/v3/types", tag="types",
+                path_params={"type_id": t.text(), "key": {"type": "string", "pattern": t.METADATA_KEY}})
 
 MANAGE = "volume_extension:type"
 SPECS = "volume_extension:types_extra_specs"
+SORT_KEYS = {key: key for key in DB_SORT_KEYS}
+LIST_PARAMS = (*paging.params(SORT_KEYS),
+               Param("is_public", paging.BOOLEAN_QUERY, "Admins: only public (true) or private (false) types."))
+
+_TYPE_NAME = t.text(min_len=1)
+EXTRA_SPECS = t.METADATA
+CREATE_BODY = t.obj({"volume_type": t.obj({
+    "name": _TYPE_NAME, "description": t.DESCRIPTION, "os-volume-type-access:is_public": t.BOOLEAN,
+    "extra_specs": EXTRA_SPECS}, required=["name"], extra=False)}, required=["volume_type"])
+UPDATE_BODY = t.obj({"volume_type": t.obj({
+    "name": t.nullable(_TYPE_NAME), "description": t.DESCRIPTION, "is_public": t.nullable(t.BOOLEAN)},
+    extra=False)}, required=["volume_type"])
+SPECS_BODY = t.obj({"extra_specs": EXTRA_SPECS}, required=["extra_specs"])
+SPEC_BODY = {**EXTRA_SPECS, "minProperties": 1, "maxProperties": 1}
+TYPE_LINKS = {"show_type": {"type_id": "$response.body#/volume_type/id"},
+              "delete_type": {"type_id": "$response.body#/volume_type/id"},
+              "list_extra_specs": {"type_id": "$response.body#/volume_type/id"}}
 
 
 def _find(call: ApiCall, ref: str) -> VolumeType:
@@ -28,58 +47,55 @@ def _find(call: ApiCall, ref: str) -> VolumeType:
     return actions.visible(call, call.settings.default_volume_type if ref == "default" else ref)
 
 
-@router.get("")
-def index(call: Call, request: Request) -> Response:
-    types = db.type_list(include_private=call.is_admin)
-    wanted = request.query_params.get("is_public")
-    if call.is_admin and wanted is not None and wanted.lower() != "none":
-        public = v.boolean(wanted, "is_public")
-        types = [t for t in types if t.is_public == public]
-    return responses.json({"volume_types": [views.detail(call, t) for t in types]})
+@routes.get("", name="list_types", summary="List volume types.", query=LIST_PARAMS, response=views.LIST)
+def index(call: ApiCall, req: Req) -> Response:
+    paged = paging.parse(req.query, sort_keys=SORT_KEYS, max_limit=call.settings.max_limit,
+                         default_sort=[("name", "asc")])
+    public = req.query.get("is_public") if call.is_admin else None
+    types = db.type_list(include_private=call.is_admin, is_public=public, sort=paged.sort, limit=paged.limit,
+                         marker=paged.marker, offset=paged.offset)
+    body: dict[str, Any] = {"volume_types": [views.detail(call, vt) for vt in types]}
+    body.update(paging.next_links(call, req.raw_query, collection_path="/types", page=paged, rows=types,
+                                  key="volume_types"))
+    return responses.json(body)
 
 
-@router.get("/{type_id}")
-def show(type_id: str, call: Call) -> Response:
+@routes.get("/{type_id}", name="show_type", summary="Show a volume type (by id, name or 'default').",
+            response=views.ONE)
+def show(call: ApiCall, req: Req, type_id: str) -> Response:
     return responses.json({"volume_type": views.detail(call, _find(call, type_id))})
 
 
-@router.post("")
-def create(call: Call, body: JsonBody) -> Response:
-    call.require_admin(f"{MANAGE}_create")
-    spec = v.section(body, "volume_type")
-    v.only(spec, {"name", "description", "os-volume-type-access:is_public", "extra_specs"}, "volume_type")
-    name = _name(spec, required=True)
-    assert name is not None
+@routes.post("", name="create_type", summary="Create a volume type.", body=CREATE_BODY, response=views.ONE,
+             admin_rule=f"{MANAGE}_create", links=TYPE_LINKS)
+def create(call: ApiCall, req: Req) -> Response:
+    spec = req.body["volume_type"]
+    name = _name(spec["name"])
     public = spec.get("os-volume-type-access:is_public")
-    volume_type = db.type_create(
-        name=name, description=v.text(spec, "description"),
-        is_public=v.boolean(public, "os-volume-type-access:is_public") if public is not None else True,
-        extra_specs=v.metadata(spec.get("extra_specs"), "extra_specs"))
+    volume_type = db.type_create(name=name, description=spec.get("description"),
+                                 is_public=True if public is None else t.truthy(public),
+                                 extra_specs=dict(spec.get("extra_specs") or {}))
     call.type_names.invalidate()
     return responses.json({"volume_type": views.detail(call, volume_type)})
 
 
-def _name(spec: dict[str, Any], *, required: bool) -> str | None:
-    name = v.text(spec, "name", required=required)
-    if name is not None:
-        name = name.strip()
-        if not name:
-            raise v.invalid("name", spec["name"], "It must not be empty or blank.")
-    return name
+def _name(name: str) -> str:
+    if not name.strip():
+        raise BadRequest(f"Invalid input for field/attribute name. Value: {name!r}. It must not be blank.")
+    return name.strip()
 
 
-@router.put("/{type_id}")
-def update(type_id: str, call: Call, body: JsonBody) -> Response:
-    call.require_admin(f"{MANAGE}_update")
-    spec = v.section(body, "volume_type")
-    v.only(spec, {"name", "description", "is_public"}, "volume_type")
+@routes.put("/{type_id}", name="update_type", summary="Change a volume type's name, description or visibility.",
+            body=UPDATE_BODY, response=views.ONE, admin_rule=f"{MANAGE}_update")
+def update(call: ApiCall, req: Req, type_id: str) -> Response:
+    spec = req.body["volume_type"]
     values: dict[str, Any] = {}
     if spec.get("name") is not None:
-        values["name"] = _name(spec, required=True)
+        values["name"] = _name(spec["name"])
     if "description" in spec:
-        values["description"] = v.text(spec, "description")
+        values["description"] = spec["description"]
     if spec.get("is_public") is not None:
-        values["is_public"] = v.boolean(spec["is_public"], "is_public")
+        values["is_public"] = t.truthy(spec["is_public"])
     if not values:
         raise BadRequest("Specify volume type name, description, is_public or a combination thereof.")
     volume_type = db.type_update(_find(call, type_id).id, **values)
@@ -87,54 +103,51 @@ def update(type_id: str, call: Call, body: JsonBody) -> Response:
     return responses.json({"volume_type": views.detail(call, volume_type)})
 
 
-@router.delete("/{type_id}")
-def delete(type_id: str, call: Call) -> Response:
-    call.require_admin(f"{MANAGE}_delete")
+@routes.delete("/{type_id}", name="delete_type", summary="Delete a volume type no volume uses.", success=202,
+               admin_rule=f"{MANAGE}_delete")
+def delete(call: ApiCall, req: Req, type_id: str) -> Response:
     volume_type = _find(call, type_id)
-    if volume_type.name == call.settings.default_volume_type or volume_type.id == call.settings.default_volume_type:
+    if call.settings.default_volume_type in (volume_type.name, volume_type.id):
         raise BadRequest("Default volume type can not be deleted.")
     db.type_delete(volume_type.id)
     call.type_names.invalidate()
     return responses.accepted()
 
 
-@router.get("/{type_id}/extra_specs")
-def specs_index(type_id: str, call: Call) -> Response:
-    call.require_admin(f"{SPECS}:index")
+@routes.get("/{type_id}/extra_specs", name="list_extra_specs", summary="A volume type's extra specs.",
+            response=views.EXTRA_SPECS, admin_rule=f"{SPECS}:index")
+def specs_index(call: ApiCall, req: Req, type_id: str) -> Response:
     return responses.json({"extra_specs": _find(call, type_id).extra_specs})
 
 
-@router.post("/{type_id}/extra_specs")
-def specs_create(type_id: str, call: Call, body: JsonBody) -> Response:
-    call.require_admin(f"{SPECS}:create")
-    if not isinstance(body, dict) or "extra_specs" not in body:
-        raise BadRequest("Missing required element 'extra_specs' in request body.")
-    specs = v.metadata(body["extra_specs"], "extra_specs")
+@routes.post("/{type_id}/extra_specs", name="set_extra_specs", summary="Add or change extra specs.",
+             body=SPECS_BODY, response=views.EXTRA_SPECS, admin_rule=f"{SPECS}:create")
+def specs_create(call: ApiCall, req: Req, type_id: str) -> Response:
+    specs = dict(req.body["extra_specs"])
     db.extra_specs_set(_find(call, type_id).id, specs)
     return responses.json({"extra_specs": specs})
 
 
-@router.get("/{type_id}/extra_specs/{key}")
-def spec_show(type_id: str, key: str, call: Call) -> Response:
-    call.require_admin(f"{SPECS}:show")
+@routes.get("/{type_id}/extra_specs/{key}", name="show_extra_spec", summary="One extra spec.",
+            response=t.STRING_MAP, admin_rule=f"{SPECS}:show")
+def spec_show(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
     specs = _find(call, type_id).extra_specs
     if key not in specs:
         raise db_errors.NotFound("Volume type extra spec", key)
     return responses.json({key: specs[key]})
 
 
-@router.put("/{type_id}/extra_specs/{key}")
-def spec_update(type_id: str, key: str, call: Call, body: JsonBody) -> Response:
-    call.require_admin(f"{SPECS}:update")
-    if not isinstance(body, dict) or len(body) != 1 or key not in body:
+@routes.put("/{type_id}/extra_specs/{key}", name="update_extra_spec", summary="Set one extra spec.",
+            body=SPEC_BODY, response=t.STRING_MAP, admin_rule=f"{SPECS}:update")
+def spec_update(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
+    if key not in req.body:
         raise BadRequest("Request body and URI mismatch")
-    specs = v.metadata(body, "extra_specs")
-    db.extra_specs_set(_find(call, type_id).id, specs)
-    return responses.json(specs)
+    db.extra_specs_set(_find(call, type_id).id, dict(req.body))
+    return responses.json(dict(req.body))
 
 
-@router.delete("/{type_id}/extra_specs/{key}")
-def spec_delete(type_id: str, key: str, call: Call) -> Response:
-    call.require_admin(f"{SPECS}:delete")
+@routes.delete("/{type_id}/extra_specs/{key}", name="delete_extra_spec", summary="Remove one extra spec.",
+               success=202, admin_rule=f"{SPECS}:delete")
+def spec_delete(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
     db.extra_spec_delete(_find(call, type_id).id, key)
     return responses.accepted()

@@ -1,35 +1,50 @@
-"""Token-less endpoints: the version documents (/ and /v3/) and the load balancer's /healthcheck."""
+"""Token-less endpoints: the version documents (/ and /v3/), the OpenAPI document and /healthcheck."""
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from api import responses
-from api.request import base_url_of
+from api import schema_types as t
+from api.request import ApiCall, base_url_of
+from api.spec import Req, Routes
 from api.views import versions
 from db import api as db
 
 log = logging.getLogger(__name__)
 
-router = APIRouter()
+routes = Routes("", tag="versions")
 
 
-@router.get("/")
-async def root(request: Request) -> Response:
-    return responses.json({"versions": [versions.v3(base_url_of(request.scope))]}, 300)
+@routes.get("/", name="list_versions", summary="The API versions (a multiple-choices document).", success=300,
+            response=versions.VERSIONS, project_scoped=False)
+def root(call: ApiCall | None, req: Req) -> Response:
+    return responses.json({"versions": [versions.v3(base_url_of(req.request.scope))]}, 300)
 
 
-@router.get("/v3")
-@router.get("/v3/")
-async def v3(request: Request) -> Response:
-    return responses.json({"versions": [versions.v3(base_url_of(request.scope))]})
+@routes.get("/v3", name="show_v3", summary="The v3 API and its microversion range.", response=versions.VERSIONS,
+            project_scoped=False)
+def v3(call: ApiCall | None, req: Req) -> Response:
+    return responses.json({"versions": [versions.v3(base_url_of(req.request.scope))]})
 
 
-@router.get("/healthcheck")
-def healthcheck() -> Response:
+routes.get("/v3/", name="show_v3_slash", summary="The same as /v3.", response=versions.VERSIONS,
+           project_scoped=False)(v3)
+
+
+@routes.get(versions.OPENAPI_PATH, name="show_openapi", summary="This OpenAPI document.",
+            response=t.obj({"openapi": t.STRING, "paths": t.ANY_OBJECT}, required=["openapi", "paths"]),
+            project_scoped=False)
+def openapi(call: ApiCall | None, req: Req) -> Response:
+    document = req.request.app.state.openapi  # built once by api.app from the same route table
+    return responses.json({**document, "servers": [{"url": base_url_of(req.request.scope)}]})
+
+
+@routes.get("/healthcheck", name="healthcheck", summary="OK while the database answers (for load balancers).",
+            response={"type": "string"}, media_type="text/plain", project_scoped=False)
+def healthcheck(call: ApiCall | None, req: Req) -> Response:
     try:
         db.ping()
     except Exception as error:  # noqa: BLE001 - whatever the cause, the answer is "not healthy"

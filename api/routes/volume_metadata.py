@@ -2,63 +2,64 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
-from api import responses
-from api import validation as v
+from api import responses, schemas
+from api import schema_types as t
 from api.actions import volumes as actions
 from api.errors import BadRequest
-from api.request import Call, JsonBody
+from api.request import ApiCall
+from api.spec import Req, Routes
 from db import errors as db_errors
 
-router = APIRouter(prefix="/v3/volumes/{volume_id}/metadata")
+routes = Routes("/v3/volumes/{volume_id}/metadata", tag="volumes",
+                path_params={"volume_id": t.ID, "key": {"type": "string", "pattern": t.METADATA_KEY}})
+
+METADATA = t.obj({"metadata": t.STRING_MAP}, required=["metadata"])
+META = t.obj({"meta": t.STRING_MAP}, required=["meta"])
 
 
-def _metadata_body(body: object) -> dict[str, str]:
-    if not isinstance(body, dict) or "metadata" not in body:
-        raise BadRequest("Missing required element 'metadata' in request body.")
-    return v.metadata(body["metadata"])
-
-
-@router.get("")
-def index(volume_id: str, call: Call) -> Response:
+@routes.get("", name="show_volume_metadata", summary="A volume's metadata.", response=METADATA)
+def index(call: ApiCall, req: Req, volume_id: str) -> Response:
     return responses.json({"metadata": actions.get(call, volume_id).metadata})
 
 
-@router.post("")
-def merge(volume_id: str, call: Call, body: JsonBody) -> Response:
-    new = _metadata_body(body)
+@routes.post("", name="merge_volume_metadata", summary="Add or change metadata entries.",
+             body=schemas.METADATA_BODY, response=METADATA)
+def merge(call: ApiCall, req: Req, volume_id: str) -> Response:
+    new = dict(req.body["metadata"])
     volume = actions.change_metadata(call, volume_id, change=lambda current: {**current, **new})
     return responses.json({"metadata": volume.metadata})
 
 
-@router.put("")
-def replace(volume_id: str, call: Call, body: JsonBody) -> Response:
-    new = _metadata_body(body)
+@routes.put("", name="replace_volume_metadata", summary="Replace all metadata.", body=schemas.METADATA_BODY,
+            response=METADATA)
+def replace(call: ApiCall, req: Req, volume_id: str) -> Response:
+    new = dict(req.body["metadata"])
     volume = actions.change_metadata(call, volume_id, change=lambda _: new)
     return responses.json({"metadata": volume.metadata})
 
 
-@router.get("/{key}")
-def show(volume_id: str, key: str, call: Call) -> Response:
+@routes.get("/{key}", name="show_volume_metadata_item", summary="One metadata entry.", response=META)
+def show(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
     metadata = actions.get(call, volume_id).metadata
     if key not in metadata:
         raise db_errors.NotFound("Metadata item", key)
     return responses.json({"meta": {key: metadata[key]}})
 
 
-@router.put("/{key}")
-def update_key(volume_id: str, key: str, call: Call, body: JsonBody) -> Response:
-    if not isinstance(body, dict) or not isinstance(body.get("meta"), dict) or list(body["meta"]) != [key]:
+@routes.put("/{key}", name="update_volume_metadata_item", summary="Set one metadata entry.",
+            body=schemas.META_ITEM_BODY, response=META)
+def update_key(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
+    item = dict(req.body["meta"])
+    if list(item) != [key]:
         raise BadRequest("Request body and URI mismatch")
-    item = v.metadata(body["meta"], "meta")
     actions.change_metadata(call, volume_id, change=lambda current: {**current, **item})
     return responses.json({"meta": item})
 
 
-@router.delete("/{key}")
-def delete_key(volume_id: str, key: str, call: Call) -> Response:
+@routes.delete("/{key}", name="delete_volume_metadata_item", summary="Remove one metadata entry.")
+def delete_key(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
     if key not in actions.get(call, volume_id).metadata:
         raise db_errors.NotFound("Metadata item", key)
     actions.change_metadata(call, volume_id,

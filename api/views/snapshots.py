@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from api import schema_types as t
 from api.request import ApiCall
 from api.views.common import iso
 from db.records import Snapshot
+
+SUMMARY = t.obj({
+    "id": t.STRING, "name": t.STRING_OR_NULL, "description": t.STRING_OR_NULL, "status": t.STRING,
+    "size": t.INTEGER, "volume_id": t.STRING, "created_at": t.STRING, "updated_at": t.STRING_OR_NULL,
+    "metadata": t.STRING_MAP,
+}, required=["id", "name", "status", "size", "volume_id", "created_at", "metadata"])
+DETAIL = t.obj({**SUMMARY["properties"], "status_reason": t.STRING_OR_NULL,
+                "os-extended-snapshot-attributes:progress": t.STRING,
+                "os-extended-snapshot-attributes:project_id": t.STRING, "user_id": t.STRING},
+               required=SUMMARY["required"])
+ONE = t.obj({"snapshot": DETAIL}, required=["snapshot"])
+
+
+def listing(item: t.JsonSchema) -> t.JsonSchema:
+    return t.obj({"snapshots": t.array(item), "snapshots_links": t.LINKS, "count": t.INTEGER},
+                 required=["snapshots"])
 
 
 def summary(call: ApiCall, snapshot: Snapshot) -> dict[str, Any]:

@@ -4,9 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from api import schema_types as t
 from api.request import ApiCall
 from api.views.common import iso, links
 from db.records import Volume
+
+SUMMARY = t.obj({"id": t.STRING, "name": t.STRING_OR_NULL, "links": t.LINKS}, required=["id", "name", "links"])
+DETAIL = t.obj({
+    "id": t.STRING, "name": t.STRING_OR_NULL, "description": t.STRING_OR_NULL, "status": t.STRING,
+    "status_reason": t.STRING_OR_NULL, "size": t.INTEGER, "availability_zone": t.STRING,
+    "created_at": t.STRING, "updated_at": t.STRING_OR_NULL, "attachments": t.array(t.ANY_OBJECT),
+    "bootable": {"type": "string", "enum": ["true", "false"]}, "encrypted": t.BOOL, "links": t.LINKS,
+    "metadata": t.STRING_MAP, "multiattach": t.BOOL, "snapshot_id": t.STRING_OR_NULL,
+    "source_volid": t.STRING_OR_NULL, "user_id": t.STRING, "volume_type": t.STRING_OR_NULL,
+    "migration_status": t.STRING_OR_NULL, "os-vol-tenant-attr:tenant_id": t.STRING,
+    "os-vol-host-attr:host": t.STRING_OR_NULL, "volume_type_id": t.STRING_OR_NULL,
+}, required=["id", "name", "status", "size", "availability_zone", "created_at", "attachments", "bootable",
+             "links", "metadata", "multiattach", "user_id", "volume_type"])
+ONE = t.obj({"volume": DETAIL}, required=["volume"])
+
+
+def listing(item: t.JsonSchema) -> t.JsonSchema:
+    return t.obj({"volumes": t.array(item), "volumes_links": t.LINKS, "count": t.INTEGER}, required=["volumes"])
 
 
 def summary(call: ApiCall, volume: Volume) -> dict[str, Any]:

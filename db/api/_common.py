@@ -50,15 +50,17 @@ def get_one(conn: Connection, table: sa.Table, row_id: str, *, resource: str,
 
 def list_query(conn: Connection, table: sa.Table, *, resource: str, where: Sequence[Any],
                sort: Sequence[tuple[str, str]], limit: int | None, marker: str | None,
-               offset: int | None) -> list[Any]:
+               offset: int | None, marker_scope: Sequence[Any] = ()) -> list[Any]:
     """Rows matching ``where`` ordered by ``sort`` (then id), after the ``marker`` row.
 
-    ``sort`` is [(column, "asc"|"desc")]; unknown columns are the caller's job to refuse.
+    ``sort`` is [(column, "asc"|"desc")]; unknown columns are the caller's job to refuse. The
+    marker must be a row the caller may see (``marker_scope``, e.g. its project): another
+    project's id is as unknown as one that never existed, so a list cannot tell whether it does.
     """
     keys = list(sort) + ([("id", sort[-1][1] if sort else "desc")] if all(k != "id" for k, _ in sort) else [])
     query = sa.select(table).where(*where)
     if marker is not None:
-        marker_row = conn.execute(sa.select(table).where(table.c.id == marker)).first()
+        marker_row = conn.execute(sa.select(table).where(table.c.id == marker, *marker_scope)).first()
         if marker_row is None:
             raise errors.NotFound(f"Marker {resource}", marker)
         query = query.where(_after(table, keys, marker_row._mapping))
@@ -70,6 +72,11 @@ def list_query(conn: Connection, table: sa.Table, *, resource: str, where: Seque
     if limit is not None:
         query = query.limit(limit)
     return list(conn.execute(query))
+
+
+def project_scope(table: sa.Table, project_id: str | None) -> list[Any]:
+    """The marker scope of a project's list (none for an admin's list of every project)."""
+    return [] if project_id is None else [table.c.project_id == project_id]
 
 
 def _after(table: sa.Table, keys: Sequence[tuple[str, str]], marker: Any) -> Any:

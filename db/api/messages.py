@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
 from db import errors, models
-from db.api._common import new_id, utcnow
+from db.api._common import list_query, new_id, project_scope, utcnow
 from db.models import table_of
 from db.records import UserMessage, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
@@ -28,15 +30,20 @@ def message_create(*, project_id: str, resource_type: str, resource_uuid: str, e
             request_id=request_id, created_at=now, expires_at=now + MESSAGE_TTL))
 
 
+SORT_KEYS = frozenset({"id", "event_id", "resource_type", "resource_uuid", "message_level", "request_id",
+                       "created_at", "expires_at"})
+FILTER_KEYS = frozenset({"event_id", "resource_type", "resource_uuid", "message_level", "request_id"})
+
+
 @retry_on_conflict
-def message_list(*, project_id: str | None, resource_uuid: str | None = None) -> list[UserMessage]:
-    query = sa.select(_messages).order_by(_messages.c.created_at.desc())
-    if project_id is not None:
-        query = query.where(_messages.c.project_id == project_id)
-    if resource_uuid is not None:
-        query = query.where(_messages.c.resource_uuid == resource_uuid)
+def message_list(*, project_id: str | None, filters: Mapping[str, Any] | None = None,
+                 sort: Sequence[tuple[str, str]] = (("created_at", "desc"),), limit: int | None = None,
+                 marker: str | None = None, offset: int | None = None) -> list[UserMessage]:
+    scope = project_scope(_messages, project_id)
+    where = [*scope, *(_messages.c[k] == v for k, v in (filters or {}).items() if k in FILTER_KEYS)]
     with reader() as conn:
-        return from_rows(UserMessage, conn.execute(query))
+        return from_rows(UserMessage, list_query(conn, _messages, resource="message", where=where, sort=sort,
+                                                 limit=limit, marker=marker, offset=offset, marker_scope=scope))
 
 
 @retry_on_conflict

@@ -8,6 +8,8 @@ pass a limit together.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -19,6 +21,10 @@ from db.session import reader, retry_on_conflict, writer
 
 _usages = table_of(models.QuotaUsage)
 _quotas = table_of(models.Quota)
+_volumes = table_of(models.Volume)
+_snapshots = table_of(models.Snapshot)
+_backups = table_of(models.Backup)
+_pools = table_of(models.Pool)
 
 RESOURCES = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes")
 _defaults: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
@@ -99,3 +105,86 @@ def quota_set(project_id: str, limits: Mapping[str, int]) -> None:
 def quota_destroy(project_id: str) -> None:
     with writer() as conn:
         conn.execute(sa.delete(_quotas).where(_quotas.c.project_id == project_id))
+
+
+@dataclass(frozen=True)
+class UsageDrift:
+    """A recorded usage that differs from what the live resources add up to."""
+
+    kind: str           # "quota" (a project's usage) or "pool" (a pool's allocated capacity)
+    owner: str          # the project or the pool
+    resource: str       # volumes, gigabytes, ... or allocated_capacity_gb
+    recorded: float
+    actual: float
+
+
+def _charged_gb() -> Any:
+    size, target = _volumes.c.size_gb, _volumes.c.target_size_gb
+    return sa.case((target > size, target), else_=size)
+
+
+def _actual_usage(conn: Connection) -> dict[tuple[str, str], int]:
+    actual: dict[tuple[str, str], int] = {}
+
+    def add(rows: Any, resource: str) -> None:
+        for project_id, amount in rows:
+            key = (project_id, resource)
+            actual[key] = actual.get(key, 0) + int(amount or 0)
+
+    live_volumes = _volumes.c.deleted.is_(False)
+    live_snapshots = _snapshots.c.deleted.is_(False)
+    live_backups = _backups.c.deleted.is_(False)
+    by_volume_project = sa.select(_volumes.c.project_id, sa.func.count()).where(live_volumes)
+    add(conn.execute(by_volume_project.group_by(_volumes.c.project_id)), "volumes")
+    add(conn.execute(sa.select(_volumes.c.project_id, sa.func.sum(_charged_gb())).where(live_volumes)
+                     .group_by(_volumes.c.project_id)), "gigabytes")
+    add(conn.execute(sa.select(_snapshots.c.project_id, sa.func.count()).where(live_snapshots)
+                     .group_by(_snapshots.c.project_id)), "snapshots")
+    add(conn.execute(sa.select(_snapshots.c.project_id, sa.func.sum(_snapshots.c.size_gb)).where(live_snapshots)
+                     .group_by(_snapshots.c.project_id)), "gigabytes")
+    add(conn.execute(sa.select(_backups.c.project_id, sa.func.count()).where(live_backups)
+                     .group_by(_backups.c.project_id)), "backups")
+    add(conn.execute(sa.select(_backups.c.project_id, sa.func.sum(_backups.c.size_gb)).where(live_backups)
+                     .group_by(_backups.c.project_id)), "backup_gigabytes")
+    return actual
+
+
+def _drifts(conn: Connection) -> list[UsageDrift]:
+    actual = _actual_usage(conn)
+    recorded = {(r.project_id, r.resource): r.in_use for r in conn.execute(sa.select(_usages))}
+    drifts = []
+    for key in sorted(set(actual) | set(recorded)):
+        if recorded.get(key, 0) != actual.get(key, 0):
+            drifts.append(UsageDrift("quota", key[0], key[1], recorded.get(key, 0), actual.get(key, 0)))
+    allocated = {name: float(gb or 0) for name, gb in conn.execute(
+        sa.select(_volumes.c.host, sa.func.sum(_charged_gb()))
+        .where(_volumes.c.deleted.is_(False), _volumes.c.host.is_not(None)).group_by(_volumes.c.host))}
+    for pool in conn.execute(sa.select(_pools.c.name, _pools.c.allocated_capacity_gb).order_by(_pools.c.name)):
+        if abs(pool.allocated_capacity_gb - allocated.get(pool.name, 0.0)) > 1e-6:
+            drifts.append(UsageDrift("pool", pool.name, "allocated_capacity_gb", pool.allocated_capacity_gb,
+                                     allocated.get(pool.name, 0.0)))
+    return drifts
+
+
+@retry_on_conflict
+def quota_check() -> list[UsageDrift]:
+    """Every project usage and pool allocation that differs from the live resources (Cinder's quota check)."""
+    with writer() as conn:  # one transaction: every count sees the same moment
+        return _drifts(conn)
+
+
+@retry_on_conflict
+def quota_sync() -> list[UsageDrift]:
+    """Set every drifted usage and allocation to what the live resources add up to; returns what it changed."""
+    with writer() as conn:
+        drifts = _drifts(conn)
+        for drift in drifts:
+            if drift.kind == "pool":
+                conn.execute(sa.update(_pools).where(_pools.c.name == drift.owner)
+                             .values(allocated_capacity_gb=drift.actual))
+                continue
+            insert_ignore(conn, _usages, {"project_id": drift.owner, "resource": drift.resource, "in_use": 0})
+            conn.execute(sa.update(_usages).where(_usages.c.project_id == drift.owner,
+                                                  _usages.c.resource == drift.resource)
+                         .values(in_use=int(drift.actual)))
+        return drifts

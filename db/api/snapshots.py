@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from db import errors, models
 from db.api import quotas
-from db.api._common import cas_update, get_one, list_query, new_id, utcnow
+from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
 from db.api.idempotency import bind_resource
+from db.api.work import HolderCheck, end_claim, revoke_dead_claim
 from db.models import table_of
-from db.records import IdempotencyClaim, Snapshot, from_row, from_rows
+from db.records import IdempotencyClaim, Snapshot, WorkClaim, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _snapshots = table_of(models.Snapshot)
@@ -82,7 +83,8 @@ def snapshot_list(*, project_id: str | None, filters: Mapping[str, Any] | None =
                   marker: str | None = None, offset: int | None = None) -> list[Snapshot]:
     with reader() as conn:
         rows = list_query(conn, _snapshots, resource="snapshot", where=_filters(project_id, filters or {}),
-                          sort=sort, limit=limit, marker=marker, offset=offset)
+                          sort=sort, limit=limit, marker=marker, offset=offset,
+                          marker_scope=project_scope(_snapshots, project_id))
     return from_rows(Snapshot, rows)
 
 
@@ -95,9 +97,15 @@ def snapshot_count(*, project_id: str | None, filters: Mapping[str, Any] | None 
 
 @retry_on_conflict
 def snapshot_transition(snapshot_id: str, edge: Edge, *, expected_version: int | None = None,
-                        project_id: str | None = None, **values: Any) -> Snapshot | None:
+                        project_id: str | None = None, claim: WorkClaim | None = None,
+                        revoke: HolderCheck | None = None, **values: Any) -> Snapshot | None:
+    """As volume_transition: ``claim`` is ended, ``revoke`` takes a dead holder's claim away first."""
     sources, target = edge
     with writer() as conn:
+        if revoke is not None:
+            revoke_dead_claim(conn, "snapshot", snapshot_id, holder_binary=revoke.binary,
+                              alive_within_s=revoke.alive_within_s)
+        end_claim(conn, claim)
         if not cas_update(conn, _snapshots, snapshot_id, sources=sources, expected_version=expected_version,
                           project_id=project_id, values={"status": target, **values}):
             return None
@@ -113,16 +121,18 @@ def snapshot_update(snapshot_id: str, *, project_id: str | None, **values: Any) 
 
 
 @retry_on_conflict
-def snapshot_destroy(snapshot_id: str, *, from_statuses: frozenset[str]) -> Snapshot | None:
-    """Soft-delete the snapshot and give back its quota; None if not in ``from_statuses``."""
+def snapshot_destroy(snapshot_id: str, edge: Edge, *, claim: WorkClaim | None = None) -> Snapshot | None:
+    """Soft-delete the snapshot along ``edge`` (delete.done) and give back its quota; None if not in its sources."""
     with writer() as conn:
+        end_claim(conn, claim)
         row = conn.execute(sa.select(_snapshots).where(_snapshots.c.id == snapshot_id,
                                                        _snapshots.c.deleted.is_(False))).first()
         if row is None:
             return None
         snapshot = from_row(Snapshot, row)
-        if not cas_update(conn, _snapshots, snapshot_id, sources=from_statuses,
-                          expected_version=snapshot.version, values={"deleted": True, "deleted_at": utcnow()}):
+        sources, target = edge
+        if not cas_update(conn, _snapshots, snapshot_id, sources=sources, expected_version=snapshot.version,
+                          values={"status": target, "deleted": True, "deleted_at": utcnow()}):
             return None
         quotas.release(conn, snapshot.project_id, {"snapshots": 1, "gigabytes": snapshot.size_gb})
         return snapshot

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from db import errors, models
-from db.api._common import new_id, utcnow
+from db.api._common import list_query, new_id, utcnow
 from db.models import table_of
 from db.records import VolumeType
 from db.session import reader, retry_on_conflict, writer
@@ -71,13 +71,22 @@ def type_get_by_name_or_id(ref: str) -> VolumeType:
         return _load(conn, [row])[0]
 
 
+SORT_KEYS = frozenset({"id", "name", "description", "created_at", "updated_at", "is_public"})
+
+
 @retry_on_conflict
-def type_list(*, include_private: bool = True) -> list[VolumeType]:
-    where = [_types.c.deleted.is_(False)]
-    if not include_private:
-        where.append(_types.c.is_public.is_(True))
+def type_list(*, include_private: bool = True, is_public: bool | None = None,
+              sort: Sequence[tuple[str, str]] = (("name", "asc"),), limit: int | None = None,
+              marker: str | None = None, offset: int | None = None) -> list[VolumeType]:
+    """Types in ``sort`` order; private ones only with ``include_private`` (admins)."""
+    visible = [] if include_private else [_types.c.is_public.is_(True)]
+    where = [_types.c.deleted.is_(False), *visible]
+    if is_public is not None:
+        where.append(_types.c.is_public.is_(is_public))
     with reader() as conn:
-        return _load(conn, list(conn.execute(sa.select(_types).where(*where).order_by(_types.c.name))))
+        rows = list_query(conn, _types, resource="volume type", where=where, sort=sort, limit=limit,
+                          marker=marker, offset=offset, marker_scope=[_types.c.deleted.is_(False), *visible])
+        return _load(conn, rows)
 
 
 @retry_on_conflict

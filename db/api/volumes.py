@@ -10,10 +10,11 @@ import sqlalchemy as sa
 
 from db import errors, models
 from db.api import pools, quotas
-from db.api._common import cas_update, get_one, list_query, new_id, utcnow
+from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
 from db.api.idempotency import bind_resource
+from db.api.work import HolderCheck, end_claim, revoke_dead_claim
 from db.models import table_of
-from db.records import IdempotencyClaim, Volume, from_row, from_rows
+from db.records import IdempotencyClaim, Volume, WorkClaim, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _volumes = table_of(models.Volume)
@@ -108,7 +109,8 @@ def volume_list(*, project_id: str | None, filters: Mapping[str, Any] | None = N
                 marker: str | None = None, offset: int | None = None) -> list[Volume]:
     with reader() as conn:
         rows = list_query(conn, _volumes, resource="volume", where=_filters(project_id, filters or {}),
-                          sort=sort, limit=limit, marker=marker, offset=offset)
+                          sort=sort, limit=limit, marker=marker, offset=offset,
+                          marker_scope=project_scope(_volumes, project_id))
     return from_rows(Volume, rows)
 
 
@@ -122,15 +124,31 @@ def volume_count(*, project_id: str | None, filters: Mapping[str, Any] | None = 
 @retry_on_conflict
 def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | None = None,
                       project_id: str | None = None, quota: Mapping[str, int] | None = None,
-                      pool_claim_gb: float = 0, **values: Any) -> Volume | None:
+                      pool_claim_gb: float = 0, claim: WorkClaim | None = None, revoke: HolderCheck | None = None,
+                      release_pending: bool = False, **values: Any) -> Volume | None:
     """Move the volume along ``edge`` if it is in one of its sources (and at ``expected_version``).
 
-    Returns the changed volume, or None if another request got there first. ``quota`` is
-    reserved and ``pool_claim_gb`` claimed on the volume's pool in the same transaction;
-    QuotaExceeded or a full pool (Conflict) leave the volume untouched.
+    Returns the changed volume, or None if another request got there first. In the same
+    transaction: ``quota`` is reserved and ``pool_claim_gb`` claimed on the volume's pool
+    (QuotaExceeded or a full pool leave the volume untouched); ``claim`` — the landing
+    service's — is ended (ClaimLost if it was taken away, and nothing changes); ``revoke`` takes
+    a dead holder's claim away first (Busy if the holder is alive); ``release_pending`` gives
+    back what a pending extend reserved and forgets its target size.
     """
     sources, target = edge
     with writer() as conn:
+        if revoke is not None:
+            revoke_dead_claim(conn, "volume", volume_id, holder_binary=revoke.binary,
+                              alive_within_s=revoke.alive_within_s)
+        end_claim(conn, claim)
+        pending_gb = 0
+        if release_pending:
+            current = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+            if expected_version is not None and current.version != expected_version:
+                return None
+            expected_version = current.version
+            pending_gb = max((current.target_size_gb or 0) - current.size_gb, 0)
+            values["target_size_gb"] = None
         if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=expected_version,
                           project_id=project_id, values={"status": target, **values}):
             return None
@@ -139,20 +157,9 @@ def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | Non
             quotas.reserve(conn, volume.project_id, quota)
         if pool_claim_gb and volume.host and not pools.claim(conn, volume.host, pool_claim_gb):
             raise errors.Conflict(f"Backend pool {volume.host} has no room for {pool_claim_gb} GB more.")
-        return volume
-
-
-@retry_on_conflict
-def volume_release_on_fail(volume_id: str, edge: Edge, *, quota: Mapping[str, int],
-                           pool_gb: float, **values: Any) -> Volume | None:
-    """A ``*.fail`` transition that also gives back what its ``*.begin`` reserved."""
-    sources, target = edge
-    with writer() as conn:
-        if not cas_update(conn, _volumes, volume_id, sources=sources, values={"status": target, **values}):
-            return None
-        volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
-        quotas.release(conn, volume.project_id, quota)
-        pools.release(conn, volume.host, pool_gb)
+        if pending_gb:
+            quotas.release(conn, volume.project_id, {"gigabytes": pending_gb})
+            pools.release(conn, volume.host, pending_gb)
         return volume
 
 
@@ -193,20 +200,33 @@ def _place(conn: Any, volume_id: str, *, pool_name: str, size_gb: int, creating_
 
 
 @retry_on_conflict
-def volume_destroy(volume_id: str, *, from_statuses: frozenset[str]) -> Volume | None:
-    """Soft-delete the volume and give back its quota and pool capacity; None if not in those statuses."""
+def volume_destroy(volume_id: str, edge: Edge, *, claim: WorkClaim | None = None) -> Volume | None:
+    """Soft-delete the volume along ``edge`` (delete.done) and give back its quota and pool capacity.
+
+    None if it is not in one of the edge's sources.
+    What it gives back is its charged size: a pending extend's target counts. ``claim`` is the
+    deleting service's, ended in the same transaction (ClaimLost if it was taken away).
+    """
     with writer() as conn:
+        end_claim(conn, claim)
         row = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id,
                                                      _volumes.c.deleted.is_(False))).first()
         if row is None:
             return None
         volume = from_row(Volume, row)
-        if not cas_update(conn, _volumes, volume_id, sources=from_statuses, expected_version=volume.version,
-                          values={"deleted": True, "deleted_at": utcnow()}):
+        sources, target = edge
+        if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=volume.version,
+                          values={"status": target, "deleted": True, "deleted_at": utcnow()}):
             return None
-        quotas.release(conn, volume.project_id, {"volumes": 1, "gigabytes": volume.size_gb})
-        pools.release(conn, volume.host, volume.size_gb)
+        charged_gb = charged_size_gb(volume)
+        quotas.release(conn, volume.project_id, {"volumes": 1, "gigabytes": charged_gb})
+        pools.release(conn, volume.host, charged_gb)
         return volume
+
+
+def charged_size_gb(volume: Volume) -> int:
+    """What the volume holds of its project's quota and its pool: its size, or a pending extend's target."""
+    return max(volume.size_gb, volume.target_size_gb or 0)
 
 
 @retry_on_conflict

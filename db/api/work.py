@@ -1,31 +1,103 @@
-"""Tracked work: what a volume or backup service has started and not yet finished."""
+"""Tracked work: the claim a service holds on a resource while it runs an operation on it.
+
+A claim is taken in the transaction that checks the resource is still in the operation's
+working status (and bumps its version), so a request that changes the resource meanwhile
+either comes first (and no claim is taken) or loses its compare-and-swap. Landing the
+operation ends the claim in the same transaction as the status change: a claim that was taken
+away (an admin reset a dead holder's resource, a successor took the work over) makes the
+landing change nothing. This table is what recovery and the admin actions read.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
-from db import models
-from db.api._common import insert_ignore, utcnow
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from db import errors, models
+from db.api._common import cas_update, utcnow
 from db.models import table_of
-from db.records import TrackedWork, from_rows
+from db.records import TrackedWork, WorkClaim, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _work = table_of(models.TrackedWork)
+_services = table_of(models.Service)
+_RESOURCES = {"volume": table_of(models.Volume), "snapshot": table_of(models.Snapshot)}
+
+
+@dataclass(frozen=True)
+class HolderCheck:
+    """How an admin action tells a live claim holder from a dead one: its service's heartbeat."""
+
+    binary: str
+    alive_within_s: float
+
+
+def work_claim(*, resource_type: str, resource_id: str, operation: str, working_status: str, backend_host: str,
+               node: str, epoch: int = 0) -> WorkClaim | None:
+    """Claim the resource for ``operation`` if it is still ``working_status``; None if it is not.
+
+    A claim a dead holder left on the resource is replaced.
+    """
+    claim = WorkClaim(resource_type=resource_type, resource_id=resource_id, operation=operation,
+                      backend_host=backend_host, node=node, epoch=epoch, claim_id=str(uuid.uuid4()))
+    return claim if _claim(claim, working_status) else None
 
 
 @retry_on_conflict
-def work_begin(*, resource_type: str, resource_id: str, operation: str, backend_host: str,
-               service_host: str, epoch: int = 0) -> None:
+def _claim(claim: WorkClaim, working_status: str) -> bool:
     with writer() as conn:
-        insert_ignore(conn, _work, {"resource_type": resource_type, "resource_id": resource_id,
-                                     "operation": operation, "backend_host": backend_host,
-                                     "service_host": service_host, "epoch": epoch, "started_at": utcnow()})
+        if not cas_update(conn, _RESOURCES[claim.resource_type], claim.resource_id,
+                          sources=frozenset({working_status}), values={}):
+            return False
+        conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id))
+        conn.execute(sa.insert(_work).values(
+            resource_type=claim.resource_type, resource_id=claim.resource_id, operation=claim.operation,
+            backend_host=claim.backend_host, service_host=claim.node, epoch=claim.epoch, claim_id=claim.claim_id,
+            started_at=utcnow()))
+        return True
+
+
+def end_claim(conn: Connection, claim: WorkClaim | None) -> None:
+    """Inside a landing transaction: end ``claim``; ClaimLost (rolling the landing back) if it was taken."""
+    if claim is None:
+        return
+    ended = conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id,
+                                                _work.c.claim_id == claim.claim_id)).rowcount
+    if ended != 1:
+        raise errors.ClaimLost(claim.resource_type, claim.resource_id, claim.operation)
 
 
 @retry_on_conflict
-def work_end(*, resource_id: str, operation: str) -> None:
+def work_release(claim: WorkClaim) -> bool:
+    """End a claim without landing anything; False if it had been taken away already."""
     with writer() as conn:
-        conn.execute(sa.delete(_work).where(_work.c.resource_id == resource_id, _work.c.operation == operation))
+        return bool(conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id,
+                                                        _work.c.claim_id == claim.claim_id)).rowcount)
+
+
+def revoke_dead_claim(conn: Connection, resource_type: str, resource_id: str, *, holder_binary: str,
+                      alive_within_s: float) -> TrackedWork | None:
+    """Inside an admin action's transaction: take the resource's claim away from a dead holder.
+
+    Raises Busy if the holding process has beaten within ``alive_within_s``: it may still be
+    calling the driver, and an admin change now would race it. Returns the revoked claim.
+    """
+    row = conn.execute(sa.select(_work).where(_work.c.resource_id == resource_id)).first()
+    if row is None:
+        return None
+    work = from_row(TrackedWork, row)
+    beat = conn.execute(sa.select(_services.c.heartbeat_at).where(
+        _services.c.host == work.backend_host, _services.c.binary == holder_binary,
+        _services.c.node == work.service_host)).scalar()
+    if beat is not None and beat >= utcnow() - timedelta(seconds=alive_within_s):
+        raise errors.Busy(resource_type, resource_id, operation=work.operation, holder=work.service_host,
+                          backend_host=work.backend_host, started_at=work.started_at)
+    conn.execute(sa.delete(_work).where(_work.c.id == work.id))
+    return work
 
 
 @retry_on_conflict

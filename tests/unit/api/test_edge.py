@@ -94,9 +94,16 @@ def test_malformed_microversion_is_a_400(api: Api, asked: str) -> None:
     assert "invalid format" in response.json()["badRequest"]["message"]
 
 
-def test_microversion_header_for_another_service_is_ignored(api: Api) -> None:
-    response = api.get("/volumes", headers={"OpenStack-API-Version": "compute 2.90"})
-    assert response.headers["OpenStack-API-Version"] == "volume 3.0"
+@pytest.mark.parametrize("header", ["compute 2.90", "garbage", "0", "volume", "volume 3.x, compute 2.1"])
+def test_microversion_header_without_a_volume_version_is_a_400(api: Api, header: str) -> None:
+    response = api.get("/volumes", headers={"OpenStack-API-Version": header})
+    assert response.status_code == 400
+    assert response.json()["badRequest"]["code"] == 400
+
+
+def test_microversion_header_may_name_other_services_too(api: Api) -> None:
+    response = api.get("/volumes", headers={"OpenStack-API-Version": "compute 2.90, volume 3.50"})
+    assert response.headers["OpenStack-API-Version"] == "volume 3.50"
 
 
 def test_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(api: Api) -> None:

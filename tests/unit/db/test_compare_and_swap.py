@@ -75,7 +75,7 @@ def test_delete_gives_quota_back(sqlite_db: str) -> None:
     volume = _volume(size_gb=3)
     assert db.quota_get("p")["gigabytes"] == (1000, 3)
     db.volume_transition(volume.id, edge("delete.begin"))
-    assert db.volume_destroy(volume.id, from_statuses=frozenset({str(Status.DELETING)}))
+    assert db.volume_destroy(volume.id, edge("delete.done"))
     assert db.quota_get("p")["gigabytes"] == (1000, 0)
     with pytest.raises(errors.NotFound):
         db.volume_get(volume.id)

@@ -1,0 +1,86 @@
+"""os-services with Cinder's binary names, disable and freeze, and what the scheduler makes of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from common.context import RequestContext
+from db import api as db
+from scheduler.manager import SchedulerManager
+from scheduler.pool_cache import PoolCache
+from tests.unit.api.conftest import POOL, Api, make_available
+from volume.states import Status
+
+BACKEND = POOL.split("#")[0]
+
+
+@pytest.fixture
+def two_nodes(api_db: None) -> None:
+    for node in ("node-a", "node-b"):
+        db.service_heartbeat(host=BACKEND, binary="ember-volume", topic="ember-volume", availability_zone="nova",
+                             node=node)
+
+
+@pytest.mark.parametrize("binary", ["cinder-volume", "ember-volume"])
+def test_cinder_binary_names_find_and_disable_ember_services(api: Api, two_nodes: None, binary: str) -> None:
+    listed = api.get("/os-services", params={"binary": binary}).json()["services"]
+    assert {(s["host"], s["node"], s["binary"]) for s in listed} == {
+        (BACKEND, "node-a", "ember-volume"), (BACKEND, "node-b", "ember-volume")}
+    changed = api.put("/os-services/disable", {"host": BACKEND, "binary": binary})
+    assert changed.status_code == 200 and changed.json()["status"] == "disabled"
+    assert {s["status"] for s in api.get("/os-services").json()["services"]} == {"disabled"}
+
+
+def test_a_process_registering_later_takes_its_hosts_settings(api: Api, two_nodes: None) -> None:
+    api.put("/os-services/disable-log-reason", {"host": BACKEND, "binary": "cinder-volume",
+                                                "disabled_reason": "new disks"})
+    db.service_heartbeat(host=BACKEND, binary="ember-volume", topic="ember-volume", availability_zone="nova",
+                         node="node-c")
+    rows = {s["node"]: s for s in api.get("/os-services").json()["services"]}
+    assert rows["node-c"]["status"] == "disabled" and rows["node-c"]["disabled_reason"] == "new disks"
+
+
+def test_freeze_and_thaw_take_the_host_alone(api: Api, two_nodes: None) -> None:
+    frozen = api.put("/os-services/freeze", {"host": BACKEND})
+    assert frozen.status_code == 200 and frozen.json()["frozen"] is True
+    assert all(s["frozen"] for s in api.get("/os-services").json()["services"])
+    assert api.put("/os-services/thaw", {"host": BACKEND}).json()["frozen"] is False
+    assert api.put("/os-services/freeze", {"host": "nowhere@x"}).status_code == 404
+    assert api.put("/os-services/fly", {"host": BACKEND}).status_code == 400
+
+
+def test_a_frozen_backend_refuses_new_work_on_its_volumes(api: Api, two_nodes: None, casts: list[Any]) -> None:
+    volume = api.create_volume()
+    make_available(volume["id"])
+    api.put("/os-services/freeze", {"host": BACKEND})
+    for request in (lambda: api.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": 2}}),
+                    lambda: api.delete(f"/volumes/{volume['id']}"),
+                    lambda: api.post("/snapshots", {"snapshot": {"volume_id": volume["id"]}})):
+        response = request()
+        assert response.status_code == 400
+        assert "frozen" in response.json()["badRequest"]["message"]
+    assert db.volume_get(volume["id"]).status == Status.AVAILABLE and casts == []
+    api.put("/os-services/thaw", {"host": BACKEND})
+    assert api.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": 2}}).status_code == 202
+
+
+class _NoCasts:
+    def create_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str) -> None:
+        raise AssertionError(f"no volume may be placed on {backend_host}")
+
+
+@pytest.mark.parametrize(("action", "why"), [("disable-log-reason", "disabled: new disks"), ("freeze", "frozen")])
+def test_the_scheduler_skips_a_closed_backend_with_a_readable_reason(api: Api, two_nodes: None, action: str,
+                                                                     why: str) -> None:
+    api.put(f"/os-services/{action}", {"host": BACKEND, "binary": "ember-volume", "disabled_reason": "new disks"})
+    volume = db.volume_create(project_id="p", user_id="u", size_gb=1, status=str(Status.CREATING),
+                              availability_zone="nova")
+    scheduler = SchedulerManager(pool_cache=PoolCache(ttl_s=0, fresh_within_s=60),
+                                 volume_client=_NoCasts())  # type: ignore[arg-type]
+    scheduler.create_volume(RequestContext.service("test"), volume.id)
+    failed = db.volume_get(volume.id)
+    assert failed.status == Status.ERROR and failed.host is None
+    assert failed.status_reason is not None and f"{BACKEND} is {why}" in failed.status_reason
+    assert "closed to new volumes" in db.message_list(project_id="p")[0].user_message
