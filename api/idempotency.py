@@ -1,32 +1,39 @@
 """Idempotency-Key on POST: the first request runs and its answer is stored; a repeat gets that answer.
 
-A repeat while the first still runs gets 409; a first request that failed (4xx/5xx) forgets
-its key so that the client can simply retry. A create binds the key to its new resource in
-the same transaction, so a first run that died after creating it is answered from that
-resource, never by creating a second one. A claim with nothing to show after a few seconds
-is taken over by the retry; should its first run only have been slow, that run's create
-loses (see db.api.idempotency).
+A repeat while the first still runs waits for it (a few seconds at most): for its answer, or
+for its claim to grow old enough to take over, so a client retrying because its api worker died
+gets the one result, never a refusal. A first request that failed (4xx/5xx) forgets its key so
+that the client can simply retry. A create binds the key to its new resource in the same
+transaction, so a first run that died after creating it is answered from that resource, never
+by creating a second one. Should a run whose claim was taken over only have been slow, its
+create loses (see db.api.idempotency).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 import uuid
 
+import anyio
 from anyio import to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import BadRequest, ConflictingRequest
 from api.request import SCOPE_KEY
 from db import api as db
-from db.records import IdempotencyClaim
+from db.api.idempotency import TAKEOVER_AFTER
+from db.records import IdempotencyClaim, IdempotentReply
 
 log = logging.getLogger(__name__)
 
 HEADER = "idempotency-key"
 MAX_KEY = 255
 _REPLAYED = (b"idempotency-replayed", b"true")
+# a repeat waits this long at most for the first run; past TAKEOVER_AFTER it takes the claim over
+WAIT_S = TAKEOVER_AFTER.total_seconds() + 1.0
+POLL_S = 0.1
 
 
 async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, project_id: str, key: str) -> None:
@@ -35,13 +42,14 @@ async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, proje
     path = scope["path"]
     claim = IdempotencyClaim(project_id=project_id, key=key, claim_id=str(uuid.uuid4()))
     scope = {**scope, SCOPE_KEY: dataclasses.replace(scope[SCOPE_KEY], idempotency_claim=claim)}
-    reply = await to_thread.run_sync(db.idempotency_claim, claim, path)
+    reply = await _claim_or_wait(claim, path)
     if reply is not None:
         if reply.request_path != path:
             raise BadRequest(f"Idempotency-Key {key!r} was already used for {reply.request_path}.")
         if reply.status_code is None or reply.body is None:
             if reply.resource_id is None:
-                raise ConflictingRequest(f"A request with Idempotency-Key {key!r} is still in progress.")
+                raise ConflictingRequest(f"A request with Idempotency-Key {key!r} is still in progress after "
+                                         f"{WAIT_S:.0f} s; try again.")
             # The first run created its resource and died before answering: answer for it now.
             call = dataclasses.replace(scope[SCOPE_KEY], replay_resource_id=reply.resource_id,
                                        idempotency_claim=None)
@@ -50,6 +58,18 @@ async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, proje
         await _replay(send, reply.status_code, reply.body)
         return
     await _first(app, scope, receive, send, claim=claim)
+
+
+async def _claim_or_wait(claim: IdempotencyClaim, path: str) -> IdempotentReply | None:
+    """None once this run holds the key; else the first run's reply, waiting while it has none yet."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        reply = await to_thread.run_sync(db.idempotency_claim, claim, path)
+        in_progress = (reply is not None and reply.request_path == path and reply.status_code is None
+                       and reply.resource_id is None)
+        if not in_progress or time.monotonic() >= deadline:
+            return reply
+        await anyio.sleep(POLL_S)
 
 
 async def _replay(send: Send, status_code: int, body: str) -> None:

@@ -2,7 +2,8 @@
 
 Each worker owns its volumes and walks them through create → extend → snapshot → delete
 snapshot → delete. A request whose outcome is unknown (connection cut, 5xx) is retried: POSTs
-with the same Idempotency-Key, the rest after reading the resource back.
+with the same Idempotency-Key, the rest after reading the resource back. Any other answer
+that is not 2xx (a 409 "still in progress" included) counts as a failed request.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import httpx
 
 FINAL_VOLUME = {"available", "error", "error_extending", "error_deleting"}
-RETRYABLE = {502, 503, 504, 409}
+RETRYABLE = {500, 502, 503, 504}
 
 
 @dataclass

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from api import idempotency as api_idempotency
 from db import api as db
+from db.api import idempotency as db_idempotency
 from db import errors, models, session
 from db.api._common import utcnow
 from db.api.idempotency import TAKEOVER_AFTER
@@ -41,11 +46,16 @@ def test_failed_first_request_forgets_the_key(api: Api) -> None:
     assert retried.status_code == 202 and "Idempotency-Replayed" not in retried.headers
 
 
-def test_repeat_while_the_first_still_runs_is_a_409(api: Api) -> None:
-    assert db.idempotency_claim(_claim("k-3"), "/v3/volumes") is None  # a first request in flight
+def test_repeat_while_the_first_still_runs_waits_for_its_answer(api: Api) -> None:
+    first = _claim("k-3")
+    assert db.idempotency_claim(first, "/v3/volumes") is None  # a first request in flight
+    answer = '{"volume": {"id": "from-the-first-run"}}'
+    timer = threading.Timer(0.3, lambda: db.idempotency_store(first, status_code=202, body=answer))
+    timer.start()
     response = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-3"})
-    assert response.status_code == 409
-    assert "in progress" in response.json()["conflictingRequest"]["message"]
+    timer.join()
+    assert response.status_code == 202 and response.json() == {"volume": {"id": "from-the-first-run"}}
+    assert response.headers["Idempotency-Replayed"] == "true"
     assert db.volume_count(project_id=None) == 0
 
 
@@ -107,10 +117,14 @@ def test_a_slow_first_run_whose_claim_was_taken_over_creates_nothing(api: Api) -
     assert again.json() == retried.json() and again.headers["Idempotency-Replayed"] == "true"
 
 
-def test_a_young_claim_is_not_taken_over(api: Api) -> None:
-    assert db.idempotency_claim(_claim("k-young"), "/v3/volumes") is None
-    assert api.post("/volumes", BODY, headers={"Idempotency-Key": "k-young"}).status_code == 409
-    assert db.volume_count(project_id="proj-a") == 0
+def test_a_retry_of_a_dead_runs_young_claim_waits_then_creates_once(api: Api,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_idempotency, "TAKEOVER_AFTER", timedelta(seconds=0.5))
+    monkeypatch.setattr(api_idempotency, "WAIT_S", 1.5)
+    assert db.idempotency_claim(_claim("k-young"), "/v3/volumes") is None  # its api worker died just now
+    retried = api.post("/volumes", BODY, headers={"Idempotency-Key": "k-young"})
+    assert retried.status_code == 202 and "Idempotency-Replayed" not in retried.headers
+    assert db.volume_count(project_id="proj-a") == 1
 
 
 def _claim(key: str) -> IdempotencyClaim:
