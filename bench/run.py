@@ -19,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-from bench import load, procs, reads, report
+from bench import list_scale, load, procs, reads, report
 from bench.client import Api
 from bench.measure import Measurement, Plan
 
@@ -52,6 +52,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--volumes", type=int, default=1000, help="volumes in the DB for the reads")
     parser.add_argument("--duration", type=float, default=10, help="seconds of each read measurement")
     parser.add_argument("--poll-ms", type=float, default=5, help="GET polling of the latency step (5 ms)")
+    parser.add_argument("--lists", default="1000,20000,100000", metavar="SIZES",
+                        help="after the configurations, list pages on split-noop at these table sizes "
+                             "(bench.list_scale); empty to skip (default %(default)s)")
     parser.add_argument("--cycle-poll-ms", default="5,50",
                         help="GET polling of the create+delete workers; the first is compared with "
                              "Cinder, the others are shown beside it (default 5,50)")
@@ -162,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\n=== summary (Cinder 29: no-op driver, MariaDB + RabbitMQ, 5 processes; "
           "compare it with split-noop) ===")
     print(report.summary_table(results))
+    if args.lists and not args.endpoint:
+        lists = list_scale.run(sizes=[int(n) for n in args.lists.split(",")], requests=200,
+                               duration_s=args.duration)
+        print("\n=== list pages by table size (split-noop, one project) ===")
+        print(list_scale.table(lists))
+        results.append({"config": "list-scale", "list_scale": lists})
     total_s = time.perf_counter() - started
     print(f"\n(total {total_s:.0f} s on {os.cpu_count()} cores; reads measured with {reads.tool_name()})")
     if args.json_out:

@@ -30,7 +30,7 @@ def purge(age_days: int) -> dict[str, int]:
         for model in _SOFT_DELETED:
             table = models.table_of(model)
             removed[table.name] = conn.execute(sa.delete(table).where(
-                table.c.deleted.is_(True), table.c.deleted_at < cutoff)).rowcount
+                table.c.deleted == sa.true(), table.c.deleted_at < cutoff)).rowcount
         messages = models.table_of(models.UserMessage)
         removed["messages"] = conn.execute(sa.delete(messages).where(messages.c.expires_at < utcnow())).rowcount
     return removed

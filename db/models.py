@@ -52,6 +52,9 @@ class Volume(_Timestamps, _SoftDelete, Base):
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
     __table_args__ = (
         Index("ix_volumes_project_deleted", "project_id", "deleted", "created_at"),
+        Index("ix_volumes_project_status", "project_id", "deleted", "status", "created_at"),
+        Index("ix_volumes_project_name", "project_id", "deleted", "name"),
+        Index("ix_volumes_deleted_created", "deleted", "created_at"),
         Index("ix_volumes_host_status", "host", "status"),
     )
 
@@ -70,7 +73,11 @@ class Snapshot(_Timestamps, _SoftDelete, Base):
     status_reason: Mapped[str | None] = mapped_column(String(1024))
     progress: Mapped[str] = mapped_column(String(8), nullable=False, default="0%")
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
-    __table_args__ = (Index("ix_snapshots_project_deleted", "project_id", "deleted", "created_at"),)
+    __table_args__ = (
+        Index("ix_snapshots_project_deleted", "project_id", "deleted", "created_at"),
+        Index("ix_snapshots_project_status", "project_id", "deleted", "status", "created_at"),
+        Index("ix_snapshots_deleted_created", "deleted", "created_at"),
+    )
 
 
 class VolumeType(_Timestamps, _SoftDelete, Base):
@@ -227,6 +234,7 @@ class UserMessage(Base):
     request_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    __table_args__ = (Index("ix_messages_project_created", "project_id", "created_at"),)
 
 
 def table_of(model: type[Base]) -> Table:

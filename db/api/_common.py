@@ -25,7 +25,7 @@ def cas_update(conn: Connection, table: sa.Table, row_id: str, *, sources: Itera
     True when this statement changed the row. Under Galera the caller only knows it won once
     the surrounding transaction has committed (a 1213 at COMMIT means it lost).
     """
-    where = [table.c.id == row_id, table.c.deleted.is_(False), *extra_where]
+    where = [table.c.id == row_id, table.c.deleted == sa.false(), *extra_where]
     if sources is not None:
         where.append(table.c.status.in_(sorted(sources)))
     if expected_version is not None:
@@ -39,7 +39,7 @@ def cas_update(conn: Connection, table: sa.Table, row_id: str, *, sources: Itera
 
 def get_one(conn: Connection, table: sa.Table, row_id: str, *, resource: str,
             project_id: str | None = None) -> Any:
-    where = [table.c.id == row_id, table.c.deleted.is_(False)]
+    where = [table.c.id == row_id, table.c.deleted == sa.false()]
     if project_id is not None:
         where.append(table.c.project_id == project_id)
     row = conn.execute(sa.select(table).where(*where)).first()

@@ -29,7 +29,7 @@ REPORTED_FIELDS = ("volume_backend_name", "availability_zone", "total_capacity_g
 def capacity_limit_expr() -> Any:
     """What a pool may hold in GB: total less the reserve, times the ratio if thin."""
     usable = _pools.c.total_capacity_gb * (1 - _pools.c.reserved_percentage / 100.0)
-    ratio = sa.case((_pools.c.thin_provisioning_support.is_(True), _pools.c.max_over_subscription_ratio),
+    ratio = sa.case((_pools.c.thin_provisioning_support == sa.true(), _pools.c.max_over_subscription_ratio),
                     else_=1.0)
     return usable * ratio
 

@@ -131,9 +131,9 @@ def _actual_usage(conn: Connection) -> dict[tuple[str, str], int]:
             key = (project_id, resource)
             actual[key] = actual.get(key, 0) + int(amount or 0)
 
-    live_volumes = _volumes.c.deleted.is_(False)
-    live_snapshots = _snapshots.c.deleted.is_(False)
-    live_backups = _backups.c.deleted.is_(False)
+    live_volumes = _volumes.c.deleted == sa.false()
+    live_snapshots = _snapshots.c.deleted == sa.false()
+    live_backups = _backups.c.deleted == sa.false()
     by_volume_project = sa.select(_volumes.c.project_id, sa.func.count()).where(live_volumes)
     add(conn.execute(by_volume_project.group_by(_volumes.c.project_id)), "volumes")
     add(conn.execute(sa.select(_volumes.c.project_id, sa.func.sum(_charged_gb())).where(live_volumes)
@@ -158,7 +158,7 @@ def _drifts(conn: Connection) -> list[UsageDrift]:
             drifts.append(UsageDrift("quota", key[0], key[1], recorded.get(key, 0), actual.get(key, 0)))
     allocated = {name: float(gb or 0) for name, gb in conn.execute(
         sa.select(_volumes.c.host, sa.func.sum(_charged_gb()))
-        .where(_volumes.c.deleted.is_(False), _volumes.c.host.is_not(None)).group_by(_volumes.c.host))}
+        .where(_volumes.c.deleted == sa.false(), _volumes.c.host.is_not(None)).group_by(_volumes.c.host))}
     for pool in conn.execute(sa.select(_pools.c.name, _pools.c.allocated_capacity_gb).order_by(_pools.c.name)):
         if abs(pool.allocated_capacity_gb - allocated.get(pool.name, 0.0)) > 1e-6:
             drifts.append(UsageDrift("pool", pool.name, "allocated_capacity_gb", pool.allocated_capacity_gb,

@@ -83,7 +83,7 @@ def service_hosts_closed(binary: str, hosts: Iterable[str]) -> dict[str, str]:
         return {}
     query = sa.select(_services.c.host, _services.c.disabled, _services.c.disabled_reason, _services.c.frozen).where(
         _services.c.binary == binary, _services.c.host.in_(wanted),
-        sa.or_(_services.c.disabled.is_(True), _services.c.frozen.is_(True)))
+        sa.or_(_services.c.disabled == sa.true(), _services.c.frozen == sa.true()))
     closed: dict[str, str] = {}
     with reader() as conn:
         for row in conn.execute(query):

@@ -68,7 +68,7 @@ def snapshot_get(snapshot_id: str, *, project_id: str | None = None) -> Snapshot
 
 
 def _filters(project_id: str | None, filters: Mapping[str, Any]) -> list[Any]:
-    where: list[Any] = [_snapshots.c.deleted.is_(False)]
+    where: list[Any] = [_snapshots.c.deleted == sa.false()]
     if project_id is not None:
         where.append(_snapshots.c.project_id == project_id)
     for key, value in filters.items():
@@ -126,7 +126,7 @@ def snapshot_destroy(snapshot_id: str, edge: Edge, *, claim: WorkClaim | None = 
     with writer() as conn:
         end_claim(conn, claim)
         row = conn.execute(sa.select(_snapshots).where(_snapshots.c.id == snapshot_id,
-                                                       _snapshots.c.deleted.is_(False))).first()
+                                                       _snapshots.c.deleted == sa.false())).first()
         if row is None:
             return None
         snapshot = from_row(Snapshot, row)
@@ -142,7 +142,7 @@ def snapshot_destroy(snapshot_id: str, edge: Edge, *, claim: WorkClaim | None = 
 def snapshot_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_host: str,
                         limit: int = 100) -> list[Snapshot]:
     """Snapshots of volumes on ``backend_host`` left in one of ``statuses`` for ``older_than_s``."""
-    where = [_snapshots.c.deleted.is_(False), _snapshots.c.status.in_(sorted(statuses)),
+    where = [_snapshots.c.deleted == sa.false(), _snapshots.c.status.in_(sorted(statuses)),
              sa.func.coalesce(_snapshots.c.updated_at, _snapshots.c.created_at)
              < utcnow() - timedelta(seconds=older_than_s),
              _volumes.c.host.like(f"{backend_host}#%")]

@@ -32,7 +32,7 @@ def _load(conn: Connection, rows: list[Any]) -> list[VolumeType]:
 
 
 def _name_taken(conn: Connection, name: str, except_id: str | None = None) -> bool:
-    where = [_types.c.name == name, _types.c.deleted.is_(False)]
+    where = [_types.c.name == name, _types.c.deleted == sa.false()]
     if except_id:
         where.append(_types.c.id != except_id)
     return conn.execute(sa.select(_types.c.id).where(*where)).first() is not None
@@ -55,7 +55,7 @@ def type_create(*, name: str, description: str | None = None, is_public: bool = 
 @retry_on_conflict
 def type_get(type_id: str) -> VolumeType:
     with reader() as conn:
-        row = conn.execute(sa.select(_types).where(_types.c.id == type_id, _types.c.deleted.is_(False))).first()
+        row = conn.execute(sa.select(_types).where(_types.c.id == type_id, _types.c.deleted == sa.false())).first()
         if row is None:
             raise errors.NotFound("Volume type", type_id)
         return _load(conn, [row])[0]
@@ -65,7 +65,7 @@ def type_get(type_id: str) -> VolumeType:
 def type_get_by_name_or_id(ref: str) -> VolumeType:
     with reader() as conn:
         row = conn.execute(sa.select(_types).where(sa.or_(_types.c.id == ref, _types.c.name == ref),
-                                                   _types.c.deleted.is_(False))).first()
+                                                   _types.c.deleted == sa.false())).first()
         if row is None:
             raise errors.NotFound("Volume type", ref)
         return _load(conn, [row])[0]
@@ -79,13 +79,13 @@ def type_list(*, include_private: bool = True, is_public: bool | None = None,
               sort: Sequence[tuple[str, str]] = (("name", "asc"),), limit: int | None = None,
               marker: str | None = None, offset: int | None = None) -> list[VolumeType]:
     """Types in ``sort`` order; private ones only with ``include_private`` (admins)."""
-    visible = [] if include_private else [_types.c.is_public.is_(True)]
-    where = [_types.c.deleted.is_(False), *visible]
+    visible = [] if include_private else [_types.c.is_public == sa.true()]
+    where = [_types.c.deleted == sa.false(), *visible]
     if is_public is not None:
-        where.append(_types.c.is_public.is_(is_public))
+        where.append(_types.c.is_public == is_public)
     with reader() as conn:
         rows = list_query(conn, _types, resource="volume type", where=where, sort=sort, limit=limit,
-                          marker=marker, offset=offset, marker_scope=[_types.c.deleted.is_(False), *visible])
+                          marker=marker, offset=offset, marker_scope=[_types.c.deleted == sa.false(), *visible])
         return _load(conn, rows)
 
 
@@ -94,7 +94,7 @@ def type_update(type_id: str, **values: Any) -> VolumeType:
     with writer() as conn:
         if "name" in values and _name_taken(conn, values["name"], except_id=type_id):
             raise errors.Duplicate(f"Volume type with name {values['name']} already exists.")
-        changed = conn.execute(sa.update(_types).where(_types.c.id == type_id, _types.c.deleted.is_(False))
+        changed = conn.execute(sa.update(_types).where(_types.c.id == type_id, _types.c.deleted == sa.false())
                                .values(updated_at=utcnow(), **values)).rowcount
         if not changed:
             raise errors.NotFound("Volume type", type_id)
@@ -106,10 +106,10 @@ def type_delete(type_id: str) -> None:
     """Raises Conflict while a volume still uses the type."""
     with writer() as conn:
         in_use = conn.execute(sa.select(_volumes.c.id).where(_volumes.c.volume_type_id == type_id,
-                                                             _volumes.c.deleted.is_(False)).limit(1)).first()
+                                                             _volumes.c.deleted == sa.false()).limit(1)).first()
         if in_use is not None:
             raise errors.Conflict(f"Volume type {type_id} is still in use by volume {in_use.id}.")
-        changed = conn.execute(sa.update(_types).where(_types.c.id == type_id, _types.c.deleted.is_(False))
+        changed = conn.execute(sa.update(_types).where(_types.c.id == type_id, _types.c.deleted == sa.false())
                                .values(deleted=True, deleted_at=utcnow())).rowcount
         if not changed:
             raise errors.NotFound("Volume type", type_id)
@@ -119,7 +119,7 @@ def type_delete(type_id: str) -> None:
 def extra_specs_set(type_id: str, specs: Mapping[str, str]) -> dict[str, str]:
     with writer() as conn:
         if conn.execute(sa.select(_types.c.id).where(_types.c.id == type_id,
-                                                     _types.c.deleted.is_(False))).first() is None:
+                                                     _types.c.deleted == sa.false())).first() is None:
             raise errors.NotFound("Volume type", type_id)
         for key, value in specs.items():
             conn.execute(sa.delete(_specs).where(_specs.c.volume_type_id == type_id, _specs.c.key == key))

@@ -90,7 +90,7 @@ def volume_get(volume_id: str, *, project_id: str | None = None) -> Volume:
 
 
 def _filters(project_id: str | None, filters: Mapping[str, Any]) -> list[Any]:
-    where: list[Any] = [_volumes.c.deleted.is_(False)]
+    where: list[Any] = [_volumes.c.deleted == sa.false()]
     if project_id is not None:
         where.append(_volumes.c.project_id == project_id)
     for key, value in filters.items():
@@ -193,7 +193,7 @@ class _NotPlaced(Exception):
 def _place(conn: Any, volume_id: str, *, pool_name: str, size_gb: int, creating_status: str) -> None:
     placed = conn.execute(sa.update(_volumes).where(
         _volumes.c.id == volume_id, _volumes.c.status == creating_status, _volumes.c.host.is_(None),
-        _volumes.c.deleted.is_(False)).values(host=pool_name, updated_at=utcnow(),
+        _volumes.c.deleted == sa.false()).values(host=pool_name, updated_at=utcnow(),
                                               version=_volumes.c.version + 1)).rowcount == 1
     if not placed or not pools.claim(conn, pool_name, size_gb):
         raise _NotPlaced
@@ -210,7 +210,7 @@ def volume_destroy(volume_id: str, edge: Edge, *, claim: WorkClaim | None = None
     with writer() as conn:
         end_claim(conn, claim)
         row = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id,
-                                                     _volumes.c.deleted.is_(False))).first()
+                                                     _volumes.c.deleted == sa.false())).first()
         if row is None:
             return None
         volume = from_row(Volume, row)
@@ -237,7 +237,7 @@ def volume_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_
     ``backend_host`` limits to volumes placed on that backend; ``unplaced`` to those no
     scheduler has placed yet. This is how stuck work is found again after a crash.
     """
-    where = [_volumes.c.deleted.is_(False), _volumes.c.status.in_(sorted(statuses)),
+    where = [_volumes.c.deleted == sa.false(), _volumes.c.status.in_(sorted(statuses)),
              sa.func.coalesce(_volumes.c.updated_at, _volumes.c.created_at)
              < utcnow() - timedelta(seconds=older_than_s)]
     if unplaced:

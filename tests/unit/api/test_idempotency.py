@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from api import idempotency as api_idempotency
 from db import api as db
-from db.api import idempotency as db_idempotency
 from db import errors, models, session
+from db.api import idempotency as db_idempotency
 from db.api._common import utcnow
 from db.api.idempotency import TAKEOVER_AFTER
 from db.models import table_of
