@@ -25,7 +25,7 @@ from scheduler.client import SchedulerClient
 from volume.client import BINARY as VOLUME_BINARY
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import WORKING_OPERATION, Status, edge, snapshot_edge
+from volume.states import WORKING_OPERATION, SnapshotStatus, Status, edge, snapshot_edge
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,12 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be extended.")
     require_thawed(backend_host)
+    # counted after the read: a snapshot begun since bumps the version, and the swap below loses
+    copying = db.snapshot_count(project_id=None, filters={"volume_id": volume.id,
+                                                          "status": str(SnapshotStatus.CREATING)})
+    if copying:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} has {copying} snapshot(s) being created; "
+                             "extend it once they are available.")
     delta = new_size_gb - volume.size_gb
     moved = db.volume_transition(volume.id, begin, expected_version=volume.version, quota={"gigabytes": delta},
                                  pool_claim_gb=delta, status_reason=None, target_size_gb=new_size_gb)

@@ -131,3 +131,14 @@ def test_quota_check_reports_drift_and_sync_repairs_it(api: Api) -> None:
     assert drifts == {("quota", "gigabytes"): (11, 3), ("pool", "allocated_capacity_gb"): (0, 3)}
     assert len(db.quota_sync()) == 2
     assert db.quota_check() == [] and _gigabytes() == 3
+
+
+def test_extend_waits_for_a_snapshot_being_created(api: Api, casts: list[Any]) -> None:
+    volume = api.create_volume()
+    make_available(volume["id"])
+    snapshot = api.post("/snapshots", {"snapshot": {"volume_id": volume["id"]}}).json()["snapshot"]
+    refused = api.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": 2}})
+    assert refused.status_code == 400 and "snapshot" in refused.json()["badRequest"]["message"]
+    assert db.volume_get(volume["id"]).status == Status.AVAILABLE and _gigabytes() == 2  # volume + snapshot
+    db.snapshot_transition(snapshot["id"], snapshot_edge("create.done"))
+    assert api.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": 2}}).status_code == 202

@@ -1,0 +1,133 @@
+"""The mixed race: 20 simultaneous extend / delete / snapshot / reset-status requests on one volume.
+
+On ember split into processes (MariaDB, RabbitMQ, the file driver writing real files), 20
+rounds; after each: every answer was a 202 or a Cinder fault (400, or 404 after a winning
+delete), no more operations won than the
+state table allows, everything lands in a final status, a live volume's file exists with the
+size the DB says (no ghost), a deleted one's file is gone, and ``ember-manage quota check`` is clean.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bench.stack import BIN, SplitStack
+from tests.helpers import race
+from volume.states import RECOVERY, SNAPSHOT_RECOVERY
+
+pytestmark = pytest.mark.integration
+
+ROUNDS = 20
+PER_KIND = 5
+GiB = 1024**3
+TOKEN = {"X-Auth-Token": "racer:racer"}
+TRANSIENT = {str(s) for s in RECOVERY} | {str(s) for s in SNAPSHOT_RECOVERY}
+
+
+@pytest.fixture(scope="module")
+def stack() -> Any:
+    stack = SplitStack(driver="file", quota_volumes=-1, schedulers=1).start()
+    yield stack
+    stack.close()
+
+
+def _settled(api: httpx.Client, volume_id: str, timeout_s: float = 60) -> dict[str, Any] | None:
+    """The volume once it and its snapshots are out of transient statuses; None once it is gone."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        response = api.get(f"/volumes/{volume_id}")
+        snapshots = api.get("/snapshots/detail", params={"volume_id": volume_id}).json()["snapshots"]
+        if all(s["status"] not in TRANSIENT for s in snapshots):
+            if response.status_code == 404:
+                return None
+            volume: dict[str, Any] = response.json()["volume"]
+            if volume["status"] not in TRANSIENT:
+                return volume
+        time.sleep(0.1)
+    raise AssertionError(f"volume {volume_id} did not settle: {api.get(f'/volumes/{volume_id}').text}")
+
+
+def _request(api: httpx.Client, kind: str, volume_id: str) -> httpx.Response:
+    if kind == "extend":
+        return api.post(f"/volumes/{volume_id}/action", json={"os-extend": {"new_size": 2}})
+    if kind == "delete":
+        return api.delete(f"/volumes/{volume_id}")
+    if kind == "snapshot":
+        return api.post("/snapshots", json={"snapshot": {"volume_id": volume_id}})
+    return api.post(f"/volumes/{volume_id}/action", json={"os-reset_status": {"status": "available"}})
+
+
+def _quota_check(stack: SplitStack) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "ember-manage"), "--config-file", str(stack.workdir / "ember.conf"),
+                           "quota", "check"], capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_the_mixed_race_leaves_a_consistent_volume_every_round(stack: SplitStack) -> None:
+    share = Path(stack.workdir) / "share"
+    kinds = [kind for kind in ("extend", "delete", "snapshot", "reset") for _ in range(PER_KIND)]
+    clients = [httpx.Client(base_url=stack.endpoint, headers=TOKEN, timeout=30) for _ in kinds]
+    api = clients[0]
+    outcomes: Counter[str] = Counter()
+    try:
+        for round_no in range(ROUNDS):
+            created = api.post("/volumes", json={"volume": {"size": 1, "name": f"race-{round_no}"}})
+            assert created.status_code == 202, created.text
+            volume_id = created.json()["volume"]["id"]
+            assert _settled(api, volume_id) is not None
+
+            answers = race(len(kinds), lambda i: _request(clients[i], kinds[i], volume_id))
+            won = Counter()
+            for kind, answer in zip(kinds, answers, strict=True):
+                assert isinstance(answer, httpx.Response), answer
+                # a loser learns why: a Cinder 400, or a 404 once a winning delete has finished
+                assert answer.status_code in (202, 400, 404), (kind, answer.status_code, answer.text)
+                if answer.status_code == 202:
+                    won[kind] += 1
+                else:
+                    assert set(answer.json()) == {"badRequest" if answer.status_code == 400 else "itemNotFound"}
+            outcomes.update(f"{kind} won" for kind in won.elements())
+            assert sum(won.values()) >= 1
+            # a reset re-opens the volume; otherwise one operation wins from "available"
+            assert won["extend"] + won["delete"] + won["snapshot"] <= 1 + won["reset"], won
+
+            volume = _settled(api, volume_id)
+            path = share / f"volume-{volume_id}"
+            if volume is None:
+                assert not path.exists(), f"round {round_no}: a deleted volume left {path}"
+            else:
+                assert path.exists(), f"round {round_no}: ghost: volume {volume_id} is {volume['status']} " \
+                                      "and its file is gone"
+                assert path.stat().st_size == volume["size"] * GiB, (round_no, volume)
+            snapshots = api.get("/snapshots/detail", params={"volume_id": volume_id}).json()["snapshots"]
+            for snapshot in snapshots:
+                if snapshot["status"] == "available":
+                    assert (share / f"snapshot-{snapshot['id']}").exists(), (round_no, snapshot)
+            check = _quota_check(stack)
+            assert check.returncode == 0, f"round {round_no}:\n{check.stdout}{check.stderr}"
+
+            for snapshot in snapshots:
+                assert api.delete(f"/snapshots/{snapshot['id']}").status_code == 202
+            for snapshot in snapshots:
+                _wait_gone(api, f"/snapshots/{snapshot['id']}")
+            if volume is not None:
+                assert api.delete(f"/volumes/{volume_id}").status_code == 202, volume
+                _wait_gone(api, f"/volumes/{volume_id}")
+        print(f"\nmixed race, {ROUNDS} rounds: {dict(outcomes)}")
+        assert _quota_check(stack).returncode == 0
+    finally:
+        for client in clients:
+            client.close()
+
+
+def _wait_gone(api: httpx.Client, path: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while api.get(path).status_code != 404:
+        assert time.monotonic() < deadline, f"{path} was not deleted: {api.get(path).text}"
+        time.sleep(0.1)
