@@ -82,8 +82,8 @@ def test_the_mixed_race_leaves_a_consistent_volume_every_round(stack: SplitStack
             volume_id = created.json()["volume"]["id"]
             assert _settled(api, volume_id) is not None
 
-            answers = race(len(kinds), lambda i: _request(clients[i], kinds[i], volume_id))
-            won = Counter()
+            answers = race(len(kinds), lambda i, vid=volume_id: _request(clients[i], kinds[i], vid))
+            won: Counter[str] = Counter()
             for kind, answer in zip(kinds, answers, strict=True):
                 assert isinstance(answer, httpx.Response), answer
                 # a loser learns why: a Cinder 400, or a 404 once a winning delete has finished
