@@ -9,6 +9,7 @@ size the DB says (no ghost), a deleted one's file is gone, and ``ember-manage qu
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import time
 from collections import Counter
@@ -54,6 +55,10 @@ def _settled(api: httpx.Client, volume_id: str, timeout_s: float = 60) -> dict[s
     raise AssertionError(f"volume {volume_id} did not settle: {api.get(f'/volumes/{volume_id}').text}")
 
 
+def _send(clients: list[httpx.Client], kinds: list[str], volume_id: str, i: int) -> httpx.Response:
+    return _request(clients[i], kinds[i], volume_id)
+
+
 def _request(api: httpx.Client, kind: str, volume_id: str) -> httpx.Response:
     if kind == "extend":
         return api.post(f"/volumes/{volume_id}/action", json={"os-extend": {"new_size": 2}})
@@ -82,7 +87,7 @@ def test_the_mixed_race_leaves_a_consistent_volume_every_round(stack: SplitStack
             volume_id = created.json()["volume"]["id"]
             assert _settled(api, volume_id) is not None
 
-            answers = race(len(kinds), lambda i, vid=volume_id: _request(clients[i], kinds[i], vid))
+            answers = race(len(kinds), functools.partial(_send, clients, kinds, volume_id))
             won: Counter[str] = Counter()
             for kind, answer in zip(kinds, answers, strict=True):
                 assert isinstance(answer, httpx.Response), answer
