@@ -22,7 +22,7 @@ def parse(header: str | None) -> int:
     A header that names no volume version, or a malformed one, is a BadRequest (as Cinder
     answers); a version out of range is NotAcceptable.
     """
-    if header is None or not header.strip():
+    if header is None:
         return MIN_MINOR
     for item in header.split(","):
         service, _, value = item.strip().partition(" ")

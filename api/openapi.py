@@ -22,6 +22,8 @@ VERSION_HEADER = {"name": microversion.HEADER, "in": "header", "required": False
                                  "'volume latest'; 3.0 without the header.",
                   "schema": {"type": "string",
                              "pattern": f"^{microversion.SERVICE} (3\\.([0-9]|[1-6][0-9]|7[01])|latest)$"}}
+HANDSHAKE_RESPONSE = {"description": "No X-Auth-Token: Cinder's noauth handshake, a made-up token in the "
+                                     "X-Auth-Token response header and the project's URL in X-Server-Management-Url."}
 FAULT_RESPONSE = {"description": "A Cinder fault: {\"<kind>\": {\"code\": N, \"message\": \"...\"}}.",
                   "content": {"application/json": {"schema": t.FAULT}}}
 STATUS_TEXT = {200: "OK", 202: "Accepted: the work runs in the background.", 204: "Done; no body.",
@@ -56,9 +58,9 @@ def _operation(spec: RouteSpec, *, in_project: bool) -> dict[str, Any]:
                 **({"description": p.description} if p.description else {})} for p in spec.query]
     operation: dict[str, Any] = {"operationId": _operation_id(spec, in_project), "summary": spec.summary,
                                  "tags": [spec.tag], "responses": _responses(spec, in_project)}
-    if spec.path.startswith("/v3/"):
+    if spec.project_scoped:  # the token-less discovery routes read neither token nor version
         params.append(VERSION_HEADER)
-        operation["security"] = [{"noauth": []}]
+        operation["security"] = [{"noauth": []}, {}]  # without a token: the handshake below
     if params:
         operation["parameters"] = params
     body = _body_schema(spec)
@@ -87,7 +89,8 @@ def _responses(spec: RouteSpec, in_project: bool) -> dict[str, Any]:
         if links:
             answer["links"] = links
         responses[str(code)] = answer
-    if spec.path.startswith("/v3/"):
+    if spec.project_scoped:
+        responses.setdefault("204", HANDSHAKE_RESPONSE)
         responses["4XX"] = FAULT_RESPONSE
     if spec.casts:
         responses["503"] = FAULT_RESPONSE

@@ -28,15 +28,11 @@ _VOLUME_CREATE_FIELDS: dict[str, t.JsonSchema] = {
     "snapshot_id": t.ID_OR_NULL,
     "source_volid": t.ID_OR_NULL,
     "multiattach": t.nullable(t.BOOLEAN),
-    # accepted by Cinder's schema; ember refuses a value for them with a clear message
-    "imageRef": t.NAME,
-    "image_id": t.NAME,
-    "backup_id": t.ID_OR_NULL,
-    "consistencygroup_id": t.ID_OR_NULL,
-    "group_id": t.ID_OR_NULL,
+    # Cinder's sources that ember does not offer: null or empty only
+    **{field: {"type": ["string", "null"], "maxLength": 0,
+               "description": "ember does not create volumes from images, backups or groups: leave it out."}
+       for field in ("imageRef", "image_id", "backup_id", "consistencygroup_id", "group_id")},
 }
-_UNSUPPORTED_SOURCES = (("imageRef", "an image"), ("image_id", "an image"), ("backup_id", "a backup"),
-                        ("consistencygroup_id", "a consistency group"), ("group_id", "a group"))
 _DESCRIBED_FIELDS = {"name": t.NAME, "description": t.DESCRIPTION, "display_name": t.NAME,
                      "display_description": t.DESCRIPTION, "metadata": t.METADATA}
 
@@ -82,10 +78,6 @@ def parse_volume_create(body: dict[str, Any], minor: int) -> VolumeCreate:
     volume: dict[str, Any] = body["volume"]
     if minor >= STRICT_BODIES_SINCE:
         only(volume, _VOLUME_CREATE_FIELDS, "volume")
-    for unsupported, what in _UNSUPPORTED_SOURCES:
-        if volume.get(unsupported):
-            raise BadRequest(f"Invalid input for field/attribute {unsupported}. Creating a volume from "
-                             f"{what} is not supported by ember.")
     snapshot_id = volume.get("snapshot_id") or None
     source_volid = volume.get("source_volid") or None
     if snapshot_id and source_volid:

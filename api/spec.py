@@ -253,8 +253,9 @@ def _checked(spec: RouteSpec, key: str, value: Any, where: str | None) -> Any:
     assert error is not None
     where_path = [str(p) for p in error.absolute_path]
     field_name = ".".join(where_path) if where_path else (where or _top_key(spec.body))
+    hint = error.schema.get("description") if isinstance(error.schema, dict) else None
     raise BadRequest(f"Invalid input for field/attribute {field_name}. Value: {shown(error.instance)}. "
-                     f"{_message(error.message)}")
+                     f"{_message(error.message)}" + (f" {hint}" if hint else ""))
 
 
 def _top_key(schema: JsonSchema | None) -> str:

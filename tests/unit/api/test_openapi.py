@@ -44,7 +44,7 @@ def test_every_operation_documents_its_answer_and_cinders_faults(api: Api) -> No
         for method, operation in item.items():
             codes = set(operation["responses"])
             assert codes & {"200", "202", "204", "300"}, (method, path)
-            if path.startswith("/v3/"):
+            if path.startswith("/v3/") and path not in ("/v3/", "/v3/openapi.json"):
                 fault = operation["responses"]["4XX"]["content"]["application/json"]["schema"]
                 assert Draft202012Validator(fault).is_valid({"badRequest": {"code": 400, "message": "m"}})
 
