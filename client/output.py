@@ -77,6 +77,13 @@ def print_json(data: Any, *, stream: TextIO | None = None) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str), file=stream or sys.stdout)
 
 
+def confirm(message: str, *, as_json: bool = False, stream: TextIO | None = None) -> None:
+    """Say what a command did: a line, or ``{"message": ...}`` with --json."""
+    if as_json:
+        print_json({"message": message}, stream=stream)
+    else:
+        print(message, file=stream or sys.stdout)
+
 
 def print_error(exc: ClientError) -> None:
     """``ERROR: ...`` on stderr, and for some API faults a line on what to try next."""

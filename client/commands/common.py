@@ -43,6 +43,16 @@ def find(session: Session, kind: str, ref: str) -> Resource:
     return dict(matches[0])
 
 
+def label(resource: Mapping[str, Any]) -> str:
+    """How a message names a resource: its name and id, or the id alone."""
+    name, resource_id = resource.get("name"), resource.get("id")
+    return f"'{name}' ({resource_id})" if name else str(resource_id)
+
+
+def confirm(args: argparse.Namespace, message: str) -> None:
+    output.confirm(message, as_json=args.json)
+
+
 def drop_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 

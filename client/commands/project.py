@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from client.commands.common import drop_none, table
+from client.commands.common import confirm, drop_none, table
 from client.http import ClientError, Session
 
 
@@ -33,6 +33,7 @@ def quota_set(session: Session, args: argparse.Namespace) -> None:
     if not changes:
         raise ClientError("nothing to change: give --volumes, --snapshots or --gigabytes (-1 is unlimited).")
     session.put(f"/os-quota-sets/{args.project}", {"quota_set": changes})
+    confirm(args, f"Quotas of project {args.project} set: {', '.join(f'{k}={v}' for k, v in changes.items())}.")
 
 
 def message_list(session: Session, args: argparse.Namespace) -> None:

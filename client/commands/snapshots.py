@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from client import waiting
-from client.commands.common import drop_none, find, show, table
+from client.commands.common import confirm, drop_none, find, label, show, table
 from client.http import Session
 
 
@@ -30,7 +30,10 @@ def snapshot_show(session: Session, args: argparse.Namespace) -> None:
 
 
 def snapshot_delete(session: Session, args: argparse.Namespace) -> None:
-    snapshot_id = find(session, "snapshot", args.snapshot)["id"]
-    session.delete(f"/snapshots/{snapshot_id}")
-    if args.wait:
-        waiting.wait_deleted(session, "snapshot", snapshot_id, timeout_s=args.timeout)
+    snapshot = find(session, "snapshot", args.snapshot)
+    session.delete(f"/snapshots/{snapshot['id']}")
+    if not args.wait:
+        confirm(args, f"Deletion of snapshot {label(snapshot)} accepted.")
+        return
+    waiting.wait_deleted(session, "snapshot", snapshot["id"], timeout_s=args.timeout)
+    confirm(args, f"Snapshot {label(snapshot)} deleted.")

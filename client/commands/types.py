@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from client.commands.common import drop_none, find, show, table
+from client.commands.common import confirm, drop_none, find, label, show, table
 from client.http import Session
 
 
@@ -27,15 +27,19 @@ def type_show(session: Session, args: argparse.Namespace) -> None:
 
 
 def type_set(session: Session, args: argparse.Namespace) -> None:
-    type_id = find(session, "type", args.type)["id"]
-    session.post(f"/types/{type_id}/extra_specs", {"extra_specs": dict(args.property)})
+    volume_type = find(session, "type", args.type)
+    session.post(f"/types/{volume_type['id']}/extra_specs", {"extra_specs": dict(args.property)})
+    confirm(args, f"Volume type {label(volume_type)}: set {', '.join(f'{k}={v}' for k, v in args.property)}.")
 
 
 def type_unset(session: Session, args: argparse.Namespace) -> None:
-    type_id = find(session, "type", args.type)["id"]
+    volume_type = find(session, "type", args.type)
     for key in args.property:
-        session.delete(f"/types/{type_id}/extra_specs/{key}")
+        session.delete(f"/types/{volume_type['id']}/extra_specs/{key}")
+    confirm(args, f"Volume type {label(volume_type)}: removed {', '.join(args.property)}.")
 
 
 def type_delete(session: Session, args: argparse.Namespace) -> None:
-    session.delete(f"/types/{find(session, 'type', args.type)['id']}")
+    volume_type = find(session, "type", args.type)
+    session.delete(f"/types/{volume_type['id']}")
+    confirm(args, f"Volume type {label(volume_type)} deleted.")

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from client import output, waiting
-from client.commands.common import Resource, drop_none, find, show, table
+from client.commands.common import Resource, confirm, drop_none, find, label, show, table
 from client.http import ClientError, Session
 
 
@@ -68,25 +68,29 @@ def volume_set(session: Session, args: argparse.Namespace) -> None:
         changes["metadata"] = {**(volume.get("metadata") or {}), **dict(args.property)}
     if not changes:
         raise ClientError("nothing to change: give --name, --description or --property KEY=VALUE.")
-    session.put(f"/volumes/{volume['id']}", {"volume": changes})
+    updated = session.put(f"/volumes/{volume['id']}", {"volume": changes}).get("volume", volume)
+    confirm(args, f"Volume {label(updated)} updated: {', '.join(sorted(changes))}.")
 
 
 def volume_delete(session: Session, args: argparse.Namespace) -> int:
     failed, accepted = 0, []
     for ref in args.volumes:
         try:
-            volume_id = find(session, "volume", ref)["id"]
+            volume = find(session, "volume", ref)
             if args.force:
-                session.post(f"/volumes/{volume_id}/action", {"os-force_delete": {}})
+                session.post(f"/volumes/{volume['id']}/action", {"os-force_delete": {}})
             else:
-                session.delete(f"/volumes/{volume_id}")
-            accepted.append(volume_id)
+                session.delete(f"/volumes/{volume['id']}")
+            accepted.append(volume)
+            if not args.wait:
+                confirm(args, f"Deletion of volume {label(volume)} accepted.")
         except ClientError as exc:
             failed += 1
             output.print_error(exc)
-    for volume_id in accepted if args.wait else []:
+    for volume in accepted if args.wait else []:
         try:
-            waiting.wait_deleted(session, "volume", volume_id, timeout_s=args.timeout)
+            waiting.wait_deleted(session, "volume", volume["id"], timeout_s=args.timeout)
+            confirm(args, f"Volume {label(volume)} deleted.")
         except ClientError as exc:
             failed += 1
             output.print_error(exc)
@@ -96,14 +100,21 @@ def volume_delete(session: Session, args: argparse.Namespace) -> int:
 
 
 def volume_extend(session: Session, args: argparse.Namespace) -> None:
-    volume_id = find(session, "volume", args.volume)["id"]
-    session.post(f"/volumes/{volume_id}/action", {"os-extend": {"new_size": args.size}})
-    if args.wait:
-        def grown(v: Resource) -> bool:
-            return v.get("status") in waiting.SETTLED and int(v.get("size") or 0) >= args.size
-        waiting.wait_settled(session, "volume", volume_id, timeout_s=args.timeout, ready=grown)
+    volume = find(session, "volume", args.volume)
+    session.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": args.size}})
+    if not args.wait:
+        confirm(args, f"Extend of volume {label(volume)} to {args.size} GB accepted; follow it with "
+                      f"`ember volume show {volume['id']}`.")
+        return
+
+    def grown(v: Resource) -> bool:
+        return v.get("status") in waiting.SETTLED and int(v.get("size") or 0) >= args.size
+
+    waiting.wait_settled(session, "volume", volume["id"], timeout_s=args.timeout, ready=grown)
+    confirm(args, f"Volume {label(volume)} extended to {args.size} GB.")
 
 
 def volume_reset_status(session: Session, args: argparse.Namespace) -> None:
-    volume_id = find(session, "volume", args.volume)["id"]
-    session.post(f"/volumes/{volume_id}/action", {"os-reset_status": {"status": args.state}})
+    volume = find(session, "volume", args.volume)
+    session.post(f"/volumes/{volume['id']}/action", {"os-reset_status": {"status": args.state}})
+    confirm(args, f"Volume {label(volume)} status reset from {volume.get('status')} to {args.state}.")

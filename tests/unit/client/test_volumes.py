@@ -110,9 +110,9 @@ def test_set_merges_new_properties_into_the_existing_metadata(endpoint, ember):
     endpoint.on("GET", f"{BASE}/volumes/{VOL_ID}", ok({"volume": make_volume(metadata={"a": "1"})}))
     endpoint.on("PUT", f"{BASE}/volumes/{VOL_ID}", ok({"volume": make_volume()}))
 
-    status, _, _ = ember("volume", "set", VOL_ID, "--name", "db2", "--property", "b=2")
+    status, out, _ = ember("volume", "set", VOL_ID, "--name", "db2", "--property", "b=2")
 
-    assert status == 0
+    assert status == 0 and out == f"Volume 'db' ({VOL_ID}) updated: metadata, name.\n"
     [put] = endpoint.sent("PUT", f"{BASE}/volumes/{VOL_ID}")
     assert body_of(put) == {"volume": {"name": "db2", "metadata": {"a": "1", "b": "2"}}}
 
@@ -124,8 +124,10 @@ def test_extend_and_reset_status_send_cinder_actions(endpoint, ember):
                 ok({"volume": make_volume(size=5)}))
     endpoint.on("POST", f"{BASE}/volumes/{VOL_ID}/action", ok(status=202))
 
-    assert ember("volume", "extend", VOL_ID, "--size", "5", "--wait")[0] == 0
-    assert ember("volume", "reset-status", VOL_ID, "--state", "error")[0] == 0
+    assert ember("volume", "extend", VOL_ID, "--size", "5", "--wait")[:2] == (
+        0, f"Volume 'db' ({VOL_ID}) extended to 5 GB.\n")
+    status, out, _ = ember("volume", "reset-status", VOL_ID, "--state", "error")
+    assert status == 0 and out.startswith(f"Volume 'db' ({VOL_ID}) status reset from ") and "to error" in out
 
     actions = [body_of(r) for r in endpoint.sent("POST", f"{BASE}/volumes/{VOL_ID}/action")]
     assert actions == [{"os-extend": {"new_size": 5}}, {"os-reset_status": {"status": "error"}}]
@@ -140,7 +142,7 @@ def test_delete_with_wait_polls_until_the_volume_is_gone(endpoint, ember):
 
     status, out, err = ember("volume", "delete", VOL_ID, "--wait")
 
-    assert (status, out, err) == (0, "", "")
+    assert (status, out, err) == (0, f"Volume 'db' ({VOL_ID}) deleted.\n", "")
     assert len(endpoint.sent("DELETE", f"{BASE}/volumes/{VOL_ID}")) == 1
 
 
@@ -179,3 +181,12 @@ def test_global_options_and_environment_choose_endpoint_project_and_user(endpoin
     [request] = endpoint.requests
     assert str(request.url) == "http://ember.example:9000/v3/c0ffee/volumes/detail"
     assert request.headers["X-Auth-Token"] == "alice:c0ffee"
+
+
+def test_delete_without_wait_confirms_the_request_and_says_so_in_json_too(endpoint, ember):
+    endpoint.on("GET", f"{BASE}/volumes/{VOL_ID}", ok({"volume": make_volume()}))
+    endpoint.on("DELETE", f"{BASE}/volumes/{VOL_ID}", ok(status=202))
+
+    assert ember("volume", "delete", VOL_ID)[:2] == (0, f"Deletion of volume 'db' ({VOL_ID}) accepted.\n")
+    status, out, _ = ember("--json", "volume", "delete", VOL_ID)
+    assert status == 0 and json.loads(out) == {"message": f"Deletion of volume 'db' ({VOL_ID}) accepted."}
