@@ -16,9 +16,10 @@ def availability_zone_list(session: Session, args: argparse.Namespace) -> None:
 
 
 def service_list(session: Session, args: argparse.Namespace) -> None:
+    """One row per service process: a backend's active and standby volume services differ by node."""
     services = session.get("/os-services").get("services", [])
-    headers = ["Binary", "Host", "Zone", "Status", "State", "Updated At"]
-    fields = ["binary", "host", "zone", "status", "state", "updated_at"]
+    headers = ["Binary", "Host", "Node", "Zone", "Status", "State", "Frozen", "HA Role", "Epoch", "Updated At"]
+    fields = ["binary", "host", "node", "zone", "status", "state", "frozen", "ha_role", "ha_epoch", "updated_at"]
     if args.long:
         headers.append("Disabled Reason")
         fields.append("disabled_reason")

@@ -82,7 +82,8 @@ def test_quota_set_with_nothing_to_change_says_what_to_give(endpoint, ember):
 def test_service_list_and_zone_list_show_state(endpoint, ember):
     endpoint.on("GET", f"{BASE}/os-services", ok({"services": [
         {"binary": "ember-volume", "host": "node1@lvm-1", "zone": "nova", "status": "enabled",
-         "state": "down", "updated_at": "2024-01-01T00:00:00", "disabled_reason": None}]}))
+         "state": "down", "updated_at": "2024-01-01T00:00:00", "disabled_reason": None, "node": "volume-a",
+         "frozen": False, "ha_role": "standby", "ha_epoch": 3}]}))
     endpoint.on("GET", f"{BASE}/os-availability-zone", ok({"availabilityZoneInfo": [
         {"zoneName": "nova", "zoneState": {"available": True}},
         {"zoneName": "edge", "zoneState": {"available": False}}]}))
@@ -90,7 +91,8 @@ def test_service_list_and_zone_list_show_state(endpoint, ember):
     _, services, _ = ember("service", "list")
     _, zones, _ = ember("availability-zone", "list")
 
-    assert "| ember-volume | node1@lvm-1 | nova | enabled | down  |" in services
+    assert "| ember-volume | node1@lvm-1 | volume-a | nova | enabled | down  | False  | standby |     3 |" \
+        in services
     assert "| nova      | available     |" in zones
     assert "| edge      | not available |" in zones
 
