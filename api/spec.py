@@ -8,6 +8,7 @@ runs; what fails is a 400 in Cinder's fault format naming the field, and nothing
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -264,7 +265,8 @@ def _top_key(schema: JsonSchema | None) -> str:
 
 
 def shown(value: Any) -> str:
-    text = value if isinstance(value, str) else orjson.dumps(value, default=str).decode()
+    # the standard json module, not orjson: a rejected value may be an integer past 64 bits
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
     return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
 
 

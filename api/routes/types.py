@@ -24,8 +24,10 @@ routes = Routes("/v3/types", tag="types",
 MANAGE = "volume_extension:type"
 SPECS = "volume_extension:types_extra_specs"
 SORT_KEYS = {key: key for key in DB_SORT_KEYS}
+# python-cinderclient sends is_public=None for "every type"
+IS_PUBLIC: t.JsonSchema = {"type": "string", "enum": sorted({*t.TRUE_WORDS, *t.FALSE_WORDS, "None", "none"})}
 LIST_PARAMS = (*paging.params(SORT_KEYS),
-               Param("is_public", paging.BOOLEAN_QUERY, "Admins: only public (true) or private (false) types."))
+               Param("is_public", IS_PUBLIC, "Admins: only public (true) or private (false) types; None: all."))
 
 _TYPE_NAME = t.text(min_len=1)
 EXTRA_SPECS = t.METADATA
@@ -51,7 +53,8 @@ def _find(call: ApiCall, ref: str) -> VolumeType:
 def index(call: ApiCall, req: Req) -> Response:
     paged = paging.parse(req.query, sort_keys=SORT_KEYS, max_limit=call.settings.max_limit,
                          default_sort=[("name", "asc")])
-    public = req.query.get("is_public") if call.is_admin else None
+    wanted = req.query.get("is_public")
+    public = t.truthy(wanted) if call.is_admin and wanted not in (None, "None", "none") else None
     types = db.type_list(include_private=call.is_admin, is_public=public, sort=paged.sort, limit=paged.limit,
                          marker=paged.marker, offset=paged.offset)
     body: dict[str, Any] = {"volume_types": [views.detail(call, vt) for vt in types]}

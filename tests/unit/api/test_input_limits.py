@@ -167,3 +167,18 @@ def test_an_unknown_action_and_a_malformed_action_body_are_400s(api: Api) -> Non
     assert "no such action" in _fault(api.post(f"/volumes/{volume['id']}/action", {"os-fly": {}}), 400)
     _fault(api.post(f"/volumes/{volume['id']}/action", {"os-extend": {}, "os-fly": {}}), 400)
     _fault(api.post(f"/volumes/{volume['id']}/action", {"os-extend": "big"}), 400)
+
+
+def test_a_rejected_integer_past_64_bits_is_a_400_not_a_500(api: Api) -> None:
+    response = api.get("/snapshots", params={"offset": "9551474456649841280697578270194925568", "display_name": "x"})
+    assert "offset" in _fault(response, 400)
+    assert "limit" in _fault(api.get("/volumes", params={"limit": str(2**70)}), 400)
+
+
+def test_type_list_takes_cinderclients_is_public_none(api: Api) -> None:
+    db.type_create(name="hidden", is_public=False)
+    every = api.get("/types", params={"is_public": "None"}).json()["volume_types"]
+    assert {t["name"] for t in every} == {"__DEFAULT__", "hidden"}
+    private = api.get("/types", params={"is_public": "false"}).json()["volume_types"]
+    assert [t["name"] for t in private] == ["hidden"]
+    _fault(api.get("/types", params={"is_public": "sometimes"}), 400)
