@@ -48,7 +48,7 @@ bench: $(MYSQL_STAMP) packages
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy api scheduler volume backup drivers db rpc common client bench tests
+	$(VENV)/bin/mypy api scheduler volume backup drivers db rpc common client launch bench tests
 
 clean:
 	rm -rf $(VENV) .state

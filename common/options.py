@@ -37,8 +37,26 @@ DEFAULT_OPTS = [
     cfg.IntOpt("service_down_time", default=30, min=1,
                help="Seconds without a heartbeat after which a service is shown as down."),
     cfg.IntOpt("rpc_response_timeout_s", default=30, min=1, help="Seconds an RPC call waits for its answer."),
+    cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
+]
+
+
+COORDINATION_OPTS = [
+    cfg.StrOpt("backend_url", default="sql://",
+               help="Who elects each backend's active volume service, and where services register: sql:// "
+                    "(a lease row in ember's own database), etcd3+http://HOST:PORT[,HOST:PORT...] (every "
+                    "member of the etcd cluster: the client moves on when one does not answer) or "
+                    "consul://HOST:PORT (a Consul session and KV lock per backend; every service also "
+                    "registers in the Consul catalog with a TTL health check)."),
+    cfg.FloatOpt("lease_ttl_s", default=2.0, min=1.0,
+                 help="Seconds a backend's active volume service holds its lease without renewing it (it "
+                      "renews every quarter of that): after a kill -9, a standby takes over within about "
+                      "this long. The active stops acting before its lease ends."),
+    cfg.FloatOpt("standby_poll_s", default=0.25, min=0.05,
+                 help="Seconds between a standby volume service's attempts to take its backend's lease."),
 ]
 
 
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(DEFAULT_OPTS)
+    conf.register_opts(COORDINATION_OPTS, group="coordination")

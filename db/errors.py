@@ -6,6 +6,7 @@ DbError
 │   ├── Duplicate       a unique name or key is taken
 │   └── Busy            a live service holds a claim on the resource (tracked work)
 ├── ClaimLost           the claim a service landed with was taken away from it
+├── Fenced              a volume-side write under an epoch a takeover has passed
 └── QuotaExceeded       a reservation would pass the project's limit
 """
 
@@ -52,6 +53,14 @@ class ClaimLost(DbError):
         super().__init__(f"the claim on {resource} {resource_id} for '{operation}' was taken away; "
                          "its outcome is not landed")
         self.resource_id = resource_id
+
+
+class Fenced(DbError):
+    def __init__(self, backend_host: str, epoch: int) -> None:
+        super().__init__(f"epoch {epoch} of backend {backend_host} is no longer current (another volume service "
+                         "took over); the write changed nothing")
+        self.backend_host = backend_host
+        self.epoch = epoch
 
 
 class QuotaExceeded(DbError):

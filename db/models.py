@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Integer, String, Table, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -202,6 +202,19 @@ class TrackedWork(Base):
     claim_id: Mapped[str] = mapped_column(String(36), nullable=False, default="")
     started_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
     __table_args__ = (Index("ux_tracked_work_resource", "resource_id", unique=True),)
+
+
+class Backend(Base):
+    """A backend's active volume service: its epoch (the fencing token) and, with SQL election, its lease."""
+
+    __tablename__ = "backends"
+    backend_host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    holder: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # bumped by every fenced write: what makes a write and a takeover of the same backend serialize
+    fenced_writes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
 
 
 class IdempotencyKey(Base):

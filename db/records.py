@@ -170,8 +170,18 @@ class WorkClaim:
     operation: str
     backend_host: str
     node: str
-    epoch: int
+    epoch: int | None   # None only outside a volume service (tests, tools): then nothing is fenced
     claim_id: str
+
+
+@dataclass(frozen=True)
+class BackendLease:
+    backend_host: str
+    epoch: int
+    holder: str | None
+    lease_expires_at: datetime | None
+    fenced_writes: int
+    updated_at: datetime
 
 
 @dataclass(frozen=True)

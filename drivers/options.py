@@ -23,6 +23,10 @@ def _backend_opts(backend_name: str) -> list[cfg.Opt]:
         cfg.FloatOpt("max_over_subscription_ratio", default=20.0, min=1.0,
                      help="For thin-provisioned pools: how many times the total capacity may be "
                           "provisioned."),
+        cfg.StrOpt("backend_host", default=None,
+                    help="The host part of this backend's identity (host@backend) instead of [DEFAULT] host: "
+                         "give the same value on every node whose volume service serves this backend, "
+                         "so that one of them is active and the others stand by (Cinder's backend_host)."),
         cfg.StrOpt("backend_availability_zone", default=None,
                    help="Availability zone of this backend. Default: [DEFAULT] "
                         "storage_availability_zone."),

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from oslo_config import cfg
 
-from common import config
 from db import migrate, session
 
 _loaded = False
@@ -19,10 +18,10 @@ def load_conf() -> cfg.ConfigOpts:
     """Register every option on the global CONF once (oslo.messaging insists on the global one)."""
     global _loaded
     if not _loaded:
-        from common.all_in_one import _registrars
         from drivers import options as driver_options
+        from launch import opts
 
-        config.load([], _registrars(), default_config_files=[])
+        opts.load("ember-all", [], default_config_files=[])
         driver_options.register_backend(cfg.CONF, "file-1")
         _loaded = True
     return cfg.CONF

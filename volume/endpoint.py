@@ -8,6 +8,7 @@ import oslo_messaging as messaging
 
 from common.context import request_scope
 from volume.manager import VolumeManager
+from volume.recovery import resume_stuck_work
 
 
 class VolumeEndpoint:
@@ -40,3 +41,8 @@ class VolumeEndpoint:
     def delete_snapshot(self, wire_ctx: dict[str, Any], snapshot_id: str) -> None:
         with request_scope(wire_ctx) as ctx:
             self._manager.delete_snapshot(ctx, snapshot_id)
+
+    @messaging.expose
+    def recover(self, wire_ctx: dict[str, Any]) -> None:
+        with request_scope(wire_ctx):
+            resume_stuck_work(self._manager, older_than_s=0)

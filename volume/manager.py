@@ -2,9 +2,11 @@
 
 It is the only caller of both the driver and the state transitions on the volume side. Every
 operation goes through one skeleton, ``_run``, driven by ``states.OPERATIONS``: it acts only
-while the resource is in the operation's working status, claims the resource (tracked work),
+while this process holds the backend's lease (``acting``) and the resource is in the
+operation's working status; it claims the resource (tracked work, under the lease's epoch),
 calls the driver, and lands the done or fail edge in the transaction that ends the claim. A
-redelivered message or a replay by recovery finds the work done, or claimed, and does nothing.
+redelivered message or a replay by recovery finds the work done, or claimed, and does nothing;
+a write under an epoch a takeover has passed changes nothing (Fenced) and this process stops acting.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from db.records import Snapshot, Volume, WorkClaim
 from drivers.base import VolumeDriver
 from drivers.errors import DriverError
 from volume.client import BINARY
+from volume.election import Lease
 from volume.states import OPERATIONS, Operation, Recovery, edge_of, recovery_of
 
 log = logging.getLogger(__name__)
@@ -53,9 +56,18 @@ class VolumeManager:
     def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity) -> None:
         self._driver = driver
         self.identity = identity
-        self.epoch = 0
+        self.lease: Lease | None = None  # set by the backend's supervisor while this process is the active
+        self._last_epoch: int | None = None
         self._running: set[str] = set()
         self._running_lock = threading.Lock()
+
+    def acting(self) -> bool:
+        lease = self.lease
+        return lease is not None and lease.valid()
+
+    def _fenced(self, error: db_errors.Fenced) -> None:
+        log.warning("%s: %s; acting no more", self.identity.backend_host, error)
+        self.lease = None
 
     # -- the operations, one table row and one driver call each ---------------------------
 
@@ -131,16 +143,25 @@ class VolumeManager:
     # -- the skeleton --------------------------------------------------------------------
 
     def _run(self, ctx: RequestContext, op: Operation, resource_id: str, work: Work) -> None:
+        lease = self.lease
+        if lease is None or not lease.valid():
+            log.warning("%s %s: not the active of %s; %s left to the active", op.resource, resource_id,
+                        self.identity.backend_host, op.name)
+            return
         record = _get(op.resource, resource_id)
         if record is None or record.status != op.working:
             return  # done already, or changed by a request since: nothing to do
         with self._exclusive(resource_id) as mine:
             if not mine:
                 return
-            claim = db.work_claim(resource_type=op.resource, resource_id=resource_id, operation=op.name,
-                                  working_status=op.working, backend_host=self.identity.backend_host,
-                                  node=self.identity.service_host, epoch=self.epoch)
-            if claim is None:
+            try:
+                claim = db.work_claim(resource_type=op.resource, resource_id=resource_id, operation=op.name,
+                                      working_status=op.working, backend_host=self.identity.backend_host,
+                                      node=self.identity.service_host, epoch=lease.epoch)
+            except db_errors.Fenced as error:
+                self._fenced(error)
+                return
+            if claim is None or not lease.valid():
                 return
             try:
                 values = work(record)
@@ -175,6 +196,9 @@ class VolumeManager:
         except db_errors.ClaimLost as lost:
             log.warning("%s %s: %s; the driver's work stays for recovery", op.resource, record.id, lost)
             return
+        except db_errors.Fenced as error:
+            self._fenced(error)
+            return
         if landed:
             log.info("%s %s: %s -> %s", op.resource, record.id, op.working, edge[1])
 
@@ -187,6 +211,9 @@ class VolumeManager:
             landed = _TRANSITION[op.resource](record.id, fail_edge, claim=claim, status_reason=reason[:1024], **extra)
         except db_errors.ClaimLost as lost:
             log.warning("%s %s: %s", op.resource, record.id, lost)
+            return
+        except db_errors.Fenced as fenced:
+            self._fenced(fenced)
             return
         if landed is not None:
             log.info("%s %s: %s -> %s", op.resource, record.id, op.working, fail_edge[1])
@@ -216,12 +243,29 @@ class VolumeManager:
             })
         return reports
 
-    def report(self) -> None:
-        """Heartbeat and store the pools in the DB (schedulers read them from there)."""
+    def heartbeat(self, role: str | None) -> None:
+        """This process's row: alive, its HA role, and the epoch it holds (or the backend's, last seen)."""
         ident = self.identity
+        lease = self.lease
+        if lease is not None:
+            self._last_epoch = lease.epoch
+        else:
+            try:
+                self._last_epoch = db.backend_get(ident.backend_host).epoch
+            except db_errors.NotFound:
+                pass
         db.service_heartbeat(host=ident.backend_host, binary=BINARY, topic=TOPIC, node=ident.service_host,
-                             availability_zone=ident.availability_zone)
-        db.pool_report(ident.backend_host, self.pool_reports())
+                             availability_zone=ident.availability_zone, ha_role=role, ha_epoch=self._last_epoch)
+
+    def report_pools(self) -> None:
+        """The active stores the pools in the DB (schedulers read them from there), under its epoch."""
+        lease = self.lease
+        if lease is None or not lease.valid():
+            return
+        try:
+            db.pool_report(self.identity.backend_host, self.pool_reports(), epoch=lease.epoch)
+        except db_errors.Fenced as error:
+            self._fenced(error)
 
 
 _TRANSITION: dict[str, Callable[..., Any]] = {"volume": db.volume_transition, "snapshot": db.snapshot_transition}

@@ -22,6 +22,8 @@ STOPPED = "the service running it stopped"
 
 def resume_stuck_work(manager: VolumeManager, *, older_than_s: float) -> int:
     """Redo or fail this backend's stuck volumes and snapshots; returns how many it handled."""
+    if not manager.acting():
+        return 0  # a standby recovers nothing; the active will
     ctx = RequestContext.service(BINARY)
     backend_host = manager.identity.backend_host
     handled = 0

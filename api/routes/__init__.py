@@ -1,7 +1,17 @@
 """The route modules; ``ALL`` is every route the API serves, in matching order."""
 
-from api.routes import backends, messages, quotas, snapshots, types, versions, volume_metadata, volumes
+from api.routes import (
+                                            backends,
+                                            messages,
+                                            quotas,
+                                            snapshots,
+                                            types,
+                                            versions,
+                                            volume_metadata,
+                                            volumes,
+                                            workers,
+)
 from api.spec import RouteSpec
 
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, types, quotas, backends,
-                                            messages) for spec in module.routes.specs]
+                                            messages, workers) for spec in module.routes.specs]

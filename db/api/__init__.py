@@ -4,6 +4,14 @@ Each function opens its own short transaction and returns frozen values from
 ``db.records``; callers never see a session.
 """
 
+from db.api.backends import (
+    backend_epoch_advance,
+    backend_get,
+    backend_lease_claim,
+    backend_lease_release,
+    backend_lease_renew,
+)
+from db.api.housekeeping import Cleanup, db_purge, work_cleanup
 from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_store
 from db.api.messages import message_create, message_delete, message_get, message_list
 from db.api.pools import pool_delete_backend, pool_list, pool_report
@@ -62,8 +70,15 @@ from db.session import ping
 
 __all__ = [
     "DEFAULT_TYPE_NAME",
+    "Cleanup",
     "HolderCheck",
     "UsageDrift",
+    "backend_epoch_advance",
+    "backend_get",
+    "backend_lease_claim",
+    "backend_lease_release",
+    "backend_lease_renew",
+    "db_purge",
     "extra_spec_delete",
     "extra_specs_set",
     "idempotency_claim",
@@ -114,6 +129,7 @@ __all__ = [
     "volume_transition",
     "volume_update",
     "work_claim",
+    "work_cleanup",
     "work_list",
     "work_release",
 ]

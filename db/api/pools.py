@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from db import models
 from db.api._common import utcnow
+from db.api.backends import fence
 from db.models import table_of
 from db.records import Pool, from_rows
 from db.session import reader, retry_on_conflict, writer
@@ -35,10 +36,15 @@ def capacity_limit_expr() -> Any:
 
 
 @retry_on_conflict
-def pool_report(backend_host: str, pools: Sequence[Mapping[str, Any]]) -> None:
-    """Store a volume service's report; keeps what schedulers have claimed on each pool."""
+def pool_report(backend_host: str, pools: Sequence[Mapping[str, Any]], *, epoch: int | None = None) -> None:
+    """Store a volume service's report; keeps what schedulers have claimed on each pool.
+
+    Under ``epoch`` (the reporting active's), Fenced once a takeover has passed it.
+    """
     now = utcnow()
     with writer() as conn:
+        if epoch is not None:
+            fence(conn, backend_host, epoch)
         for pool in pools:
             values = {k: pool[k] for k in REPORTED_FIELDS if k in pool}
             changed = conn.execute(sa.update(_pools).where(_pools.c.name == pool["name"])

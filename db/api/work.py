@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from db import errors, models
 from db.api._common import cas_update, utcnow
+from db.api.backends import fence
 from db.models import table_of
 from db.records import TrackedWork, WorkClaim, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
@@ -37,10 +38,11 @@ class HolderCheck:
 
 
 def work_claim(*, resource_type: str, resource_id: str, operation: str, working_status: str, backend_host: str,
-               node: str, epoch: int = 0) -> WorkClaim | None:
+               node: str, epoch: int | None = None) -> WorkClaim | None:
     """Claim the resource for ``operation`` if it is still ``working_status``; None if it is not.
 
-    A claim a dead holder left on the resource is replaced.
+    A claim a dead holder (or an older epoch) left on the resource is replaced. Under an
+    ``epoch`` that is no longer the backend's, Fenced.
     """
     claim = WorkClaim(resource_type=resource_type, resource_id=resource_id, operation=operation,
                       backend_host=backend_host, node=node, epoch=epoch, claim_id=str(uuid.uuid4()))
@@ -50,21 +52,29 @@ def work_claim(*, resource_type: str, resource_id: str, operation: str, working_
 @retry_on_conflict
 def _claim(claim: WorkClaim, working_status: str) -> bool:
     with writer() as conn:
+        _fence(conn, claim)
         if not cas_update(conn, _RESOURCES[claim.resource_type], claim.resource_id,
                           sources=frozenset({working_status}), values={}):
             return False
         conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id))
         conn.execute(sa.insert(_work).values(
             resource_type=claim.resource_type, resource_id=claim.resource_id, operation=claim.operation,
-            backend_host=claim.backend_host, service_host=claim.node, epoch=claim.epoch, claim_id=claim.claim_id,
+            backend_host=claim.backend_host, service_host=claim.node, epoch=claim.epoch or 0, claim_id=claim.claim_id,
             started_at=utcnow()))
         return True
 
 
+def _fence(conn: Connection, claim: WorkClaim) -> None:
+    if claim.epoch is not None:
+        fence(conn, claim.backend_host, claim.epoch)
+
+
 def end_claim(conn: Connection, claim: WorkClaim | None) -> None:
-    """Inside a landing transaction: end ``claim``; ClaimLost (rolling the landing back) if it was taken."""
+    """Inside a landing transaction: end ``claim``; ClaimLost (rolling the landing back) if it was taken,
+    Fenced if its epoch was passed by a takeover."""
     if claim is None:
         return
+    _fence(conn, claim)
     ended = conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id,
                                                 _work.c.claim_id == claim.claim_id)).rowcount
     if ended != 1:
@@ -75,6 +85,7 @@ def end_claim(conn: Connection, claim: WorkClaim | None) -> None:
 def work_release(claim: WorkClaim) -> bool:
     """End a claim without landing anything; False if it had been taken away already."""
     with writer() as conn:
+        _fence(conn, claim)
         return bool(conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id,
                                                         _work.c.claim_id == claim.claim_id)).rowcount)
 

@@ -17,7 +17,7 @@ from db import api as db
 def stack(sqlite_db: str, conf: cfg.ConfigOpts, overrides: Callable[..., None],
           tmp_path: Path) -> Iterator[list[ServiceRunner]]:
     """Scheduler + volume (file driver on tmp_path) + backup running in-process; stopped afterwards."""
-    from common.all_in_one import start_services
+    from launch.all_in_one import start_services
 
     overrides("state_path", str(tmp_path / "state"))
     overrides("enabled_backends", ["file-1"])

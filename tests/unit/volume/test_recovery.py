@@ -10,6 +10,7 @@ from oslo_config import cfg
 
 from db import api as db
 from drivers.file import FileDriver
+from volume.election.sql import SqlElector
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
 from volume.states import Status, edge
@@ -26,7 +27,8 @@ def manager(sqlite_db: str, conf: cfg.ConfigOpts, overrides: Callable[..., None]
     identity = BackendIdentity(backend_host=HOST, backend_name="file-1", availability_zone="nova",
                                reserved_percentage=0, max_over_subscription_ratio=1.0, service_host="node")
     manager = VolumeManager(driver=driver, identity=identity)
-    manager.report()
+    manager.lease = SqlElector(ttl_s=3600).campaign(HOST, "node")
+    manager.report_pools()
     return manager
 
 

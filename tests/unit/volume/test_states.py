@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from volume.states import (
+    OPERATIONS,
+    RECOVERY,
+    SNAPSHOT_RECOVERY,
     SNAPSHOT_TRANSIENT,
     SNAPSHOT_TRANSITIONS,
     TRANSIENT,
     TRANSITIONS,
+    Recovery,
     SnapshotStatus,
     Status,
     edge,
+    recovery_of,
 )
 
 
@@ -45,3 +50,25 @@ def test_a_volume_in_use_or_deleting_cannot_be_deleted() -> None:
     assert "in-use" not in sources and "deleting" not in sources
     force_sources, _ = edge("force_delete.begin")
     assert "creating" in force_sources and "in-use" not in force_sources
+
+
+def test_every_transient_status_has_a_recovery_rule_and_its_operation() -> None:
+    assert set(RECOVERY) == set(TRANSIENT)
+    assert set(SNAPSHOT_RECOVERY) == set(SNAPSHOT_TRANSIENT)
+    for resource, table in (("volume", TRANSIENT), ("snapshot", SNAPSHOT_TRANSIENT)):
+        for status, fail_event in table.items():
+            op, rule = recovery_of(resource, str(status))
+            assert (op.resource, op.working, op.fail) == (resource, str(status), fail_event)
+            assert rule in set(Recovery)
+            if rule is Recovery.REDO:
+                assert (resource, op.name) in OPERATIONS, f"{status} is redone by an operation that does not exist"
+
+
+def test_every_operation_runs_in_a_transient_status_and_lands_on_table_edges() -> None:
+    for (resource, name), op in OPERATIONS.items():
+        transient = TRANSIENT if resource == "volume" else SNAPSHOT_TRANSIENT
+        table = TRANSITIONS if resource == "volume" else SNAPSHOT_TRANSITIONS
+        assert op.working in {str(s) for s in transient}, (resource, name)
+        for event in (op.done, op.fail):
+            sources, _ = table[event]
+            assert op.working in {str(s) for s in sources}, (resource, event)

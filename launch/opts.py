@@ -1,0 +1,44 @@
+"""Which options each ember process registers — the one table — and every option for the sample config.
+
+Each folder that owns options declares them in its ``options.py`` with a ``register(conf)``;
+``PROCESS_OPTIONS`` says which of them a process needs, and ``load`` registers them, then parses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from oslo_config import cfg
+
+from api import options as api_options
+from common import config
+from common import options as common_options
+from db import options as db_options
+from drivers import options as driver_options
+from rpc import options as rpc_options
+from scheduler import options as scheduler_options
+from volume import options as volume_options
+
+PROCESS_OPTIONS: dict[str, tuple[config.Registrar, ...]] = {
+    "ember-api": (db_options.register, rpc_options.register, api_options.register),
+    "ember-scheduler": (db_options.register, rpc_options.register, scheduler_options.register),
+    "ember-volume": (db_options.register, rpc_options.register, volume_options.register),
+    "ember-backup": (db_options.register, rpc_options.register),
+    "ember-manage": (db_options.register, rpc_options.register, volume_options.register),
+}
+PROCESS_OPTIONS["ember-all"] = tuple(dict.fromkeys(r for regs in PROCESS_OPTIONS.values() for r in regs))
+
+
+def load(process: str, argv: Sequence[str] | None, **kwargs: Any) -> cfg.ConfigOpts:
+    """Register ``process``'s options (the shared ones too) and parse ``argv``."""
+    return config.load(argv, PROCESS_OPTIONS[process], **kwargs)
+
+
+def list_opts() -> list[tuple[str | None, list[Any]]]:
+    """For oslo-config-generator (namespace ``ember``); oslo.messaging's come from its own namespace."""
+    defaults = [*common_options.DEFAULT_OPTS, *volume_options.VOLUME_OPTS, *scheduler_options.SCHEDULER_OPTS,
+                *api_options.API_OPTS]
+    return [("DEFAULT", defaults), ("coordination", list(common_options.COORDINATION_OPTS)),
+            ("database", list(db_options.DATABASE_OPTS)), ("oslo_middleware", list(api_options.BODY_OPTS)),
+            *driver_options.list_opts()]

@@ -1,0 +1,96 @@
+"""``main`` of ember-api, ember-scheduler, ember-volume and ember-backup.
+
+Each loads its options from ``launch.opts``, sets up logging and the DB, builds its service
+from the service's own module and runs until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from oslo_config import cfg
+
+from common import binaries, config, log
+from common.service import ServiceRunner
+from db import session
+from launch import opts
+from launch.presence import add_presence
+from rpc import transport
+
+_API_ARGV_ENV = "EMBER_API_ARGV"  # how the api parent hands its command line to spawned workers
+
+
+def setup(process: str, argv: Sequence[str] | None) -> cfg.ConfigOpts:
+    conf = opts.load(process, sys.argv[1:] if argv is None else argv)
+    log.setup(process, conf.host, debug=conf.debug)
+    session.configure(conf, url=conf.database.connection or session.default_url(config.state_path(conf)))
+    return conf
+
+
+def _run(runner: ServiceRunner) -> int:
+    runner.start()
+    runner.wait_for_signal()
+    return 0
+
+
+def api(argv: Sequence[str] | None = None) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    conf = setup("ember-api", argv)
+    presence = ServiceRunner(name=binaries.API)
+    add_presence(presence, conf, binary=binaries.API, topic="")
+    presence.start()
+    common = {"host": conf.osapi_volume_listen, "port": conf.osapi_volume_listen_port, "loop": "uvloop",
+              "http": "httptools", "log_level": "warning", "access_log": False}
+    try:
+        if conf.osapi_volume_workers > 1:
+            os.environ[_API_ARGV_ENV] = json.dumps(argv)
+            uvicorn.run("launch.services:api_worker_app", factory=True, workers=conf.osapi_volume_workers,
+                        **common)
+        else:
+            uvicorn.run(create_app(conf), **common)
+    finally:
+        presence.stop()
+    return 0
+
+
+def api_worker_app() -> FastAPI:
+    """The app of one uvicorn worker process (``workers > 1`` needs an import string).
+
+    Each worker parses the parent's command line again: uvicorn's workers are spawned processes.
+    """
+    from api.app import create_app
+
+    argv = json.loads(os.environ[_API_ARGV_ENV]) if _API_ARGV_ENV in os.environ else sys.argv[1:]
+    return create_app(setup("ember-api", argv))
+
+
+def scheduler(argv: Sequence[str] | None = None) -> int:
+    from scheduler.service import build_runner
+
+    conf = setup("ember-scheduler", argv)
+    runner = build_runner(conf)
+    add_presence(runner, conf, binary=binaries.SCHEDULER, topic=transport.SCHEDULER_TOPIC)
+    return _run(runner)
+
+
+def volume(argv: Sequence[str] | None = None) -> int:
+    from volume.service import build_runner
+
+    return _run(build_runner(setup("ember-volume", argv)))
+
+
+def backup(argv: Sequence[str] | None = None) -> int:
+    from backup.service import build_runner
+
+    conf = setup("ember-backup", argv)
+    runner = build_runner(conf)
+    add_presence(runner, conf, binary=binaries.BACKUP, topic=transport.BACKUP_TOPIC)
+    return _run(runner)

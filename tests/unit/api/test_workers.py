@@ -1,0 +1,60 @@
+"""POST /workers/cleanup (3.24): the work of volume services that are down is taken from them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from db import api as db
+from db import models, session
+from db.api._common import utcnow
+from tests.unit.api.conftest import POOL, Api, make_available
+from volume.states import Status
+
+BACKEND = POOL.split("#")[0]
+
+
+def _beat(node: str, *, age_s: float = 0) -> None:
+    db.service_heartbeat(host=BACKEND, binary="ember-volume", topic="ember-volume", availability_zone="nova",
+                         node=node)
+    services = models.table_of(models.Service)
+    with session.writer() as conn:
+        conn.execute(sa.update(services).where(services.c.node == node)
+                     .values(heartbeat_at=utcnow() - timedelta(seconds=age_s)))
+
+
+def _extending_claimed_by(api: Api, node: str) -> str:
+    volume = api.create_volume()
+    make_available(volume["id"])
+    assert api.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": 2}}).status_code == 202
+    assert db.work_claim(resource_type="volume", resource_id=volume["id"], operation="extend",
+                         working_status=str(Status.EXTENDING), backend_host=BACKEND, node=node) is not None
+    return str(volume["id"])
+
+
+def test_cleanup_takes_a_dead_services_work_for_the_live_active(api: Api, casts: list[Any]) -> None:
+    volume_id = _extending_claimed_by(api, "node-a")
+    _beat("node-a", age_s=3600)
+    _beat("node-b")
+    response = api.as_(api.token, "3.24").post("/workers/cleanup", {"binary": "cinder-volume"})
+    assert response.status_code == 202
+    answer = response.json()
+    assert [(s["host"], s["binary"]) for s in answer["cleaning"]] == [(BACKEND, "ember-volume")]
+    assert answer["unavailable"] == [] and db.work_list() == []
+    assert ("recover", BACKEND, {}) in casts
+    assert db.volume_get(volume_id).status == Status.EXTENDING  # the active resumes it
+
+
+def test_cleanup_leaves_live_services_alone_and_says_when_nobody_can_resume(api: Api, casts: list[Any]) -> None:
+    _extending_claimed_by(api, "node-a")
+    _beat("node-a")
+    v324 = api.as_(api.token, "3.24")
+    assert v324.post("/workers/cleanup", {}).json() == {"cleaning": [], "unavailable": []}
+    assert len(db.work_list()) == 1
+    _beat("node-a", age_s=3600)
+    answer = v324.post("/workers/cleanup", {"host": BACKEND, "resource_type": "Volume"}).json()
+    assert answer["cleaning"] == [] and [s["host"] for s in answer["unavailable"]] == [BACKEND]
+    assert api.post("/workers/cleanup", {}).status_code == 404  # before 3.24
+    assert v324.post("/workers/cleanup", {"is_up": "sometimes"}).status_code == 400
