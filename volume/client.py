@@ -40,3 +40,7 @@ class VolumeClient:
     def recover(self, ctx: RequestContext, backend_host: str) -> None:
         """Ask the backend's active to resume or fail its unfinished work now (workers/cleanup)."""
         self._cast(ctx, backend_host, "recover")
+
+    def forward(self, ctx: RequestContext, backend_host: str, method: str, **kwargs: object) -> None:
+        """Put a message a non-active service received back on the backend's queue, unchanged."""
+        self._cast(ctx, backend_host, method, **kwargs)

@@ -1,48 +1,74 @@
-"""RPC endpoint of the volume service: rebinds the request context, hands over to the manager."""
+"""RPC endpoint of the volume service: rebinds the request context, hands over to the manager.
+
+A message reaching a process that is not (or no longer) its backend's active — one taken off
+the queue just before a hand-over, or held by a paused process that woke up after a takeover —
+is put back on the backend's queue for the active, never dropped: oslo.messaging has already
+acknowledged it.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import oslo_messaging as messaging
 
-from common.context import request_scope
+from common.context import RequestContext, request_scope
+from rpc.errors import ServiceUnavailable
+from volume.client import VolumeClient
 from volume.manager import VolumeManager
 from volume.recovery import resume_stuck_work
+
+log = logging.getLogger(__name__)
 
 
 class VolumeEndpoint:
     target = messaging.Target(version="1.0")
 
-    def __init__(self, manager: VolumeManager) -> None:
+    def __init__(self, manager: VolumeManager, client: VolumeClient | None = None) -> None:
         self._manager = manager
+        self._client = client or VolumeClient()
+
+    def _serve(self, wire_ctx: dict[str, Any], method: str, run: Callable[[RequestContext], object],
+               **kwargs: Any) -> None:
+        with request_scope(wire_ctx) as ctx:
+            if self._manager.acting():
+                run(ctx)
+                return
+            backend_host = self._manager.identity.backend_host
+            log.info("%s: not the active; %s goes back to the queue", backend_host, method)
+            try:
+                self._client.forward(ctx, backend_host, method, **kwargs)
+            except ServiceUnavailable as error:  # recovery finds the resource in its working status
+                log.warning("%s: could not put %s back on the queue: %s", backend_host, method, error)
 
     @messaging.expose
     def create_volume(self, wire_ctx: dict[str, Any], volume_id: str) -> None:
-        with request_scope(wire_ctx) as ctx:
-            self._manager.create_volume(ctx, volume_id)
+        self._serve(wire_ctx, "create_volume", lambda ctx: self._manager.create_volume(ctx, volume_id),
+                    volume_id=volume_id)
 
     @messaging.expose
     def delete_volume(self, wire_ctx: dict[str, Any], volume_id: str) -> None:
-        with request_scope(wire_ctx) as ctx:
-            self._manager.delete_volume(ctx, volume_id)
+        self._serve(wire_ctx, "delete_volume", lambda ctx: self._manager.delete_volume(ctx, volume_id),
+                    volume_id=volume_id)
 
     @messaging.expose
     def extend_volume(self, wire_ctx: dict[str, Any], volume_id: str, new_size_gb: int) -> None:
-        with request_scope(wire_ctx) as ctx:
-            self._manager.extend_volume(ctx, volume_id, new_size_gb)
+        self._serve(wire_ctx, "extend_volume",
+                    lambda ctx: self._manager.extend_volume(ctx, volume_id, new_size_gb),
+                    volume_id=volume_id, new_size_gb=new_size_gb)
 
     @messaging.expose
     def create_snapshot(self, wire_ctx: dict[str, Any], snapshot_id: str) -> None:
-        with request_scope(wire_ctx) as ctx:
-            self._manager.create_snapshot(ctx, snapshot_id)
+        self._serve(wire_ctx, "create_snapshot", lambda ctx: self._manager.create_snapshot(ctx, snapshot_id),
+                    snapshot_id=snapshot_id)
 
     @messaging.expose
     def delete_snapshot(self, wire_ctx: dict[str, Any], snapshot_id: str) -> None:
-        with request_scope(wire_ctx) as ctx:
-            self._manager.delete_snapshot(ctx, snapshot_id)
+        self._serve(wire_ctx, "delete_snapshot", lambda ctx: self._manager.delete_snapshot(ctx, snapshot_id),
+                    snapshot_id=snapshot_id)
 
     @messaging.expose
     def recover(self, wire_ctx: dict[str, Any]) -> None:
-        with request_scope(wire_ctx):
-            resume_stuck_work(self._manager, older_than_s=0)
+        self._serve(wire_ctx, "recover", lambda ctx: resume_stuck_work(self._manager, older_than_s=0))

@@ -5,8 +5,8 @@ winner gets a new epoch, starts the backend's RPC server (casts that waited in t
 arrive now) and runs takeover recovery on a thread of its own. The active renews every quarter
 of the lease; when a renewal fails, or the lease's deadline passes without one, it stops
 consuming and acting at once and goes back to campaigning. A clean stop (SIGTERM) stops
-consuming, lets the operations it runs finish (bounded), then releases the lease, so that a
-standby takes over within its poll interval.
+acting, lets the operations it runs land (briefly), releases the lease — a standby takes over
+within its poll interval — and then stops consuming.
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ from typing import Any, Protocol
 
 from volume.election import Elector, Lease
 from volume.manager import VolumeManager
+from volume.states import ACTIVE, STANDBY
 
 log = logging.getLogger(__name__)
-
-ACTIVE = "active"
-STANDBY = "standby"
 
 
 class RpcServer(Protocol):
@@ -36,7 +34,7 @@ class RpcServer(Protocol):
 
 class BackendSupervisor:
     def __init__(self, *, manager: VolumeManager, elector: Elector, make_server: Callable[[], RpcServer],
-                 recover: Callable[[], Any], standby_poll_s: float, drain_s: float = 10.0) -> None:
+                 recover: Callable[[], Any], standby_poll_s: float, drain_s: float = 0.5) -> None:
         self._manager = manager
         self._elector = elector
         self._make_server = make_server
@@ -122,9 +120,9 @@ class BackendSupervisor:
     def _step_down(self) -> None:
         self._manager.lease = None  # acting() is false from here: no new claim, no landing
         server, self._server = self._server, None
-        if server is not None:
-            server.stop()  # stop consuming now; what still runs is fenced by the epoch
-            threading.Thread(target=server.wait, name=f"drain:{self.backend_host}", daemon=True).start()
+        if server is not None:  # stop consuming (it can take seconds); what still runs is fenced by the epoch
+            threading.Thread(target=_stop_server, args=(server,), name=f"drain:{self.backend_host}",
+                             daemon=True).start()
         self._changed()
 
     def _changed(self) -> None:
@@ -134,21 +132,33 @@ class BackendSupervisor:
             log.warning("%s: reporting the new role failed: %s", self.backend_host, error)
 
     def stop(self) -> None:
-        """A clean hand-over: stop consuming, let running work finish, release the lease."""
+        """A clean hand-over: stop acting, let running work land (briefly), release the lease, then
+        stop consuming — what still arrives meanwhile goes back to the queue (``VolumeEndpoint``).
+
+        Releasing first keeps the hand-over within the standby's poll interval: stopping an
+        oslo.messaging server can take seconds. Work still running after ``drain_s`` is handed
+        back: its landing is fenced once the standby takes over, and the standby redoes it.
+        """
         self._stopping.set()
         lease = self._manager.lease
         server, self._server = self._server, None
-        if server is not None:
-            server.stop()
-            waiter = threading.Thread(target=server.wait, daemon=True)
-            waiter.start()
-            waiter.join(self._drain_s)
+        began = time.monotonic()
         self._manager.lease = None
-        if lease is not None and lease.valid():
-            try:
+        self._manager.wait_idle(timeout_s=self._drain_s)
+        if lease is not None:
+            try:  # conditional on still holding it: a no-op if a standby took over meanwhile
                 self._elector.release(lease)
-                log.info("%s: released the lease of epoch %d", self.backend_host, lease.epoch)
+                log.info("%s: released the lease of epoch %d after %.2fs", self.backend_host, lease.epoch,
+                         time.monotonic() - began)
             except Exception as error:  # noqa: BLE001 - it expires by itself then
                 log.warning("%s: releasing the lease failed: %s", self.backend_host, error)
+        if server is not None:
+            server.stop()
+            server.wait()
         if self._thread is not None:
             self._thread.join(2)
+
+
+def _stop_server(server: RpcServer) -> None:
+    server.stop()
+    server.wait()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,6 +136,16 @@ class VolumeManager:
             ("volume", "extend"): functools.partial(self._extend, 0),
             ("snapshot", "create"): self._create_snapshot, ("snapshot", "delete"): self._delete_snapshot}
         return works.get((op.resource, op.name))
+
+    def wait_idle(self, *, timeout_s: float) -> bool:
+        """Wait until no operation runs in this process (a clean stop); False if some still do."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._running_lock:
+                if not self._running:
+                    return True
+            time.sleep(0.02)
+        return False
 
     def is_busy(self, resource_id: str) -> bool:
         with self._running_lock:

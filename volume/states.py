@@ -228,6 +228,11 @@ class ServiceStatus(StrEnum):
     DISABLED = "disabled"
 
 
+# a volume service's HA role (os-services ``ha_role``)
+ACTIVE = "active"
+STANDBY = "standby"
+
+
 class ServiceState(StrEnum):
     """Whether a service's heartbeat is recent (``os-services`` ``state``)."""
 

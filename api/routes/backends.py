@@ -17,7 +17,7 @@ from api.views.common import iso
 from common.binaries import binary_of
 from db import api as db
 from db.records import Pool, Service
-from volume.states import ServiceState, ServiceStatus
+from volume.states import ACTIVE, STANDBY, ServiceState, ServiceStatus
 
 routes = Routes("/v3", tag="backends",
                 path_params={"action": {"type": "string", "enum": list(services.ACTIONS)}})
@@ -83,16 +83,25 @@ def list_services(call: ApiCall, req: Req) -> Response:
                             host=req.query.get("host") or None)
     now = datetime.now(UTC).replace(tzinfo=None)
     down_after_s = call.settings.service_down_time_s
-    return responses.json({"services": [_service(s, now, down_after_s) for s in found]})
+    epochs = db.backend_epochs([s.host for s in found if s.ha_role is not None])
+    return responses.json({"services": [_service(s, now, down_after_s, epochs.get(s.host)) for s in found]})
 
 
-def _service(service: Service, now: datetime, down_after_s: int) -> dict[str, Any]:
+def _service(service: Service, now: datetime, down_after_s: int, epoch: int | None) -> dict[str, Any]:
     alive = (now - service.heartbeat_at).total_seconds() <= down_after_s
     return {"binary": service.binary, "host": service.host, "zone": service.availability_zone,
             "status": _status(service), "state": ServiceState.UP if alive else ServiceState.DOWN,
             "updated_at": iso(service.heartbeat_at), "disabled_reason": service.disabled_reason,
-            "frozen": service.frozen, "cluster": None, "node": service.node, "ha_role": service.ha_role,
-            "ha_epoch": service.ha_epoch}
+            "frozen": service.frozen, "cluster": None, "node": service.node,
+            "ha_role": _role(service, epoch), "ha_epoch": service.ha_epoch}
+
+
+def _role(service: Service, epoch: int | None) -> str | None:
+    """The role a volume service reports, unless a takeover has passed its epoch since (it was killed or
+    paused while active): then it is no longer the active, whatever its last heartbeat said."""
+    if service.ha_role == ACTIVE and epoch is not None and service.ha_epoch != epoch:
+        return STANDBY
+    return service.ha_role
 
 
 def _status(service: Service) -> ServiceStatus:

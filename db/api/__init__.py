@@ -6,6 +6,7 @@ Each function opens its own short transaction and returns frozen values from
 
 from db.api.backends import (
     backend_epoch_advance,
+    backend_epochs,
     backend_get,
     backend_lease_claim,
     backend_lease_release,
@@ -74,6 +75,7 @@ __all__ = [
     "HolderCheck",
     "UsageDrift",
     "backend_epoch_advance",
+    "backend_epochs",
     "backend_get",
     "backend_lease_claim",
     "backend_lease_release",

@@ -95,3 +95,14 @@ def backend_get(backend_host: str) -> BackendLease:
     if row is None:
         raise errors.NotFound("Backend", backend_host)
     return from_row(BackendLease, row)
+
+
+@retry_on_conflict
+def backend_epochs(backend_hosts: list[str]) -> dict[str, int]:
+    """The current epoch of each of ``backend_hosts`` that has one."""
+    if not backend_hosts:
+        return {}
+    with reader() as conn:
+        rows = conn.execute(sa.select(_backends.c.backend_host, _backends.c.epoch)
+                            .where(_backends.c.backend_host.in_(sorted(set(backend_hosts)))))
+        return {row.backend_host: int(row.epoch) for row in rows}

@@ -133,7 +133,7 @@ class Cluster:
 
     def up_ember(self) -> None:
         ember.ensure_venv()
-        ember.write_common_conf(self.state, self.settings.volume_backends)
+        ember.write_common_conf(self.state, self.settings.volume_backends, self.settings.coordination)
         ember.db_sync(self.state)
         wanted = {p.name for p in ember.processes(self.state, self.settings.volume_backends)}
         procs = [p for p in self.ember if p.name in wanted]
@@ -179,7 +179,7 @@ class Cluster:
             return
         else:
             if isinstance(comp, ember.EmberProcess):
-                ember.write_common_conf(self.state, self.settings.volume_backends)
+                ember.write_common_conf(self.state, self.settings.volume_backends, self.settings.coordination)
             comp.start()
             if isinstance(comp, ember.EmberProcess) and comp.port is not None and self.haproxy.alive():
                 self.wait_api_behind_haproxy([comp.name])
@@ -211,6 +211,25 @@ class Cluster:
         print(f"{name} killed (SIGKILL to process group {record.pid}, main pid {pid})")
 
     # --- down -------------------------------------------------------------------------------------
+
+    def signal_one(self, name: str, sig: int) -> None:
+        """SIGSTOP (pause) or SIGCONT (resume) one component's process group."""
+        comp = self.find(name)
+        record = comp.record()
+        if record is None or not record.alive():
+            raise LaunchError(f"{name} is not running")
+        record.signal_group(sig)
+
+    def set_coordination(self, kind: str) -> None:
+        """Elect each backend's active through ``kind`` from now on: rewrite ember.conf, restart the volume
+        services one at a time (the other of each pair keeps the backend served meanwhile)."""
+        self.settings.coordination = kind
+        self.settings.save(self.state)
+        ember.write_common_conf(self.state, self.settings.volume_backends, kind)
+        for proc in (p for p in self.ember if p.script == ember.VOLUME_SCRIPT):
+            proc.stop()
+            proc.start()
+        print(f"volume services elect through {kind} ({layout.coordination_url(kind)})")
 
     def down(self) -> None:
         began = time.monotonic()
@@ -266,7 +285,7 @@ class Cluster:
             "EMBER_CONFIG": str(ember.common_conf(self.state)),
             "EMBER_DB_URL": layout.db_url(),
             "EMBER_TRANSPORT_URL": layout.transport_url(),
-            "EMBER_COORDINATION_URL": layout.coordination_url(),
+            "EMBER_COORDINATION_URL": layout.coordination_url(self.settings.coordination),
             "EMBER_ETCD_ENDPOINTS": ",".join(f"127.0.0.1:{m.port}" for m in self.etcd),
             "EMBER_HAPROXY_STATS": f"http://127.0.0.1:{layout.HAPROXY_STATS_PORT}/",
         }

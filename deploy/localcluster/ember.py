@@ -1,7 +1,8 @@
 """The ember processes: one table of roles, the shared ember.conf and one override file per process.
 
 Each process runs ``<script> --config-file ember.conf --config-file <name>.conf``; the override sets
-its ``host`` (and, for an api process, its listen port).
+its ``host`` (and, for an api process, its listen port). Each backend has two volume services,
+volume-<backend>-a and -b, sharing its identity ``cluster@<backend>``: one active, one standby.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ EMBER_TABLE: tuple[Role, ...] = (
     Role("volume", "ember-volume", per_backend=True),
     Role("backup", "ember-backup", count=layout.BACKUP_COUNT),
 )
+VOLUME_SCRIPT = "ember-volume"
 
 
 class EmberProcess(Component):
@@ -71,19 +73,23 @@ class EmberProcess(Component):
         record = self.record()
         if record is None:
             return False, ""
-        beat = last_heartbeat(self.name)
-        if beat is None:
+        row = service_row(self.name)
+        if row is None:
             return False, "no heartbeat in the services table"
+        beat, role, epoch = row
         age_s = time.time() - beat
         # a beat from before this start belongs to the previous incarnation
         fresh = beat >= record.started_at and age_s <= HEARTBEAT_FRESH_S
-        return fresh, f"heartbeat {age_s:.0f}s ago"
+        detail = f"heartbeat {age_s:.0f}s ago"
+        if self.script == VOLUME_SCRIPT and role:
+            detail = f"{role} (epoch {epoch}), {detail}"
+        return fresh, detail
 
 
-def last_heartbeat(host: str) -> float | None:
-    """Epoch seconds of the newest services-table heartbeat of ``host`` (or ``host@backend``)."""
-    sql = ("SET time_zone = '+00:00'; SELECT UNIX_TIMESTAMP(MAX(heartbeat_at)) FROM services "
-           f"WHERE host = '{host}' OR host LIKE '{host}@%'")
+def service_row(node: str) -> tuple[float, str | None, int | None] | None:
+    """(epoch seconds of its newest heartbeat, HA role, HA epoch) of process ``node``, from the services table."""
+    sql = ("SET time_zone = '+00:00'; SELECT UNIX_TIMESTAMP(heartbeat_at), COALESCE(ha_role, ''), "
+           f"COALESCE(ha_epoch, '') FROM services WHERE node = '{node}' ORDER BY heartbeat_at DESC LIMIT 1")
     try:
         result = subprocess.run(
             ["mariadb", "--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-P", str(layout.HAPROXY_GALERA_PORT),
@@ -91,11 +97,14 @@ def last_heartbeat(host: str) -> float | None:
              "-Nse", sql], capture_output=True, text=True, timeout=5, check=False)
     except subprocess.TimeoutExpired:
         return None
-    value = result.stdout.strip()
+    fields = result.stdout.rstrip("\n").split("\t")
+    if result.returncode != 0 or len(fields) != 3:
+        return None  # not registered (yet)
+    beat, role, epoch = fields
     try:
-        return float(value) if result.returncode == 0 else None
+        return float(beat), role or None, int(epoch) if epoch else None
     except ValueError:
-        return None  # NULL: never registered
+        return None
 
 
 def processes(state: Path, backends: list[str]) -> list[EmberProcess]:
@@ -103,9 +112,10 @@ def processes(state: Path, backends: list[str]) -> list[EmberProcess]:
     for role in EMBER_TABLE:
         if role.per_backend:
             for backend in backends:
-                name = f"{role.role}-{backend}"
-                found.append(EmberProcess(state, name, script=role.script,
-                                          overrides={"host": name, "enabled_backends": backend}))
+                for node in layout.VOLUME_NODES:
+                    name = f"{role.role}-{backend}-{node}"
+                    found.append(EmberProcess(state, name, script=role.script,
+                                              overrides={"host": name, "enabled_backends": backend}))
             continue
         for i in range(1, role.count + 1):
             name = f"{role.role}-{i}"
@@ -119,15 +129,16 @@ def processes(state: Path, backends: list[str]) -> list[EmberProcess]:
 
 
 def started_backends(state: Path) -> list[str]:
-    """Backends whose volume process was started in this state folder at some point."""
-    return sorted(p.parent.name.removeprefix("volume-") for p in (state / "ember").glob("volume-*/pid"))
+    """Backends whose volume processes were started in this state folder at some point."""
+    names = {p.parent.name.removeprefix("volume-") for p in (state / "ember").glob("volume-*/pid")}
+    return sorted({name.rsplit("-", 1)[0] for name in names if name.rsplit("-", 1)[-1] in layout.VOLUME_NODES})
 
 
 def common_conf(state: Path) -> Path:
     return state / "ember" / "ember.conf"
 
 
-def write_common_conf(state: Path, backends: list[str]) -> Path:
+def write_common_conf(state: Path, backends: list[str], coordination: str) -> Path:
     path = common_conf(state)
     path.parent.mkdir(parents=True, exist_ok=True)
     sections = [f"""\
@@ -148,7 +159,7 @@ rabbit_interval_max = 2
 heartbeat_timeout_threshold = 15
 
 [coordination]
-backend_url = {layout.coordination_url()}
+backend_url = {layout.coordination_url(coordination)}
 """]
     for backend in backends:
         driver = backend.rsplit("-", 1)[0]
@@ -158,6 +169,7 @@ backend_url = {layout.coordination_url()}
 [{backend}]
 volume_driver = {driver}
 volume_backend_name = {backend}
+backend_host = {layout.BACKEND_HOST}
 file_share_path = {share}
 """)
     path.write_text("".join(sections))

@@ -89,8 +89,7 @@ REQUIRED_BINARIES: dict[str, str] = {
     "haproxy": "haproxy",
     "/usr/include/mariadb/mysql.h": "libmariadb-dev",  # to build mysqlclient, ember's MariaDB driver
 }
-APT_HINT = ("apt-get install mariadb-server galera-4 rabbitmq-server etcd-server haproxy rsync "
-            "libmariadb-dev pkg-config")
+INSTALL_PACKAGES = REPO / "deploy" / "install-packages"
 
 
 def missing_binaries() -> list[str]:
@@ -115,8 +114,16 @@ def db_url(port: int = HAPROXY_GALERA_PORT) -> str:
     return f"mysql+mysqldb://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
 
 
-def coordination_url() -> str:
-    return f"etcd3+http://127.0.0.1:{etcd_client_port(1)}"
+COORDINATIONS = ("sql", "etcd")
+BACKEND_HOST = "cluster"  # the host part every volume service of a backend shares: cluster@<backend>
+VOLUME_NODES = ("a", "b")  # two volume services per backend: one active, one standby
+
+
+def coordination_url(kind: str = "etcd") -> str:
+    """ember's [coordination] backend_url: the DB, or every member of the etcd cluster."""
+    if kind == "sql":
+        return "sql://"
+    return "etcd3+http://" + ",".join(f"127.0.0.1:{etcd_client_port(i)}" for i in NODES)
 
 
 def endpoint() -> str:
@@ -129,6 +136,7 @@ class Settings:
 
     volume_backends: list[str] = field(default_factory=lambda: ["file-1"])
     ember: bool = True
+    coordination: str = "sql"
 
     @classmethod
     def load(cls, state: Path) -> Settings:
@@ -137,7 +145,7 @@ class Settings:
             return cls()
         data = json.loads(path.read_text())
         return cls(volume_backends=list(data.get("volume_backends", ["file-1"])),
-                   ember=bool(data.get("ember", True)))
+                   ember=bool(data.get("ember", True)), coordination=str(data.get("coordination", "sql")))
 
     def save(self, state: Path) -> None:
         (state / "cluster.json").write_text(json.dumps(asdict(self), indent=2) + "\n")
