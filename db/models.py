@@ -205,16 +205,25 @@ class TrackedWork(Base):
 
 
 class Backend(Base):
-    """A backend's active volume service: its epoch (the fencing token) and, with SQL election, its lease."""
+    """A backend's active volume service: its epoch (the fencing token) and who took it."""
 
     __tablename__ = "backends"
     backend_host: Mapped[str] = mapped_column(String(255), primary_key=True)
     epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     holder: Mapped[str | None] = mapped_column(String(255))
-    lease_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # bumped by every fenced write: what makes a write and a takeover of the same backend serialize
     fenced_writes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+
+
+class BackendLease(Base):
+    """The SQL election's lease of a backend: a row of its own, so renewals never wait for fenced writes."""
+
+    __tablename__ = "backend_leases"
+    backend_host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(255))
+    epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class IdempotencyKey(Base):

@@ -175,11 +175,10 @@ class WorkClaim:
 
 
 @dataclass(frozen=True)
-class BackendLease:
+class BackendEpoch:
     backend_host: str
     epoch: int
     holder: str | None
-    lease_expires_at: datetime | None
     fenced_writes: int
     updated_at: datetime
 

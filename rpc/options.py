@@ -17,3 +17,6 @@ def register(conf: cfg.ConfigOpts) -> None:
     for group, options in messaging_opts.list_opts():
         conf.register_opts(list(options), group=group)
     conf.set_default("transport_url", EMBEDDED_TRANSPORT_URL)
+    # oslo's default of 64 threads, each wanting a DB connection, would starve a volume service's
+    # lease renewal of [database] max_pool_size + max_overflow (20) connections under a burst
+    conf.set_default("executor_thread_pool_size", 16)

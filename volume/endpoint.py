@@ -30,11 +30,11 @@ class VolumeEndpoint:
         self._manager = manager
         self._client = client or VolumeClient()
 
-    def _serve(self, wire_ctx: dict[str, Any], method: str, run: Callable[[RequestContext], object],
+    def _serve(self, wire_ctx: dict[str, Any], method: str, run: Callable[[RequestContext], bool],
                **kwargs: Any) -> None:
+        """``run`` the message's operation; False from it (not the active) puts the message back."""
         with request_scope(wire_ctx) as ctx:
-            if self._manager.acting():
-                run(ctx)
+            if run(ctx):
                 return
             backend_host = self._manager.identity.backend_host
             log.info("%s: not the active; %s goes back to the queue", backend_host, method)
@@ -71,4 +71,5 @@ class VolumeEndpoint:
 
     @messaging.expose
     def recover(self, wire_ctx: dict[str, Any]) -> None:
-        self._serve(wire_ctx, "recover", lambda ctx: resume_stuck_work(self._manager, older_than_s=0))
+        self._serve(wire_ctx, "recover",
+                    lambda ctx: self._manager.acting() and resume_stuck_work(self._manager, older_than_s=0) >= 0)

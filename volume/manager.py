@@ -72,20 +72,20 @@ class VolumeManager:
 
     # -- the operations, one table row and one driver call each ---------------------------
 
-    def create_volume(self, ctx: RequestContext, volume_id: str) -> None:
-        self._run(ctx, OPERATIONS["volume", "create"], volume_id, self._create)
+    def create_volume(self, ctx: RequestContext, volume_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["volume", "create"], volume_id, self._create)
 
-    def extend_volume(self, ctx: RequestContext, volume_id: str, new_size_gb: int) -> None:
-        self._run(ctx, OPERATIONS["volume", "extend"], volume_id, functools.partial(self._extend, new_size_gb))
+    def extend_volume(self, ctx: RequestContext, volume_id: str, new_size_gb: int) -> bool:
+        return self._run(ctx, OPERATIONS["volume", "extend"], volume_id, functools.partial(self._extend, new_size_gb))
 
-    def delete_volume(self, ctx: RequestContext, volume_id: str) -> None:
-        self._run(ctx, OPERATIONS["volume", "delete"], volume_id, self._delete)
+    def delete_volume(self, ctx: RequestContext, volume_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["volume", "delete"], volume_id, self._delete)
 
-    def create_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
-        self._run(ctx, OPERATIONS["snapshot", "create"], snapshot_id, self._create_snapshot)
+    def create_snapshot(self, ctx: RequestContext, snapshot_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["snapshot", "create"], snapshot_id, self._create_snapshot)
 
-    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> None:
-        self._run(ctx, OPERATIONS["snapshot", "delete"], snapshot_id, self._delete_snapshot)
+    def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["snapshot", "delete"], snapshot_id, self._delete_snapshot)
 
     def _create(self, volume: Volume) -> dict[str, Any]:
         if volume.snapshot_id:
@@ -153,34 +153,34 @@ class VolumeManager:
 
     # -- the skeleton --------------------------------------------------------------------
 
-    def _run(self, ctx: RequestContext, op: Operation, resource_id: str, work: Work) -> None:
+    def _run(self, ctx: RequestContext, op: Operation, resource_id: str, work: Work) -> bool:
+        """Run ``op`` on the resource; False only when this process is not the backend's active."""
         lease = self.lease
         if lease is None or not lease.valid():
-            log.warning("%s %s: not the active of %s; %s left to the active", op.resource, resource_id,
-                        self.identity.backend_host, op.name)
-            return
+            return False
         record = _get(op.resource, resource_id)
         if record is None or record.status != op.working:
-            return  # done already, or changed by a request since: nothing to do
+            return True  # done already, or changed by a request since: nothing to do
         with self._exclusive(resource_id) as mine:
             if not mine:
-                return
+                return True
             try:
                 claim = db.work_claim(resource_type=op.resource, resource_id=resource_id, operation=op.name,
                                       working_status=op.working, backend_host=self.identity.backend_host,
                                       node=self.identity.service_host, epoch=lease.epoch)
             except db_errors.Fenced as error:
                 self._fenced(error)
-                return
-            if claim is None or not lease.valid():
-                return
+                return False
+            if claim is None:
+                return True
             try:
                 values = work(record)
             except (DriverError, db_errors.NotFound, OperationStopped) as error:
                 log.warning("%s %s: %s failed: %s", op.resource, resource_id, op.name, error)
                 self._land_failure(ctx, op, record, claim, error)
-                return
+                return True
             self._land(op, record, claim, values)
+            return True
 
     @contextmanager
     def _exclusive(self, resource_id: str) -> Iterator[bool]:

@@ -7,7 +7,7 @@ from oslo_config import cfg
 VOLUME_OPTS = [
     cfg.ListOpt("enabled_backends", default=["file-1"],
                 help="Backends this node's volume service runs; each has a section of its own."),
-    cfg.IntOpt("stuck_work_after_s", default=60, min=5,
+    cfg.IntOpt("stuck_work_after_s", default=15, min=5,
                help="Seconds after which a volume or snapshot left in a transient status, with no "
                     "operation running on it, is picked up again (resumed or failed)."),
 ]

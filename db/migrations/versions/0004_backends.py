@@ -1,4 +1,7 @@
-"""Backends: the epoch (fencing token) of each backend's active volume service, and its SQL lease.
+"""Backends: the epoch (fencing token) of each backend's active volume service; the SQL election's leases.
+
+The lease has a row of its own, apart from the epoch: a renewal then never waits behind the
+fenced writes that lock the epoch's row.
 
 Revision ID: 0004
 Revises: 0003
@@ -24,12 +27,20 @@ def upgrade() -> None:
         sa.Column("backend_host", sa.String(length=255), nullable=False),
         sa.Column("epoch", sa.Integer(), nullable=False),
         sa.Column("holder", sa.String(length=255), nullable=True),
-        sa.Column("lease_expires_at", TS, nullable=True),
         sa.Column("fenced_writes", sa.BigInteger(), nullable=False),
         sa.Column("updated_at", TS, nullable=False),
+        sa.PrimaryKeyConstraint("backend_host"),
+    )
+    op.create_table(
+        "backend_leases",
+        sa.Column("backend_host", sa.String(length=255), nullable=False),
+        sa.Column("holder", sa.String(length=255), nullable=True),
+        sa.Column("epoch", sa.Integer(), nullable=False),
+        sa.Column("expires_at", TS, nullable=True),
         sa.PrimaryKeyConstraint("backend_host"),
     )
 
 
 def downgrade() -> None:
+    op.drop_table("backend_leases")
     op.drop_table("backends")

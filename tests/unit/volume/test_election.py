@@ -34,10 +34,10 @@ CTX = RequestContext.service("test")
 
 def _expire(backend_host: str = BACKEND) -> None:
     """What the passing of the lease's TTL looks like in the DB."""
-    backends = models.table_of(models.Backend)
+    leases = models.table_of(models.BackendLease)
     with session.writer() as conn:
-        conn.execute(sa.update(backends).where(backends.c.backend_host == backend_host)
-                     .values(lease_expires_at=utcnow() - timedelta(hours=1)))
+        conn.execute(sa.update(leases).where(leases.c.backend_host == backend_host)
+                     .values(expires_at=utcnow() - timedelta(hours=1)))
 
 
 @pytest.fixture
