@@ -19,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-from bench import list_scale, load, procs, reads, report
+from bench import list_scale, load, procs, reads, report, takeover
 from bench.client import Api
 from bench.measure import Measurement, Plan
 
@@ -55,6 +55,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lists", default="1000,20000,100000", metavar="SIZES",
                         help="after the configurations, list pages on split-noop at these table sizes "
                              "(bench.list_scale); empty to skip (default %(default)s)")
+    parser.add_argument("--takeover-trials", type=int, default=10, metavar="N",
+                        help="after the configurations, N kill -9 and N SIGTERM takeovers of a backend's active "
+                             "volume service, with the SQL and the etcd election (bench.takeover); 0 to skip")
     parser.add_argument("--cycle-poll-ms", default="5,50",
                         help="GET polling of the create+delete workers; the first is compared with "
                              "Cinder, the others are shown beside it (default 5,50)")
@@ -171,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n=== list pages by table size (split-noop, one project) ===")
         print(list_scale.table(lists))
         results.append({"config": "list-scale", "list_scale": lists})
+    if args.takeover_trials and not args.endpoint:
+        takeovers = takeover.run(elections=["sql", "etcd"], count=args.takeover_trials)
+        print("\n=== takeover of a backend's active volume service (split-noop, default lease) ===")
+        print(takeover.table(takeovers))
+        results.append({"config": "takeover", "takeover": takeovers})
     total_s = time.perf_counter() - started
     print(f"\n(total {total_s:.0f} s on {os.cpu_count()} cores; reads measured with {reads.tool_name()})")
     if args.json_out:

@@ -32,11 +32,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _backend_section(driver: str, share: Path) -> str:
+def _backend_section(driver: str, share: Path, backend_host: str | None) -> str:
+    shared = f"backend_host = {backend_host}\n" if backend_host else ""
     if driver == "noop":
-        return "[noop-1]\nvolume_driver = noop\nvolume_backend_name = noop-1\n"
+        return f"[noop-1]\nvolume_driver = noop\nvolume_backend_name = noop-1\n{shared}"
     return (f"[file-1]\nvolume_driver = file\nvolume_backend_name = file-1\nfile_share_path = {share}\n"
-            "file_capacity_gb = 1000\n")
+            f"file_capacity_gb = 1000\n{shared}")
 
 
 @dataclass
@@ -66,6 +67,9 @@ class _Stack:
     driver: str = "noop"
     quota_volumes: int = -1
     extra_conf: str = ""
+    # more than one: volume-a, volume-b, ... serve the one backend as "split@<backend>", one active
+    volume_services: int = 1
+    coordination_url: str = "sql://"
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ember-stack-")))
     port: int = field(default_factory=free_port)
     processes: dict[str, Process] = field(default_factory=dict)
@@ -86,7 +90,9 @@ class _Stack:
                 f"enabled_backends = {self.backend}\nosapi_volume_listen_port = {self.port}\n"
                 f"report_interval = 2\n{quotas}{self.extra_conf}\n{database}\n"
                 f"[oslo_messaging_rabbit]\nrabbit_quorum_queue = true\n\n"
-                + _backend_section(self.driver, self.workdir / "share"))
+                f"[coordination]\nbackend_url = {self.coordination_url}\n\n"
+                + _backend_section(self.driver, self.workdir / "share",
+                                   "split" if self.volume_services > 1 else None))
 
     def spawn(self, name: str, argv: list[str], *, host: str | None = None) -> Process:
         conf_files = ["--config-file", str(self.workdir / "ember.conf")]
@@ -155,6 +161,10 @@ class SplitStack(_Stack):
     def db_url(self) -> str:
         return f"{MARIADB_URL}/{self.name}"
 
+    def volume_nodes(self) -> list[str]:
+        """The names of the volume services when several serve the backend (none when one does)."""
+        return [f"volume-{chr(ord('a') + i)}" for i in range(self.volume_services)] if self.volume_services > 1 else []
+
     @property
     def transport_url(self) -> str:
         return f"rabbit://{RABBIT}/{self.name}"
@@ -191,7 +201,10 @@ class SplitStack(_Stack):
         self.spawn("api", ["ember-api"], host="api-1")
         for i in range(1, self.schedulers + 1):
             self.spawn(f"scheduler-{i}", ["ember-scheduler"], host=f"scheduler-{i}")
-        self.spawn("volume", ["ember-volume"], host="volume-1")
+        if self.volume_services == 1:
+            self.spawn("volume", ["ember-volume"], host="volume-1")
+        for node in self.volume_nodes():
+            self.spawn(node, ["ember-volume"], host=node)
         self.spawn("backup", ["ember-backup"], host="backup-1")
         self.wait_ready()
         return self

@@ -48,7 +48,7 @@ COORDINATION_OPTS = [
                     "member of the etcd cluster: the client moves on when one does not answer) or "
                     "consul://HOST:PORT (a Consul session and KV lock per backend; every service also "
                     "registers in the Consul catalog with a TTL health check)."),
-    cfg.FloatOpt("lease_ttl_s", default=2.0, min=1.0,
+    cfg.FloatOpt("lease_ttl_s", default=1.5, min=1.0,
                  help="Seconds a backend's active volume service holds its lease without renewing it (it "
                       "renews every quarter of that): after a kill -9, a standby takes over within about "
                       "this long. The active stops acting before its lease ends."),

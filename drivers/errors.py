@@ -3,7 +3,10 @@
 DriverError                  an operation failed on the storage
 ├── BackendUnavailable       the storage cannot be reached or is not set up
 ├── NotEnoughSpace           the storage has no room for the request
-└── SourceNotFound           a snapshot or source volume to copy from is missing
+├── SourceNotFound           a snapshot or source volume to copy from is missing
+└── TryAgain                 the operation did not fail on its merits: run it again later
+    ├── Interrupted          its command was killed by a signal before it finished
+    └── ResourceBusy         another process holds the resource (a lock), e.g. a stopped service
 """
 
 from __future__ import annotations
@@ -22,4 +25,16 @@ class NotEnoughSpace(DriverError):
 
 
 class SourceNotFound(DriverError):
+    pass
+
+
+class TryAgain(DriverError):
+    pass
+
+
+class Interrupted(TryAgain):
+    pass
+
+
+class ResourceBusy(TryAgain):
     pass

@@ -1,25 +1,31 @@
 """The command runner drivers use for storage tools: no shell, a timeout, and failures as driver errors.
 
 A failed command raises :class:`DriverError` naming the command, its exit code and the end of
-its stderr; "No space left on device" becomes :class:`NotEnoughSpace`.
+its stderr; "No space left on device" becomes :class:`NotEnoughSpace`, a lock held by another
+process :class:`ResourceBusy`, and a command killed by a signal :class:`Interrupted`. Commands
+run in a session of their own, so that a signal to the service's process group (a stop) does
+not cut a storage command short.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import shlex
 import shutil
 import subprocess
 from collections.abc import Sequence
 
-from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace
+from drivers.errors import BackendUnavailable, DriverError, Interrupted, NotEnoughSpace, ResourceBusy
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 600.0
 _STDERR_TAIL_CHARS = 2000
 _ENOSPC_TEXTS = ("No space left on device", "Disk quota exceeded")
+# qemu-img on an image another process has open (a stopped old active, say)
+_LOCKED = re.compile(r'Failed to get "\w+" lock|Is another process using the image')
 
 
 def run(argv: Sequence[str], *, timeout_s: float = DEFAULT_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
@@ -34,7 +40,7 @@ def run(argv: Sequence[str], *, timeout_s: float = DEFAULT_TIMEOUT_S) -> subproc
     env = {**os.environ, "LC_ALL": "C"}
     try:
         result = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env,
-                                timeout=timeout_s, check=False, stdin=subprocess.DEVNULL)
+                                timeout=timeout_s, check=False, stdin=subprocess.DEVNULL, start_new_session=True)
     except FileNotFoundError as exc:
         raise BackendUnavailable(f"cannot run {command}: {args[0]} is not installed") from exc
     except PermissionError as exc:
@@ -46,6 +52,10 @@ def run(argv: Sequence[str], *, timeout_s: float = DEFAULT_TIMEOUT_S) -> subproc
         message = f"{command} failed (rc={result.returncode}): {tail}"
         if any(text in result.stderr for text in _ENOSPC_TEXTS):
             raise NotEnoughSpace(message)
+        if result.returncode < 0:
+            raise Interrupted(message)
+        if _LOCKED.search(result.stderr):
+            raise ResourceBusy(message)
         raise DriverError(message)
     return result
 

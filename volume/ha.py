@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from volume.election import Elector, Lease
+from volume.election import Elector, Lease, Unreachable
 from volume.manager import VolumeManager
 from volume.states import ACTIVE, STANDBY
 
@@ -34,13 +34,14 @@ class RpcServer(Protocol):
 
 class BackendSupervisor:
     def __init__(self, *, manager: VolumeManager, elector: Elector, make_server: Callable[[], RpcServer],
-                 recover: Callable[[], Any], standby_poll_s: float, drain_s: float = 0.5) -> None:
+                 recover: Callable[[], Any], standby_poll_s: float, drain_s: float = 5.0) -> None:
         self._manager = manager
         self._elector = elector
         self._make_server = make_server
         self._recover = recover
         self._poll_s = standby_poll_s
         self._renew_s = elector.ttl_s / 4
+        self._retry_s = min(0.1, self._renew_s)
         self._drain_s = drain_s
         self._on_change: Callable[[], Any] = lambda: None
         self._server: RpcServer | None = None
@@ -73,10 +74,8 @@ class BackendSupervisor:
                 self._campaign()
                 self._stopping.wait(self._poll_s)
                 continue
-            self._stopping.wait(min(self._renew_s, max(lease.deadline - time.monotonic(), 0)))
-            if self._stopping.is_set():
-                return
-            self._keep(lease)
+            pause = self._renew_s if self._keep(lease) else self._retry_s
+            self._stopping.wait(min(pause, max(lease.deadline - time.monotonic(), 0)))
 
     def _campaign(self) -> None:
         try:
@@ -104,18 +103,23 @@ class BackendSupervisor:
         except Exception:  # a failed pass is repeated by the periodic recovery
             log.exception("%s: takeover recovery failed", self.backend_host)
 
-    def _keep(self, lease: Lease) -> None:
+    def _keep(self, lease: Lease) -> bool:
+        """Renew the lease; False when the renewal should be tried again soon (the backend did not answer)."""
         renewed: Lease | None = None
         if lease.valid():
             try:
                 renewed = self._elector.renew(lease)
-            except Exception as error:  # noqa: BLE001 - any failure to renew is a lost lease
+            except Unreachable as error:
+                log.warning("%s: cannot renew the lease of epoch %d yet: %s", self.backend_host, lease.epoch, error)
+                return False  # the lease holds until its deadline; valid() stops us acting past it
+            except Exception as error:  # noqa: BLE001 - any other failure to renew is a lost lease
                 log.warning("%s: renewing the lease failed: %s", self.backend_host, error)
         if renewed is not None and renewed.valid():
             self._manager.lease = renewed
-            return
+            return True
         log.warning("%s: lease of epoch %d lost; stepping down to standby", self.backend_host, lease.epoch)
         self._step_down()
+        return True
 
     def _step_down(self) -> None:
         self._manager.lease = None  # acting() is false from here: no new claim, no landing

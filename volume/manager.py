@@ -25,7 +25,7 @@ from db import api as db
 from db import errors as db_errors
 from db.records import Snapshot, Volume, WorkClaim
 from drivers.base import VolumeDriver
-from drivers.errors import DriverError
+from drivers.errors import DriverError, TryAgain
 from volume.client import BINARY
 from volume.election import Lease
 from volume.states import OPERATIONS, Operation, Recovery, edge_of, recovery_of
@@ -175,12 +175,24 @@ class VolumeManager:
                 return True
             try:
                 values = work(record)
+            except TryAgain as error:
+                log.warning("%s %s: %s did not finish (%s); it is tried again later", op.resource, resource_id,
+                            op.name, error)
+                self._hand_back(claim)
+                return True
             except (DriverError, db_errors.NotFound, OperationStopped) as error:
                 log.warning("%s %s: %s failed: %s", op.resource, resource_id, op.name, error)
                 self._land_failure(ctx, op, record, claim, error)
                 return True
             self._land(op, record, claim, values)
             return True
+
+    def _hand_back(self, claim: WorkClaim) -> None:
+        """End the claim without landing: the resource stays in its working status for recovery."""
+        try:
+            db.work_release(claim)
+        except db_errors.Fenced as error:
+            self._fenced(error)
 
     @contextmanager
     def _exclusive(self, resource_id: str) -> Iterator[bool]:

@@ -34,7 +34,7 @@ class EtcdMember(Component):
                "--listen-client-urls", client, "--advertise-client-urls", client,
                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                "--initial-cluster", initial_cluster(), "--initial-cluster-token", "ember-local-etcd",
-               "--initial-cluster-state", "new", "--heartbeat-interval", "100", "--election-timeout", "1000"],
+               "--initial-cluster-state", "new", "--heartbeat-interval", "100", "--election-timeout", "500"],
               pidfile=self.pidfile, log=self.log)
 
     def probe(self) -> tuple[bool, str]:

@@ -172,8 +172,9 @@ def test_sigterm_hands_over_under_load(cluster: Cluster, election: str, capsys: 
     def stop_the_active() -> float:
         time.sleep(4)
         node, epoch = _active(cluster)
+        pgid = _pgid(cluster, node)
         started = time.monotonic()
-        os.killpg(_pgid(cluster, node), signal.SIGTERM)
+        os.killpg(pgid, signal.SIGTERM)
         _active(cluster, after_epoch=epoch)
         took = time.monotonic() - started
         time.sleep(4)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from oslo_config import cfg
 
-from volume.election.base import Elector, Lease
+from volume.election.base import Elector, Lease, Unreachable
 
-__all__ = ["Elector", "Lease", "connect"]
+__all__ = ["Elector", "Lease", "Unreachable", "connect"]
 
 
 def connect(conf: cfg.ConfigOpts) -> Elector:

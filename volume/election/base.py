@@ -35,6 +35,10 @@ def deadline_of(sent_at: float, ttl_s: float) -> float:
     return sent_at + ttl_s * (1 - MARGIN_FRACTION)
 
 
+class Unreachable(Exception):
+    """The coordination backend did not answer; the lease may well still be ours until its deadline."""
+
+
 class Elector(Protocol):
     ttl_s: float
 
@@ -42,7 +46,8 @@ class Elector(Protocol):
         """Try once to become the backend's active; the lease (with a new epoch) if this node won."""
 
     def renew(self, lease: Lease) -> Lease | None:
-        """Keep the lease; None if it was lost (expired, taken, or the backend cannot be reached)."""
+        """Keep the lease; None if it was lost (expired or taken). Unreachable if the backend did not
+        answer: the holder may go on until the lease's deadline, trying again."""
 
     def release(self, lease: Lease) -> None:
         """Give the lease up now (a clean stop), so that a standby takes over at once."""

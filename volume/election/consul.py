@@ -19,7 +19,7 @@ import consul
 from requests.exceptions import RequestException
 
 from db import api as db
-from volume.election.base import Lease, deadline_of
+from volume.election.base import Lease, Unreachable, deadline_of
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ class ConsulElector:
             _, session = self._consul.session.info(lease.token)
             _, entry = self._consul.kv.get(_key(lease.backend_host))
         except _UNREACHABLE as error:
-            log.warning("cannot renew the Consul session of %s: %s", lease.backend_host, error)
-            return None
+            raise Unreachable(f"Consul does not answer: {error}") from error
         if session is None or entry is None or entry.get("Session") != lease.token:
             return None
         if db.backend_get(lease.backend_host).epoch != lease.epoch:

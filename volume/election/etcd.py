@@ -11,7 +11,6 @@ the backend's epoch in the DB is still the one it took.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,7 +22,7 @@ from etcd3gw.lease import Lease as EtcdLease
 from requests.exceptions import RequestException
 
 from db import api as db
-from volume.election.base import Lease, deadline_of
+from volume.election.base import Lease, Unreachable, deadline_of
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,9 @@ class EtcdElector:
         self._endpoints = endpoints_of(url)
         self._current = 0
         self._timeout_s = max(0.5, ttl_s / 3)
+        # etcd's TTLs are whole seconds, at least 1.5 x its election timeout: ask for no more than
+        # lease_ttl_s, and count on no more than what etcd granted
+        self._requested_ttl = max(1, int(ttl_s))
         self._client = self._connect()
 
     def _connect(self) -> Any:
@@ -72,7 +74,7 @@ class EtcdElector:
     def campaign(self, backend_host: str, node: str) -> Lease | None:
         sent_at = time.monotonic()
         try:
-            etcd_lease: EtcdLease = self._call(lambda c: c.lease(ttl=math.ceil(self.ttl_s)))
+            etcd_lease: EtcdLease = self._call(lambda c: c.lease(ttl=self._requested_ttl))
             if not self._call(lambda c: c.create(_key(backend_host), node, lease=etcd_lease)):
                 self._call(lambda c: etcd_lease.revoke())
                 return None
@@ -80,7 +82,8 @@ class EtcdElector:
             log.warning("no etcd member answers: %s", error)
             return None
         epoch = db.backend_epoch_advance(backend_host, node=node)
-        return Lease(backend_host, node, epoch, deadline_of(sent_at, self.ttl_s), token=str(etcd_lease.id))
+        return Lease(backend_host, node, epoch, deadline_of(sent_at, min(self.ttl_s, self._requested_ttl)),
+                     token=str(etcd_lease.id))
 
     def renew(self, lease: Lease) -> Lease | None:
         sent_at = time.monotonic()
@@ -88,13 +91,12 @@ class EtcdElector:
             ttl = self._call(lambda c: EtcdLease(int(lease.token), client=c).refresh())
             held = self._call(lambda c: c.get(_key(lease.backend_host), metadata=True))
         except _UNREACHABLE as error:
-            log.warning("cannot renew the etcd lease of %s: %s", lease.backend_host, error)
-            return None
+            raise Unreachable(f"no etcd member answers: {error}") from error
         if ttl <= 0 or not held or not _mine(held[0], lease):
             return None
         if db.backend_get(lease.backend_host).epoch != lease.epoch:
             return None  # the lock outlived a takeover recorded in the DB: never act on it
-        return lease.extended(sent_at=sent_at, ttl_s=self.ttl_s)
+        return lease.extended(sent_at=sent_at, ttl_s=min(self.ttl_s, ttl))
 
     def release(self, lease: Lease) -> None:
         try:

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from drivers import runner
-from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace
+from drivers.errors import BackendUnavailable, DriverError, Interrupted, NotEnoughSpace, ResourceBusy
 
 
 def test_returns_output_of_a_successful_command() -> None:
@@ -48,3 +48,20 @@ def test_which() -> None:
     assert runner.which("qemu-img").endswith("qemu-img")
     with pytest.raises(BackendUnavailable):
         runner.which("ember-no-such-tool")
+
+
+def test_a_command_killed_by_a_signal_is_interrupted_not_failed() -> None:
+    with pytest.raises(Interrupted):
+        runner.run([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"])
+
+
+def test_an_image_locked_by_another_process_is_busy() -> None:
+    script = ("import sys; sys.stderr.write('qemu-img: Failed to get \"write\" lock\\nIs another process using "
+              "the image [v.raw]?'); sys.exit(1)")
+    with pytest.raises(ResourceBusy):
+        runner.run([sys.executable, "-c", script])
+
+
+def test_commands_run_in_a_session_of_their_own() -> None:
+    result = runner.run([sys.executable, "-c", "import os; print(os.getsid(0) == os.getpid())"])
+    assert result.stdout.strip() == "True"
