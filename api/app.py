@@ -1,7 +1,6 @@
 """The api's ASGI application: routes, the edge middleware and the fault handlers.
 
-``create_app`` has no process start-up side effects beyond setting the quota defaults from
-the config; ember-api (``api.service``) and ember-all both call it.
+``create_app`` has no process start-up side effects; ember-api and ember-all (``launch/``) both call it.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from api.settings import Settings
 from api.type_names import TypeNames
 from common.context import current_request_id
 from db import errors as db_errors
-from db.api import quotas as db_quotas
 from rpc.errors import RpcError
 from volume.errors import VolumeError
 
@@ -42,9 +40,6 @@ def _lifespan(conf: cfg.ConfigOpts) -> Callable[[FastAPI], AbstractAsyncContextM
 
 
 def create_app(conf: cfg.ConfigOpts) -> FastAPI:
-    db_quotas.set_defaults({"volumes": conf.quota_volumes, "snapshots": conf.quota_snapshots,
-                            "gigabytes": conf.quota_gigabytes, "backups": conf.quota_backups,
-                            "backup_gigabytes": conf.quota_backup_gigabytes})
     app = FastAPI(title="ember", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False,
                   telemetry=_NO_TELEMETRY, lifespan=_lifespan(conf))  # type: ignore[arg-type]
     for route in routes.ALL:

@@ -16,6 +16,7 @@ class Settings:
     default_availability_zone: str
     service_down_time_s: int
     max_body_bytes: int
+    quota_defaults: dict[str, int]  # the limits of a project that has none of its own
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -27,4 +28,7 @@ class Settings:
             default_availability_zone=conf.default_availability_zone or conf.storage_availability_zone,
             service_down_time_s=conf.service_down_time,
             max_body_bytes=conf.oslo_middleware.max_request_body_size,
+            quota_defaults={"volumes": conf.quota_volumes, "snapshots": conf.quota_snapshots,
+                            "gigabytes": conf.quota_gigabytes, "backups": conf.quota_backups,
+                            "backup_gigabytes": conf.quota_backup_gigabytes},
         )

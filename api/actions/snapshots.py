@@ -50,7 +50,7 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
         project_id=volume.project_id, user_id=call.ctx.user_id, volume_id=volume.id,
         volume_version=volume.version, volume_claim=claim, status=SnapshotStatus.CREATING,
         name=request.name, description=request.description, metadata=request.metadata,
-        idempotency=call.idempotency())
+        idempotency=call.idempotency(), quota_defaults=call.settings.quota_defaults)
     try:
         VolumeClient().create_snapshot(call.ctx, backend_host, snapshot_id=snapshot.id)
     except ServiceUnavailable as error:

@@ -66,7 +66,8 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         availability_zone=_zone(call, request.availability_zone, origin), name=request.name,
         description=request.description, volume_type_id=volume_type.id, metadata=request.metadata,
         bootable=origin.bootable if origin else False, multiattach=request.multiattach,
-        snapshot=snapshot_claim, source_volume=source_claim, idempotency=call.idempotency())
+        snapshot=snapshot_claim, source_volume=source_claim, idempotency=call.idempotency(),
+        quota_defaults=call.settings.quota_defaults)
     log.info("volume %s: created in status %s, asking a scheduler to place it", volume.id, volume.status)
     try:
         SchedulerClient().create_volume(call.ctx, volume_id=volume.id)
@@ -178,7 +179,8 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
                              "extend it once they are available.")
     delta = new_size_gb - volume.size_gb
     moved = db.volume_transition(volume.id, begin, expected_version=volume.version, quota={"gigabytes": delta},
-                                 pool_claim_gb=delta, status_reason=None, target_size_gb=new_size_gb)
+                                 quota_defaults=call.settings.quota_defaults, pool_claim_gb=delta,
+                                 status_reason=None, target_size_gb=new_size_gb)
     if moved is None:
         raise VolumeStateConflict("volume", volume.id, "extend it", sources)
     log.info("volume %s: %s -> %s (to %d GB)", volume.id, volume.status, moved.status, new_size_gb)

@@ -37,7 +37,7 @@ def _readable(call: ApiCall, project_id: str) -> None:
             query=(Param("usage", paging.BOOLEAN_QUERY, "Also show what is in use."),), response=QUOTA_SET)
 def show(call: ApiCall, req: Req, target_project_id: str) -> Response:
     _readable(call, target_project_id)
-    quotas = db.quota_get(target_project_id)
+    quotas = db.quota_get(target_project_id, call.settings.quota_defaults)
     body: dict[str, Any] = {"id": target_project_id}
     if req.query.get("usage"):
         body.update({res: {"limit": limit, "in_use": in_use, "reserved": 0}
@@ -50,14 +50,14 @@ def show(call: ApiCall, req: Req, target_project_id: str) -> Response:
 @routes.get("/os-quota-sets/{target_project_id}/defaults", name="show_default_quotas",
             summary="The default quota limits.", response=QUOTA_SET)
 def defaults(call: ApiCall, req: Req, target_project_id: str) -> Response:
-    return responses.json({"quota_set": {"id": target_project_id, **db.quota_defaults()}})
+    return responses.json({"quota_set": {"id": target_project_id, **call.settings.quota_defaults}})
 
 
 @routes.put("/os-quota-sets/{target_project_id}", name="update_quotas", summary="Change a project's quota limits.",
             body=UPDATE_BODY, response=QUOTA_SET, admin_rule="volume_extension:quotas:update")
 def update(call: ApiCall, req: Req, target_project_id: str) -> Response:
     asked = {k: int(val) for k, val in req.body["quota_set"].items() if k in RESOURCES}
-    current = db.quota_get(target_project_id)
+    current = db.quota_get(target_project_id, call.settings.quota_defaults)
     for resource, limit in asked.items():
         in_use = current[resource][1]
         if limit != -1 and limit < in_use:
@@ -65,7 +65,7 @@ def update(call: ApiCall, req: Req, target_project_id: str) -> Response:
                              f"existing resources (in use: {in_use}).")
     if asked:
         db.quota_set(target_project_id, asked)
-    return responses.json({"quota_set": {res: limit for res, (limit, _) in db.quota_get(target_project_id).items()}})
+    return responses.json({"quota_set": {res: limit for res, (limit, _) in db.quota_get(target_project_id, call.settings.quota_defaults).items()}})
 
 
 @routes.delete("/os-quota-sets/{target_project_id}", name="delete_quotas",
@@ -77,7 +77,7 @@ def delete(call: ApiCall, req: Req, target_project_id: str) -> Response:
 
 @routes.get("/limits", name="show_limits", summary="The caller's absolute limits and usage.", response=LIMITS)
 def limits(call: ApiCall, req: Req) -> Response:
-    quotas = db.quota_get(call.project_id)
+    quotas = db.quota_get(call.project_id, call.settings.quota_defaults)
 
     def limit(res: str) -> int:
         return quotas[res][0]

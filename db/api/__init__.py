@@ -19,7 +19,6 @@ from db.api.pools import pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
     UsageDrift,
     quota_check,
-    quota_defaults,
     quota_destroy,
     quota_get,
     quota_set,
@@ -95,7 +94,6 @@ __all__ = [
     "pool_list",
     "pool_report",
     "quota_check",
-    "quota_defaults",
     "quota_destroy",
     "quota_get",
     "quota_set",

@@ -27,25 +27,22 @@ _backups = table_of(models.Backup)
 _pools = table_of(models.Pool)
 
 RESOURCES = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes")
-_defaults: dict[str, int] = {"volumes": 10, "snapshots": 10, "gigabytes": 1000,
-                             "backups": 10, "backup_gigabytes": 1000}
+# resource -> the limit of a project that has none of its own (the config's quota_* options);
+# callers that pass none (tools, tests) impose no limit
+Defaults = Mapping[str, int]
 
 
-def set_defaults(defaults: Mapping[str, int]) -> None:
-    _defaults.update(defaults)
-
-
-def _limits(conn: Connection, project_id: str) -> dict[str, int]:
-    limits = dict(_defaults)
+def _limits(conn: Connection, project_id: str, defaults: Defaults | None) -> dict[str, int]:
+    limits = dict(defaults or {})
     rows = conn.execute(sa.select(_quotas.c.resource, _quotas.c.hard_limit)
                         .where(_quotas.c.project_id == project_id))
     limits.update({r.resource: r.hard_limit for r in rows})
     return limits
 
 
-def reserve(conn: Connection, project_id: str, deltas: Mapping[str, int]) -> None:
+def reserve(conn: Connection, project_id: str, deltas: Mapping[str, int], defaults: Defaults | None) -> None:
     """Add ``deltas`` to the project's usage or raise QuotaExceeded; rolls back with the caller."""
-    limits = _limits(conn, project_id)
+    limits = _limits(conn, project_id, defaults)
     for resource, delta in sorted(deltas.items()):
         if delta == 0:
             continue
@@ -78,17 +75,13 @@ def release(conn: Connection, project_id: str, deltas: Mapping[str, int]) -> Non
 
 
 @retry_on_conflict
-def quota_get(project_id: str) -> dict[str, tuple[int, int]]:
-    """resource -> (limit, in_use) for the project."""
+def quota_get(project_id: str, defaults: Defaults | None = None) -> dict[str, tuple[int, int]]:
+    """resource -> (limit, in_use) for the project; -1 where neither it nor ``defaults`` sets a limit."""
     with reader() as conn:
-        limits = _limits(conn, project_id)
+        limits = _limits(conn, project_id, defaults)
         used = {r.resource: r.in_use for r in conn.execute(
             sa.select(_usages).where(_usages.c.project_id == project_id))}
     return {res: (limits.get(res, -1), used.get(res, 0)) for res in RESOURCES}
-
-
-def quota_defaults() -> dict[str, int]:
-    return dict(_defaults)
 
 
 @retry_on_conflict

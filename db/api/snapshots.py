@@ -29,17 +29,20 @@ FILTER_KEYS = frozenset({"name", "status", "volume_id", "project_id"})
 def snapshot_create(*, project_id: str, user_id: str, volume_id: str, volume_version: int,
                     volume_claim: Edge, status: str, name: str | None = None,
                     description: str | None = None, metadata: Mapping[str, str] | None = None,
-                    idempotency: IdempotencyClaim | None = None) -> Snapshot:
+                    idempotency: IdempotencyClaim | None = None,
+                    quota_defaults: quotas.Defaults | None = None) -> Snapshot:
     """Claim the volume (it must still be at ``volume_version``), reserve quota, insert the row."""
     return _snapshot_create(new_id(), project_id=project_id, user_id=user_id, volume_id=volume_id,
                             volume_version=volume_version, volume_claim=volume_claim, status=status, name=name,
-                            description=description, metadata=metadata, idempotency=idempotency)
+                            description=description, metadata=metadata, idempotency=idempotency,
+                            quota_defaults=quota_defaults)
 
 
 @retry_on_conflict
 def _snapshot_create(snapshot_id: str, *, project_id: str, user_id: str, volume_id: str, volume_version: int,
                      volume_claim: Edge, status: str, name: str | None, description: str | None,
-                     metadata: Mapping[str, str] | None, idempotency: IdempotencyClaim | None) -> Snapshot:
+                     metadata: Mapping[str, str] | None, idempotency: IdempotencyClaim | None,
+                     quota_defaults: quotas.Defaults | None) -> Snapshot:
     # the id is fixed across retries: if a try whose COMMIT lost its connection did commit, we find it
     sources, target = volume_claim
     with writer() as conn:
@@ -51,7 +54,7 @@ def _snapshot_create(snapshot_id: str, *, project_id: str, user_id: str, volume_
             raise errors.Conflict(f"Volume {volume_id} changed while the snapshot was being requested; "
                                   f"it must be in status {sorted(sources)}.")
         size_gb = conn.execute(sa.select(_volumes.c.size_gb).where(_volumes.c.id == volume_id)).scalar_one()
-        quotas.reserve(conn, project_id, {"snapshots": 1, "gigabytes": size_gb})
+        quotas.reserve(conn, project_id, {"snapshots": 1, "gigabytes": size_gb}, quota_defaults)
         conn.execute(sa.insert(_snapshots).values(
             id=snapshot_id, project_id=project_id, user_id=user_id, volume_id=volume_id, name=name,
             description=description, size_gb=size_gb, status=status, version=1, progress="0%",

@@ -34,7 +34,8 @@ def volume_create(*, project_id: str, user_id: str, size_gb: int, status: str, a
                   bootable: bool = False, multiattach: bool = False,
                   snapshot: tuple[str, int, Edge] | None = None,
                   source_volume: tuple[str, int, Edge] | None = None,
-                  volume_id: str | None = None, idempotency: IdempotencyClaim | None = None) -> Volume:
+                  volume_id: str | None = None, idempotency: IdempotencyClaim | None = None,
+                  quota_defaults: quotas.Defaults | None = None) -> Volume:
     """Reserve quota, claim the source (snapshot or volume) by version, insert the row.
 
     ``snapshot``/``source_volume`` are (id, version read by the caller, claim edge); a source
@@ -44,7 +45,7 @@ def volume_create(*, project_id: str, user_id: str, size_gb: int, status: str, a
                           status=status, availability_zone=availability_zone, name=name,
                           description=description, volume_type_id=volume_type_id, metadata=metadata,
                           bootable=bootable, multiattach=multiattach, snapshot=snapshot,
-                          source_volume=source_volume, idempotency=idempotency)
+                          source_volume=source_volume, idempotency=idempotency, quota_defaults=quota_defaults)
 
 
 @retry_on_conflict
@@ -53,7 +54,7 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
                    volume_type_id: str | None, metadata: Mapping[str, str] | None, bootable: bool,
                    multiattach: bool, snapshot: tuple[str, int, Edge] | None,
                    source_volume: tuple[str, int, Edge] | None,
-                   idempotency: IdempotencyClaim | None) -> Volume:
+                   idempotency: IdempotencyClaim | None, quota_defaults: quotas.Defaults | None) -> Volume:
     # the id is fixed across retries: if a try whose COMMIT lost its connection did commit, we find it
     with writer() as conn:
         existing = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id)).first()
@@ -71,7 +72,7 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
                               values={"status": target}):
                 raise errors.Conflict(f"Source volume {src_id} changed while it was being cloned; "
                                       f"it must be in status {sorted(sources)}.")
-        quotas.reserve(conn, project_id, {"volumes": 1, "gigabytes": size_gb})
+        quotas.reserve(conn, project_id, {"volumes": 1, "gigabytes": size_gb}, quota_defaults)
         conn.execute(sa.insert(_volumes).values(
             id=volume_id, project_id=project_id, user_id=user_id, name=name, description=description,
             size_gb=size_gb, status=status, version=1, availability_zone=availability_zone,
@@ -125,7 +126,8 @@ def volume_count(*, project_id: str | None, filters: Mapping[str, Any] | None = 
 def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | None = None,
                       project_id: str | None = None, quota: Mapping[str, int] | None = None,
                       pool_claim_gb: float = 0, claim: WorkClaim | None = None, revoke: HolderCheck | None = None,
-                      release_pending: bool = False, **values: Any) -> Volume | None:
+                      release_pending: bool = False, quota_defaults: quotas.Defaults | None = None,
+                      **values: Any) -> Volume | None:
     """Move the volume along ``edge`` if it is in one of its sources (and at ``expected_version``).
 
     Returns the changed volume, or None if another request got there first. In the same
@@ -154,7 +156,7 @@ def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | Non
             return None
         volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
         if quota:
-            quotas.reserve(conn, volume.project_id, quota)
+            quotas.reserve(conn, volume.project_id, quota, quota_defaults)
         if pool_claim_gb and volume.host and not pools.claim(conn, volume.host, pool_claim_gb):
             raise errors.Conflict(f"Backend pool {volume.host} has no room for {pool_claim_gb} GB more.")
         if pending_gb:

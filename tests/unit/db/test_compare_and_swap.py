@@ -73,10 +73,10 @@ def test_a_refused_reservation_changes_nothing(sqlite_db: str) -> None:
 
 def test_delete_gives_quota_back(sqlite_db: str) -> None:
     volume = _volume(size_gb=3)
-    assert db.quota_get("p")["gigabytes"] == (1000, 3)
+    assert db.quota_get("p")["gigabytes"][1] == 3
     db.volume_transition(volume.id, edge("delete.begin"))
     assert db.volume_destroy(volume.id, edge("delete.done"))
-    assert db.quota_get("p")["gigabytes"] == (1000, 0)
+    assert db.quota_get("p")["gigabytes"][1] == 0
     with pytest.raises(errors.NotFound):
         db.volume_get(volume.id)
 
@@ -93,3 +93,17 @@ def test_listing_pages_with_marker_cover_every_row_once(sqlite_db: str) -> None:
         seen.extend(v.id for v in page)
         marker = page[-1].id
     assert sorted(seen) == sorted(ids)
+
+
+def test_the_configured_defaults_limit_a_project_without_limits_of_its_own(sqlite_db: str) -> None:
+    defaults = {"volumes": 2, "gigabytes": 1000}
+    for _ in range(2):
+        db.volume_create(project_id="d", user_id="u", size_gb=1, status=str(Status.CREATING),
+                         availability_zone="nova", quota_defaults=defaults)
+    with pytest.raises(errors.QuotaExceeded):
+        db.volume_create(project_id="d", user_id="u", size_gb=1, status=str(Status.CREATING),
+                         availability_zone="nova", quota_defaults=defaults)
+    assert db.quota_get("d", defaults)["volumes"] == (2, 2)
+    db.quota_set("d", {"volumes": 3})  # its own limit wins over the default
+    db.volume_create(project_id="d", user_id="u", size_gb=1, status=str(Status.CREATING),
+                     availability_zone="nova", quota_defaults=defaults)

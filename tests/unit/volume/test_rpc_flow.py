@@ -73,7 +73,7 @@ def test_snapshot_clone_extend_delete(stack: object, tmp_path: object) -> None:
     VolumeClient().delete_volume(CTX, volume.backend_host, volume_id=clone)
     wait_for(lambda: clone not in {v.id for v in db.volume_list(project_id="p")} and
              not os.path.exists(os.path.join(share, f"volume-{clone}")), what="deleted")
-    assert db.quota_get("p")["volumes"] == (10, 2)
+    assert db.quota_get("p")["volumes"][1] == 2
 
 
 def test_no_valid_backend_ends_in_error_with_a_reason(stack: object) -> None:
