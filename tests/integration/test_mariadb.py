@@ -87,12 +87,15 @@ def test_a_new_projects_first_creates_at_once_are_all_admitted_on_mariadb(mariad
         db.quota_set(project, {"volumes": -1})
         results = race(12, functools.partial(_create_in, project))
         assert [r for r in results if isinstance(r, Exception)] == []
-        assert db.quota_get(project)["gigabytes"] == (1000, 12)
+        assert db.quota_get(project, DEFAULTS)["gigabytes"] == (1000, 12)
+
+
+DEFAULTS = {"gigabytes": 1000}
 
 
 def _create_in(project_id: str, _: int) -> object:
     return db.volume_create(project_id=project_id, user_id="u", size_gb=1, status=str(Status.CREATING),
-                            availability_zone="nova")
+                            availability_zone="nova", quota_defaults=DEFAULTS)
 
 
 def test_pool_claims_never_overcommit_on_mariadb(mariadb: str) -> None:
