@@ -5,10 +5,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from oslo_config import cfg
 
@@ -20,6 +22,7 @@ from db import migrate as db_migrate
 from db import models
 from db import options as db_options
 from db import session as db_session
+from db.api._common import utcnow
 from rpc import options as rpc_options
 from volume.client import VolumeClient
 from volume.states import Status, edge
@@ -137,6 +140,16 @@ def app_factory(api_db: None, api_conf: cfg.ConfigOpts) -> Iterator[Callable[[],
 @pytest.fixture
 def api(app_factory: Callable[[], TestClient]) -> Api:
     return Api(app_factory())
+
+
+def beat(node: str, *, age_s: float = 0, host: str = POOL.split("#")[0]) -> None:
+    """A volume service process of ``host`` that last beat ``age_s`` seconds ago."""
+    db.service_heartbeat(host=host, binary="ember-volume", topic="ember-volume", availability_zone="nova",
+                         node=node)
+    services = models.table_of(models.Service)
+    with db_session.writer() as conn:
+        conn.execute(sa.update(services).where(services.c.node == node)
+                     .values(heartbeat_at=utcnow() - timedelta(seconds=age_s)))
 
 
 def make_available(volume_id: str, *, host: str | None = POOL) -> None:

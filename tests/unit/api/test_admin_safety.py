@@ -7,7 +7,6 @@ changes nothing; an operation that was only queued is dropped with its reservati
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,21 +15,11 @@ import sqlalchemy as sa
 from db import api as db
 from db import errors as db_errors
 from db import models, session
-from db.api._common import utcnow
 from db.records import WorkClaim
-from tests.unit.api.conftest import POOL, Api, make_available
+from tests.unit.api.conftest import POOL, Api, beat, make_available
 from volume.states import SnapshotStatus, Status, edge, snapshot_edge
 
 BACKEND = POOL.split("#")[0]
-
-
-def _beat(node: str, *, age_s: float = 0) -> None:
-    db.service_heartbeat(host=BACKEND, binary="ember-volume", topic="ember-volume", availability_zone="nova",
-                         node=node)
-    services = models.table_of(models.Service)
-    with session.writer() as conn:
-        conn.execute(sa.update(services).where(services.c.node == node)
-                     .values(heartbeat_at=utcnow() - timedelta(seconds=age_s)))
 
 
 def _gigabytes(project: str = "proj-a") -> int:
@@ -57,7 +46,7 @@ def _claim(volume_id: str, node: str = "node-a") -> WorkClaim:
 @pytest.mark.parametrize("action", [{"os-reset_status": {"status": "available"}}, {"os-force_delete": {}}])
 def test_refused_while_a_live_service_works_on_the_volume(api: Api, extending: str, action: dict[str, Any]) -> None:
     _claim(extending)
-    _beat("node-a")
+    beat("node-a")
     before = db.volume_get(extending)
     response = api.post(f"/volumes/{extending}/action", action)
     assert response.status_code == 400
@@ -70,7 +59,7 @@ def test_refused_while_a_live_service_works_on_the_volume(api: Api, extending: s
 
 def test_a_dead_holders_claim_is_taken_away_and_its_late_landing_changes_nothing(api: Api, extending: str) -> None:
     claim = _claim(extending)
-    _beat("node-a", age_s=3600)  # the process that claimed it stopped beating an hour ago
+    beat("node-a", age_s=3600)  # the process that claimed it stopped beating an hour ago
     assert api.post(f"/volumes/{extending}/action", {"os-reset_status": {"status": "available"}}).status_code == 202
     reset = db.volume_get(extending)
     assert (reset.status, reset.size_gb, reset.target_size_gb) == (Status.AVAILABLE, 1, None)
@@ -106,12 +95,12 @@ def test_snapshot_reset_is_refused_while_a_live_service_creates_it(api: Api) -> 
     claim = db.work_claim(resource_type="snapshot", resource_id=snapshot["id"], operation="create",
                           working_status=str(SnapshotStatus.CREATING), backend_host=BACKEND, node="node-a")
     assert claim is not None
-    _beat("node-a")
+    beat("node-a")
     actions: list[dict[str, Any]] = [{"os-reset_status": {"status": "error"}}, {"os-force_delete": {}}]
     for action in actions:
         response = api.post(f"/snapshots/{snapshot['id']}/action", action)
         assert response.status_code == 400 and "busy" in response.json()["badRequest"]["message"]
-    _beat("node-a", age_s=3600)
+    beat("node-a", age_s=3600)
     assert api.post(f"/snapshots/{snapshot['id']}/action", {"os-reset_status": {"status": "error"}}).status_code == 202
     with pytest.raises(db_errors.ClaimLost):
         db.snapshot_transition(snapshot["id"], snapshot_edge("create.done"), claim=claim)

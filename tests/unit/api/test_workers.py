@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from db import api as db
-from db import models, session
-from db.api._common import utcnow
-from tests.unit.api.conftest import POOL, Api, make_available
+from tests.unit.api.conftest import POOL, Api, beat, make_available
 from volume.states import Status
 
 BACKEND = POOL.split("#")[0]
-
-
-def _beat(node: str, *, age_s: float = 0) -> None:
-    db.service_heartbeat(host=BACKEND, binary="ember-volume", topic="ember-volume", availability_zone="nova",
-                         node=node)
-    services = models.table_of(models.Service)
-    with session.writer() as conn:
-        conn.execute(sa.update(services).where(services.c.node == node)
-                     .values(heartbeat_at=utcnow() - timedelta(seconds=age_s)))
 
 
 def _extending_claimed_by(api: Api, node: str) -> str:
@@ -36,8 +22,8 @@ def _extending_claimed_by(api: Api, node: str) -> str:
 
 def test_cleanup_takes_a_dead_services_work_for_the_live_active(api: Api, casts: list[Any]) -> None:
     volume_id = _extending_claimed_by(api, "node-a")
-    _beat("node-a", age_s=3600)
-    _beat("node-b")
+    beat("node-a", age_s=3600)
+    beat("node-b")
     response = api.as_(api.token, "3.24").post("/workers/cleanup", {"binary": "cinder-volume"})
     assert response.status_code == 202
     answer = response.json()
@@ -49,11 +35,11 @@ def test_cleanup_takes_a_dead_services_work_for_the_live_active(api: Api, casts:
 
 def test_cleanup_leaves_live_services_alone_and_says_when_nobody_can_resume(api: Api, casts: list[Any]) -> None:
     _extending_claimed_by(api, "node-a")
-    _beat("node-a")
+    beat("node-a")
     v324 = api.as_(api.token, "3.24")
     assert v324.post("/workers/cleanup", {}).json() == {"cleaning": [], "unavailable": []}
     assert len(db.work_list()) == 1
-    _beat("node-a", age_s=3600)
+    beat("node-a", age_s=3600)
     answer = v324.post("/workers/cleanup", {"host": BACKEND, "resource_type": "Volume"}).json()
     assert answer["cleaning"] == [] and [s["host"] for s in answer["unavailable"]] == [BACKEND]
     assert api.post("/workers/cleanup", {}).status_code == 404  # before 3.24
