@@ -48,7 +48,7 @@ def test_schemathesis_finds_nothing(fuzzed: EmbeddedStack, tmp_path: Path,
          "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", str(MAX_EXAMPLES),
          "--max-time", str(MAX_TIME_S), "--seed", SEED, "--workers", "2", "--no-color",
          "--report", "json", "--report-json-path", str(report)],
-        capture_output=True, text=True, timeout=MAX_TIME_S + 300, check=False)
+        capture_output=True, text=True, timeout=MAX_TIME_S + 300, check=False, cwd=tmp_path)  # its cache too
     summary = json.loads(report.read_text()) if report.exists() else {}
     cases = summary.get("test_cases", {})
     operations = summary.get("operations", {})
