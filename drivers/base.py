@@ -3,6 +3,12 @@
 A driver knows nothing of the DB, RPC or statuses. Every operation is idempotent: creating
 a volume that exists, or deleting one that is gone, succeeds, so that a successor can
 replay work a dead service left unfinished.
+
+Exports and connections follow Cinder's split: ``create_export`` makes the volume reachable
+and returns what the DB must keep (:class:`Export`: where, and the CHAP credentials);
+``ensure_export`` rebuilds it from that record after a restart; ``initialize_connection``
+turns a compute host's connector (os-brick's: ``initiator``, ``ip``, ``host``, ...) into the
+``connection_info`` the host's connector reads.
 """
 
 from __future__ import annotations
@@ -12,6 +18,9 @@ from typing import Any, Protocol
 
 from oslo_config import cfg
 
+Connector = dict[str, Any]
+ConnectionInfo = dict[str, Any]  # {"driver_volume_type": ..., "data": {...}}, as os-brick reads it
+
 
 @dataclass(frozen=True)
 class PoolStats:
@@ -20,8 +29,17 @@ class PoolStats:
     pool_name: str
     total_capacity_gb: float
     free_capacity_gb: float
+    provisioned_capacity_gb: float = 0.0  # the sum of the sizes of the volumes (and snapshots) it holds
     thin_provisioning_support: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # capabilities matched against extra specs
+
+
+@dataclass(frozen=True)
+class Export:
+    """What the DB keeps of a volume's export: Cinder's provider_location and provider_auth."""
+
+    provider_location: str | None = None
+    provider_auth: str | None = None  # "CHAP <user> <secret>": admin-only, never logged
 
 
 class VolumeDriver(Protocol):
@@ -33,13 +51,16 @@ class VolumeDriver(Protocol):
 
     def pool_stats(self) -> list[PoolStats]: ...
 
-    def create_volume(self, volume_id: str, size_gb: int) -> None: ...
+    # -- volumes and snapshots. ``pool`` is the one the scheduler chose (host@backend#pool).
+
+    def create_volume(self, volume_id: str, size_gb: int, *, pool: str | None = None) -> None: ...
 
     def create_volume_from_snapshot(self, volume_id: str, size_gb: int, *, snapshot_id: str,
-                                    source_volume_id: str) -> None:
+                                    source_volume_id: str, pool: str | None = None) -> None:
         """A new volume with the snapshot's data, grown to ``size_gb``."""
 
-    def clone_volume(self, volume_id: str, size_gb: int, *, source_volume_id: str) -> None: ...
+    def clone_volume(self, volume_id: str, size_gb: int, *, source_volume_id: str,
+                     pool: str | None = None) -> None: ...
 
     def extend_volume(self, volume_id: str, new_size_gb: int) -> None: ...
 
@@ -48,6 +69,25 @@ class VolumeDriver(Protocol):
     def create_snapshot(self, snapshot_id: str, *, volume_id: str) -> None: ...
 
     def delete_snapshot(self, snapshot_id: str, *, volume_id: str) -> None: ...
+
+    def revert_to_snapshot(self, volume_id: str, *, snapshot_id: str) -> None:
+        """The volume's data becomes the snapshot's again (its size stays)."""
+
+    def volume_size(self, volume_id: str) -> int | None:
+        """The volume's size in bytes as its user sees it; None if the storage holds no such volume."""
+
+    # -- exports and connections
+
+    def create_export(self, volume_id: str, connector: Connector | None) -> Export: ...
+
+    def ensure_export(self, volume_id: str, export: Export) -> None:
+        """Make the export ``create_export`` returned exist again (after a restart of the target)."""
+
+    def remove_export(self, volume_id: str, export: Export) -> None: ...
+
+    def initialize_connection(self, volume_id: str, export: Export, connector: Connector) -> ConnectionInfo: ...
+
+    def terminate_connection(self, volume_id: str, export: Export, connector: Connector | None) -> None: ...
 
     def volume_path(self, volume_id: str) -> str | None:
         """Where the volume's bytes are on this host (file drivers), for tests and tools."""

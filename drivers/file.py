@@ -6,52 +6,24 @@ under a hidden temporary name and renamed into place, so a final name always hol
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 
 from oslo_config import cfg
 
-from drivers import runner
-from drivers.base import PoolStats
-from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace, SourceNotFound
+from drivers import fileops, runner
+from drivers.base import ConnectionInfo, Connector, Export, PoolStats
+from drivers.errors import BackendUnavailable, DriverError, SourceNotFound
+from drivers.fileops import check_id as _check_id
+from drivers.fileops import translated as _translated
 
 log = logging.getLogger(__name__)
 
 GiB = 1024 ** 3
 VOLUME_PREFIX = "volume-"
 SNAPSHOT_PREFIX = "snapshot-"
-_TMP_SUFFIX = ".tmp"
-_STALE_TMP_S = 3600.0  # a temporary file untouched this long belongs to a crashed operation
-_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
-_UNREACHABLE = (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.ESTALE, errno.EIO)
-
-
-@contextmanager
-def _translated(action: str) -> Iterator[None]:
-    """Turn an OSError raised while doing ``action`` into the matching driver error."""
-    try:
-        yield
-    except OSError as exc:
-        message = f"{action}: {exc.strerror or exc}"
-        if exc.errno in _NO_SPACE:
-            raise NotEnoughSpace(message) from exc
-        if exc.errno in _UNREACHABLE:
-            raise BackendUnavailable(message) from exc
-        raise DriverError(message) from exc
-
-
-def _check_id(resource_id: str) -> str:
-    # Ids become file names: refuse anything that could leave the share or hide as a temp file.
-    if not resource_id or "/" in resource_id or "\0" in resource_id or resource_id.startswith("."):
-        raise DriverError(f"invalid id for a file name: {resource_id!r}")
-    return resource_id
-
-
 class FileDriver:
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         section = conf[backend]
@@ -91,6 +63,7 @@ class FileDriver:
             pool_name=os.path.basename(self._share) or self._share,
             total_capacity_gb=round(total_gb, 2),
             free_capacity_gb=round(max(total_gb - used_gb, 0.0), 2),
+            provisioned_capacity_gb=round(used_gb, 2),
             thin_provisioning_support=self._sparse,
             extra={"storage_protocol": "nfs", "vendor_name": "ember", "driver_version": "1.0",
                    "QoS_support": False, "multiattach": True},
@@ -101,7 +74,7 @@ class FileDriver:
 
     # -- volumes
 
-    def create_volume(self, volume_id: str, size_gb: int) -> None:
+    def create_volume(self, volume_id: str, size_gb: int, *, pool: str | None = None) -> None:
         path = self._volume_file(volume_id)
         if self._grow_existing(path, size_gb):
             return
@@ -110,7 +83,7 @@ class FileDriver:
         log.info("created volume %s (%d GiB)", volume_id, size_gb)
 
     def create_volume_from_snapshot(self, volume_id: str, size_gb: int, *, snapshot_id: str,
-                                    source_volume_id: str) -> None:
+                                    source_volume_id: str, pool: str | None = None) -> None:
         path = self._volume_file(volume_id)
         if self._grow_existing(path, size_gb):
             return
@@ -119,7 +92,8 @@ class FileDriver:
                                  what=f"snapshot {snapshot_id} of volume {source_volume_id}")
         log.info("created volume %s (%d GiB) from snapshot %s", volume_id, size_gb, snapshot_id)
 
-    def clone_volume(self, volume_id: str, size_gb: int, *, source_volume_id: str) -> None:
+    def clone_volume(self, volume_id: str, size_gb: int, *, source_volume_id: str,
+                     pool: str | None = None) -> None:
         path = self._volume_file(volume_id)
         if self._grow_existing(path, size_gb):
             return
@@ -155,6 +129,42 @@ class FileDriver:
     def delete_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
         self._remove(self._snapshot_file(snapshot_id))
 
+    def revert_to_snapshot(self, volume_id: str, *, snapshot_id: str) -> None:
+        path = self._volume_file(volume_id)
+        with _translated(f"cannot read {path}"):
+            size = os.path.getsize(path)
+        size_gb = -(-size // GiB)
+        self._copy_to_new_volume(path, size_gb, source=self._snapshot_file(snapshot_id), source_format="qcow2",
+                                 what=f"snapshot {snapshot_id} of volume {volume_id}")
+        log.info("reverted volume %s to snapshot %s", volume_id, snapshot_id)
+
+    def volume_size(self, volume_id: str) -> int | None:
+        try:
+            return os.path.getsize(self._volume_file(volume_id))
+        except FileNotFoundError:
+            return None
+
+    # -- exports: the file is reached where it lies (a share the compute hosts mount too)
+
+    def create_export(self, volume_id: str, connector: Connector | None) -> Export:
+        return Export(provider_location=self._volume_file(volume_id))
+
+    def ensure_export(self, volume_id: str, export: Export) -> None:
+        pass
+
+    def remove_export(self, volume_id: str, export: Export) -> None:
+        pass
+
+    def initialize_connection(self, volume_id: str, export: Export, connector: Connector) -> ConnectionInfo:
+        path = self._volume_file(volume_id)
+        if not os.path.exists(path):
+            raise SourceNotFound(f"volume {volume_id} has no file {path}")
+        return {"driver_volume_type": "local",
+                "data": {"device_path": path, "format": "raw", "volume_id": volume_id, "access_mode": "rw"}}
+
+    def terminate_connection(self, volume_id: str, export: Export, connector: Connector | None) -> None:
+        pass
+
     # -- helpers
 
     def _volume_file(self, volume_id: str) -> str:
@@ -164,7 +174,7 @@ class FileDriver:
         return os.path.join(self._share, SNAPSHOT_PREFIX + _check_id(snapshot_id))
 
     def _tmp_name(self, final_name: str) -> str:
-        return os.path.join(self._share, f".{os.path.basename(final_name)}.{uuid.uuid4().hex}{_TMP_SUFFIX}")
+        return fileops.tmp_name(os.path.join(self._share, os.path.basename(final_name)))
 
     def _qemu(self, *args: str) -> None:
         runner.run([self._qemu_img, *args])
@@ -212,33 +222,10 @@ class FileDriver:
         self._write_atomically(path, write)
 
     def _write_atomically(self, final: str, write: Callable[[str], None]) -> None:
-        tmp = self._tmp_name(final)
-        try:
-            write(tmp)
-            with _translated(f"cannot move {tmp} to {final}"):
-                os.replace(tmp, final)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
-        self._sync_share()
-
-    def _sync_share(self) -> None:
-        # Makes the rename durable; some filesystems refuse fsync on a folder, which is harmless.
-        with suppress(OSError):
-            fd = os.open(self._share, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        fileops.write_atomically(final, write)
 
     def _remove(self, path: str) -> None:
-        with _translated(f"cannot remove {path}"):
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                return
-        log.info("removed %s", path)
+        fileops.remove(path)
 
     def _volume_bytes(self) -> int:
         total = 0
@@ -251,12 +238,4 @@ class FileDriver:
         return total
 
     def _remove_stale_tmp_files(self) -> None:
-        cutoff = time.time() - _STALE_TMP_S
-        with os.scandir(self._share) as entries:
-            for entry in entries:
-                if not (entry.name.startswith(".") and entry.name.endswith(_TMP_SUFFIX)):
-                    continue
-                with suppress(OSError):
-                    if entry.stat().st_mtime < cutoff:
-                        os.unlink(entry.path)
-                        log.warning("removed %s left by an interrupted operation", entry.path)
+        fileops.remove_stale_tmp_files(self._share)

@@ -13,8 +13,13 @@ SAMPLE_GROUP = "backend"
 def _backend_opts(backend_name: str) -> list[cfg.Opt]:
     return [
         cfg.StrOpt("volume_driver", default="file",
-                   help="Driver of this backend: 'file' (NFS-style files made with qemu-img), 'noop' "
-                        "(benchmarks only: stores nothing), or a class as 'package.module:Class'."),
+                   help="Driver of this backend: 'lvm' (LVM logical volumes exported over iSCSI), 'nfs' "
+                        "(files on NFS shares), 'file' (files in one local folder, no root and no "
+                        "server: the embedded default), 'noop' (benchmarks only: stores nothing), or "
+                        "a class as 'package.module:Class'."),
+        cfg.StrOpt("root_helper", default="",
+                   help="Prefix for the storage commands that need root (lvm, losetup, tgtadm, mount), "
+                        "e.g. 'sudo' or 'sudo ember-rootwrap'. Empty: the service runs them itself."),
         cfg.StrOpt("volume_backend_name", default=backend_name, sample_default="<section name>",
                    help="Backend name reported to the scheduler and matched by the volume type "
                         "extra spec volume_backend_name."),
@@ -39,6 +44,32 @@ def _backend_opts(backend_name: str) -> list[cfg.Opt]:
         cfg.BoolOpt("file_sparse", default=True,
                     help="file driver: create sparse files and report thin provisioning. False: "
                          "allocate every byte when a volume is created."),
+        # NFS driver
+        cfg.StrOpt("nfs_shares_config", default="/etc/ember/nfs_shares",
+                   help="nfs driver: file listing the shares, one 'host:/export [mount options]' per line "
+                        "(# starts a comment). A share whose host is this machine and whose export is a "
+                        "folder here is used in place; one already mounted under nfs_mount_point_base is "
+                        "used as it is; any other is mounted there."),
+        cfg.StrOpt("nfs_mount_point_base", default=None, sample_default="<state_path>/mnt",
+                   help="nfs driver: folder under which each share is mounted (one folder per share)."),
+        cfg.StrOpt("nfs_mount_options", default=None,
+                   help="nfs driver: mount options for every share (a share's own options come after)."),
+        cfg.BoolOpt("nfs_sparsed_volumes", default=True,
+                    help="nfs driver: raw volumes as sparse files (thin provisioning); False allocates "
+                         "every byte at create."),
+        cfg.BoolOpt("nfs_qcow2_volumes", default=False,
+                    help="nfs driver: new volumes as qcow2 files instead of raw."),
+        cfg.FloatOpt("nfs_oversub_ratio", default=1.0, min=0.0,
+                     help="nfs driver: a share takes a new volume only while the sizes of its volumes "
+                          "stay within this ratio of its capacity."),
+        cfg.FloatOpt("nfs_used_ratio", default=0.95, min=0.0, max=1.0,
+                     help="nfs driver: a share takes a new volume only while the used fraction of its "
+                          "space is below this."),
+        cfg.BoolOpt("nfs_qemu_backing_urls", default=False,
+                    help="nfs driver: write the backing file of a snapshot overlay as an absolute "
+                         "nfs://host/export/file URL, for compute hosts that open volumes with qemu's "
+                         "nfs:// client (libnfs). False: a name relative to the share, as kernel-mounted "
+                         "clients need."),
         cfg.IntOpt("noop_capacity_gb", default=100000, min=0,
                    help="noop driver: total capacity to report, in GiB."),
         cfg.IntOpt("noop_delay_ms", default=0, min=0,

@@ -15,6 +15,8 @@ from drivers.errors import BackendUnavailable
 
 BUILTIN_DRIVERS = {
     "file": "drivers.file:FileDriver",
+    "lvm": "drivers.lvm:LvmDriver",
+    "nfs": "drivers.nfs:NfsDriver",
     "noop": "drivers.noop:NoopDriver",
 }
 

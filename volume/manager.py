@@ -88,14 +88,15 @@ class VolumeManager:
         return self._run(ctx, OPERATIONS["snapshot", "delete"], snapshot_id, self._delete_snapshot)
 
     def _create(self, volume: Volume) -> dict[str, Any]:
+        pool = volume.host.partition("#")[2] or None if volume.host else None
         if volume.snapshot_id:
             snapshot = db.snapshot_get(volume.snapshot_id)
             self._driver.create_volume_from_snapshot(volume.id, volume.size_gb, snapshot_id=snapshot.id,
-                                                     source_volume_id=snapshot.volume_id)
+                                                     source_volume_id=snapshot.volume_id, pool=pool)
         elif volume.source_volid:
-            self._driver.clone_volume(volume.id, volume.size_gb, source_volume_id=volume.source_volid)
+            self._driver.clone_volume(volume.id, volume.size_gb, source_volume_id=volume.source_volid, pool=pool)
         else:
-            self._driver.create_volume(volume.id, volume.size_gb)
+            self._driver.create_volume(volume.id, volume.size_gb, pool=pool)
         return {}
 
     def _extend(self, asked_gb: int, volume: Volume) -> dict[str, Any]:

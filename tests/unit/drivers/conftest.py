@@ -11,6 +11,7 @@ from oslo_config import cfg
 from common import options as common_options
 from drivers import options as driver_options
 from drivers.file import FileDriver
+from drivers.nfs import NfsDriver
 from drivers.noop import NoopDriver
 
 BACKEND = "file-1"
@@ -49,3 +50,31 @@ def noop_driver(conf: cfg.ConfigOpts) -> NoopDriver:
     driver = NoopDriver(conf, BACKEND)
     driver.setup()
     return driver
+
+
+NFS_BACKEND = "nfs-1"
+
+
+@pytest.fixture
+def make_nfs_driver(conf: cfg.ConfigOpts, tmp_path: Path) -> Callable[..., NfsDriver]:
+    """An nfs driver on two shares that are folders of this host (so no mount and no server)."""
+    driver_options.register_backend(conf, NFS_BACKEND)
+    shares = tmp_path / "nfs_shares"
+    exports = [tmp_path / "export-a", tmp_path / "export-b"]
+    for export in exports:
+        export.mkdir()
+    shares.write_text("# test shares\n" + "".join(f"127.0.0.1:{e}\n" for e in exports))
+    conf.set_override("nfs_shares_config", str(shares), group=NFS_BACKEND)
+
+    def make(**overrides: object) -> NfsDriver:
+        for name, value in overrides.items():
+            conf.set_override(name, value, group=NFS_BACKEND)
+        driver = NfsDriver(conf, NFS_BACKEND)
+        driver.setup()
+        return driver
+    return make
+
+
+@pytest.fixture
+def nfs_driver(make_nfs_driver: Callable[..., NfsDriver]) -> NfsDriver:
+    return make_nfs_driver()

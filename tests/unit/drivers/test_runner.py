@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import pytest
@@ -65,3 +66,25 @@ def test_an_image_locked_by_another_process_is_busy() -> None:
 def test_commands_run_in_a_session_of_their_own() -> None:
     result = runner.run([sys.executable, "-c", "import os; print(os.getsid(0) == os.getpid())"])
     assert result.stdout.strip() == "True"
+
+
+def test_root_helper_goes_in_front_of_privileged_commands_only() -> None:
+    # 'env NAME=value' stands in for sudo: a real prefix whose effect the command can see.
+    helper = runner.Runner("env EMBER_AS_ROOT=yes")
+    show = [sys.executable, "-c", "import os; print(os.environ.get('EMBER_AS_ROOT', 'no'))"]
+    assert helper.run(show, root=True).stdout.strip() == "yes"
+    assert helper.run(show).stdout.strip() == "no"
+
+
+def test_secrets_never_reach_the_log_or_the_error(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="drivers.runner")
+    script = "import sys; sys.stderr.write('bad password ' + sys.argv[1]); sys.exit(1)"
+    with pytest.raises(DriverError) as caught:
+        runner.run([sys.executable, "-c", script, "s3cr3t-chap"], secrets=["s3cr3t-chap"])
+    assert "s3cr3t-chap" not in str(caught.value) and "***" in str(caught.value)
+    assert caplog.records and all("s3cr3t-chap" not in r.getMessage() for r in caplog.records)
+
+
+def test_ok_codes_accept_an_expected_exit_code() -> None:
+    result = runner.run([sys.executable, "-c", "import sys; sys.exit(22)"], ok_codes=(0, 22))
+    assert result.returncode == 22
