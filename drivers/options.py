@@ -44,6 +44,30 @@ def _backend_opts(backend_name: str) -> list[cfg.Opt]:
         cfg.BoolOpt("file_sparse", default=True,
                     help="file driver: create sparse files and report thin provisioning. False: "
                          "allocate every byte when a volume is created."),
+        # LVM driver and its iSCSI targets
+        cfg.StrOpt("volume_group", default="ember-volumes",
+                   help="lvm driver: the volume group whose logical volumes are the volumes."),
+        cfg.ListOpt("lvm_devices", default=[],
+                    help="lvm driver: the physical volumes of volume_group; lvm2 then scans only these "
+                         "(other volume groups of the host are never touched). Empty: lvm2's own filter."),
+        cfg.StrOpt("lvm_activation", default="activate", choices=[
+                       ("activate", "LVs are activated through device-mapper; copy-on-write snapshots"),
+                       ("loop", "for kernels without device-mapper: activation disabled, an LV's extents "
+                                "reached through a loop device over its physical volume, contiguous LVs, "
+                                "full-copy snapshots")],
+                   help="lvm driver: how a volume's bytes are reached."),
+        cfg.StrOpt("target_helper", default="tgtadm", choices=["tgtadm", "lioadm"],
+                   help="iSCSI target helper: tgtadm (tgtd, userspace) or lioadm (the kernel's LIO, "
+                        "through rtslib-fb)."),
+        cfg.StrOpt("target_ip_address", default="127.0.0.1",
+                   help="The address compute hosts reach the iSCSI portal on."),
+        cfg.PortOpt("target_port", default=3260, help="The iSCSI portal's port."),
+        cfg.StrOpt("target_prefix", default="iqn.2010-10.org.openstack:",
+                   help="Prefix of each volume's target IQN (the volume's LV name follows)."),
+        cfg.BoolOpt("use_chap_auth", default=True,
+                    help="Give each exported volume its own CHAP user and secret."),
+        cfg.IntOpt("tgt_control_port", default=0, min=0,
+                   help="tgtadm: the control port (-C) of the tgtd to use, for hosts that run several."),
         # NFS driver
         cfg.StrOpt("nfs_shares_config", default="/etc/ember/nfs_shares",
                    help="nfs driver: file listing the shares, one 'host:/export [mount options]' per line "

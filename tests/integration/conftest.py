@@ -14,6 +14,7 @@ from oslo_config import cfg
 
 from bench.stack import MARIADB_URL, SplitStack
 from db import migrate, session
+from tests.integration.storage_fixtures import nfs_server, tgtd, volume_group  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -1,0 +1,64 @@
+"""Fixtures for the driver tests: a tgtd, a volume group on a loop file, and nfs-ganesha, all real.
+
+Each server is the local cluster's own component (deploy/localcluster/storage.py) on ports
+of its own, so a test run and a local cluster can share the machine; ganesha and rpcbind
+are one per machine, so the NFS tests use the cluster's ports and must not run beside it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from localcluster.storage import Ganesha, LoopVolumeGroup, RpcBind, TgtDaemon
+from oslo_config import cfg
+
+from common import options as common_options
+from drivers import options as driver_options
+
+TGT_PORT, TGT_CONTROL = 3271, 11
+
+
+def backend_conf(state: Path, backend: str, **overrides: object) -> cfg.ConfigOpts:
+    conf = cfg.ConfigOpts()
+    common_options.register(conf)
+    driver_options.register_backend(conf, backend)
+    conf([], default_config_files=[])
+    conf.set_override("state_path", str(state))
+    for name, value in overrides.items():
+        conf.set_override(name, value, group=backend)
+    return conf
+
+
+@pytest.fixture(scope="module")
+def tgtd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TgtDaemon]:
+    daemon = TgtDaemon(tmp_path_factory.mktemp("tgt"), "tgtd", port=TGT_PORT, control=TGT_CONTROL)
+    daemon.stop()  # one an interrupted run left behind
+    daemon.start()
+    yield daemon
+    daemon.stop()
+
+
+@pytest.fixture(scope="module")
+def volume_group(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(vg name, physical volume device) of a fresh 16 GiB (sparse) volume group."""
+    vg = LoopVolumeGroup(tmp_path_factory.mktemp("lvm") / "pv.img", f"ember-it-{uuid.uuid4().hex[:8]}", 16)
+    device = vg.create()
+    yield vg.vg, device
+    vg.destroy()
+
+
+@pytest.fixture(scope="module")
+def nfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]:
+    """Two folders exported by a running nfs-ganesha on 127.0.0.1 (with rpcbind)."""
+    base = tmp_path_factory.mktemp("nfs")
+    exports = [base / "export1", base / "export2"]
+    rpcbind = RpcBind(base)
+    rpcbind.start()
+    server = Ganesha(base, "ganesha", exports=exports)
+    server.start()
+    yield exports
+    server.stop()
+    rpcbind.stop()

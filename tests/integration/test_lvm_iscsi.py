@@ -1,0 +1,119 @@
+"""The lvm driver against real lvm2 (activation off, loop devices) and a real tgtd, read through libiscsi.
+
+Every byte check logs in to the target the volume's connection_info names, with its CHAP
+credentials, through qemu's iscsi:// client, as a compute host would.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from drivers.base import Export
+from drivers.errors import NotEnoughSpace
+from drivers.lvm import LvmDriver
+from tests import datapath, driver_contract
+from tests.driver_contract import CONNECTOR, Host
+from tests.integration.storage_fixtures import TGT_CONTROL, TGT_PORT, backend_conf
+
+pytestmark = pytest.mark.integration
+BACKEND = "lvm-1"
+
+
+@pytest.fixture
+def lvm_driver(tgtd: object, volume_group: tuple[str, str], tmp_path: Path) -> LvmDriver:
+    vg, device = volume_group
+    conf = backend_conf(tmp_path, BACKEND, volume_driver="lvm", volume_group=vg, lvm_devices=[device],
+                        lvm_activation="loop", target_port=TGT_PORT, tgt_control_port=TGT_CONTROL,
+                        target_prefix="iqn.2026-12.org.ember.test:")
+    driver = LvmDriver(conf, BACKEND)
+    driver.setup()
+    return driver
+
+
+def _lvs(vg: str, device: str) -> list[str]:
+    config = f'devices {{ filter=["a|^{device}$|","r|.*|"] use_devicesfile=0 }} global {{ activation=0 }}'
+    out = subprocess.run(["lvs", "--config", config, "--noheadings", "-o", "lv_name", vg], capture_output=True,
+                         text=True, check=True, env={"LVM_SUPPRESS_FD_WARNINGS": "1", "PATH": "/usr/sbin:/usr/bin"}).stdout
+    return sorted(line.strip() for line in out.splitlines() if line.strip())
+
+
+def _targets() -> str:
+    return subprocess.run(["tgtadm", "-C", str(TGT_CONTROL), "--lld", "iscsi", "--mode", "target", "--op", "show"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("check", driver_contract.ALL_CHECKS, ids=lambda check: check.__name__[len("check_"):])
+def test_contract_through_iscsi(lvm_driver: LvmDriver, volume_group: tuple[str, str],
+                                check: Callable[[Host], None]) -> None:
+    check(Host(lvm_driver))
+    assert _lvs(*volume_group) == []  # nothing left behind, not even a temporary copy
+    assert "Target " not in _targets()
+
+
+def test_chap_guards_the_target(lvm_driver: LvmDriver) -> None:
+    lvm_driver.create_volume("chap", 1)
+    export = lvm_driver.create_export("chap", CONNECTOR)
+    info = lvm_driver.initialize_connection("chap", export, CONNECTOR)
+    data = info["data"]
+    assert data["auth_method"] == "CHAP" and len(data["auth_password"]) >= 12
+    good = datapath.target_of(info)
+    assert datapath.can_open(good)
+    wrong = datapath.target_of({**info, "data": {**data, "auth_password": "not-the-secret"}})
+    assert not datapath.can_open(wrong)
+    anonymous = datapath.target_of({**info, "data": {**data, "auth_method": None}})
+    assert not datapath.can_open(anonymous)
+
+    lvm_driver.remove_export("chap", export)
+    assert not datapath.can_open(good)  # the export is gone: the same login fails
+    lvm_driver.delete_volume("chap")
+
+
+def test_targets_come_back_after_tgtd_restarts(lvm_driver: LvmDriver, tgtd: object) -> None:
+    lvm_driver.create_volume("survivor", 1)
+    export = lvm_driver.create_export("survivor", CONNECTOR)
+    target = datapath.target_of(lvm_driver.initialize_connection("survivor", export, CONNECTOR))
+    datapath.write(target, 0x7E, 4096)
+
+    tgtd.kill()  # type: ignore[attr-defined]
+    assert not datapath.can_open(target)
+    tgtd.start()  # type: ignore[attr-defined]
+    assert not datapath.can_open(target)  # a new tgtd knows no target ...
+    lvm_driver.ensure_export("survivor", Export(export.provider_location, export.provider_auth))
+    assert datapath.holds(target, 0x7E, 4096)  # ... until ensure_export re-creates it from the record
+    lvm_driver.remove_export("survivor", export)
+    lvm_driver.delete_volume("survivor")
+
+
+def test_extend_while_exported_shows_the_new_size(lvm_driver: LvmDriver) -> None:
+    lvm_driver.create_volume("grow", 1)
+    lvm_driver.create_volume("neighbour", 1)  # takes the extents after "grow": no room to grow in place
+    export = lvm_driver.create_export("grow", CONNECTOR)
+    target = datapath.target_of(lvm_driver.initialize_connection("grow", export, CONNECTOR))
+    datapath.write(target, 0x3D, 0)
+    lvm_driver.extend_volume("grow", 3)
+    assert datapath.size(target) == 3 * driver_contract.GiB
+    assert datapath.holds(target, 0x3D, 0) and datapath.holds(target, 0, 2 * driver_contract.GiB)
+    lvm_driver.remove_export("grow", export)
+    for volume_id in ("grow", "neighbour"):
+        lvm_driver.delete_volume(volume_id)
+
+
+def test_full_group_refuses_and_leaves_nothing(lvm_driver: LvmDriver, volume_group: tuple[str, str]) -> None:
+    (pool,) = lvm_driver.pool_stats()
+    with pytest.raises(NotEnoughSpace):
+        lvm_driver.create_volume("too-big", int(pool.free_capacity_gb) + 1)
+    lvm_driver.create_volume("src", 1)
+    with pytest.raises(NotEnoughSpace):
+        lvm_driver.clone_volume("big-clone", int(pool.free_capacity_gb) + 1, source_volume_id="src")
+    lvm_driver.delete_volume("src")
+    assert _lvs(*volume_group) == []
+
+
+def test_capacity_is_the_volume_group(lvm_driver: LvmDriver) -> None:
+    (pool,) = lvm_driver.pool_stats()
+    assert 15.5 < pool.total_capacity_gb <= 16 and pool.free_capacity_gb == pool.total_capacity_gb
+    assert pool.extra["storage_protocol"] == "iSCSI" and pool.extra["snapshots"] == "full-copy"
