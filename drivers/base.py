@@ -32,6 +32,9 @@ class PoolStats:
     provisioned_capacity_gb: float = 0.0  # the sum of the sizes of the volumes (and snapshots) it holds
     thin_provisioning_support: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # capabilities matched against extra specs
+    # a driver's own limits, instead of the backend section's (the nfs driver's nfs_*_ratio)
+    max_over_subscription_ratio: float | None = None
+    reserved_percentage: int | None = None
 
 
 @dataclass(frozen=True)

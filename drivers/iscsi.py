@@ -73,6 +73,8 @@ class IscsiExport:
 
 
 class TargetHelper(Protocol):
+    lun: int  # the LUN a volume's target serves it as
+
     def setup(self) -> None: ...
 
     def create(self, iqn: str, device: str, chap: Chap | None) -> None:
@@ -105,6 +107,8 @@ class _TgtTarget:
 
 class TgtAdm:
     """Targets of one tgtd, through ``tgtadm -C <control port>``."""
+
+    lun = LUN
 
     def __init__(self, runner: Runner, control_port: int) -> None:
         self._runner = runner

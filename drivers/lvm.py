@@ -222,7 +222,8 @@ class LvmDriver:
     # -- exports: one iSCSI target per volume
 
     def create_export(self, volume_id: str, connector: Connector | None) -> Export:
-        iscsi = IscsiExport(self._portal, self._iqn(volume_id), 1, Chap.generate() if self._use_chap else None)
+        iscsi = IscsiExport(self._portal, self._iqn(volume_id), self._targets.lun,
+                            Chap.generate() if self._use_chap else None)
         self._serve(volume_id, iscsi)
         return iscsi.to_export()
 

@@ -92,6 +92,9 @@ class NfsDriver:
             free_capacity_gb=round(free_gb, 2),
             provisioned_capacity_gb=round(provisioned_gb, 2),
             thin_provisioning_support=self._sparse,
+            # Cinder's mapping of the NFS ratios onto the scheduler's: it then places only what the share takes
+            max_over_subscription_ratio=max(self._oversub_ratio, 1.0),
+            reserved_percentage=round(100 * (1 - self._used_ratio)),
             extra={"storage_protocol": "nfs", "vendor_name": "ember", "driver_version": VERSION,
                    "QoS_support": False, "multiattach": False, "sparse_copy_volume": self._sparse,
                    "thick_provisioning_support": not self._sparse},

@@ -52,9 +52,9 @@ def _backend_opts(backend_name: str) -> list[cfg.Opt]:
                          "(other volume groups of the host are never touched). Empty: lvm2's own filter."),
         cfg.StrOpt("lvm_activation", default="activate", choices=[
                        ("activate", "LVs are activated through device-mapper; copy-on-write snapshots"),
-                       ("loop", "for kernels without device-mapper: activation disabled, an LV's extents "
-                                "reached through a loop device over its physical volume, contiguous LVs, "
-                                "full-copy snapshots")],
+                       ("loop", ("for kernels without device-mapper: activation disabled, an LV's extents "
+                                 "reached through a loop device over its physical volume, contiguous LVs, "
+                                 "full-copy snapshots"))],
                    help="lvm driver: how a volume's bytes are reached."),
         cfg.StrOpt("target_helper", default="tgtadm", choices=["tgtadm", "lioadm"],
                    help="iSCSI target helper: tgtadm (tgtd, userspace) or lioadm (the kernel's LIO, "

@@ -258,11 +258,15 @@ class VolumeManager:
                 "availability_zone": ident.availability_zone,
                 "total_capacity_gb": stats.total_capacity_gb,
                 "free_capacity_gb": stats.free_capacity_gb,
-                "reserved_percentage": ident.reserved_percentage,
-                "max_over_subscription_ratio": ident.max_over_subscription_ratio,
+                "reserved_percentage": (ident.reserved_percentage if stats.reserved_percentage is None
+                                        else stats.reserved_percentage),
+                "max_over_subscription_ratio": (ident.max_over_subscription_ratio
+                                                if stats.max_over_subscription_ratio is None
+                                                else stats.max_over_subscription_ratio),
                 "thin_provisioning_support": thin,
                 "capabilities": {**stats.extra, "volume_backend_name": ident.backend_name,
                                  "thin_provisioning_support": thin, "thick_provisioning_support": not thin,
+                                 "provisioned_capacity_gb": stats.provisioned_capacity_gb,
                                  "pool_name": stats.pool_name},
             })
         return reports

@@ -8,6 +8,8 @@ from oslo_config import cfg
 from drivers import options as driver_options
 from drivers.errors import BackendUnavailable
 from drivers.file import FileDriver
+from drivers.lvm import LvmDriver
+from drivers.nfs import NfsDriver
 from drivers.noop import NoopDriver
 from drivers.registry import load_driver
 
@@ -29,7 +31,13 @@ def test_driver_by_class_path(conf: cfg.ConfigOpts, spec: str) -> None:
     assert isinstance(load_driver(conf, BACKEND), NoopDriver)
 
 
-@pytest.mark.parametrize("spec", ["lvm", "no_such_module:Driver", "drivers.noop:Missing"])
+@pytest.mark.parametrize("name, driver_class", [("lvm", LvmDriver), ("nfs", NfsDriver)])
+def test_storage_drivers_by_name(conf: cfg.ConfigOpts, name: str, driver_class: type) -> None:
+    conf.set_override("volume_driver", name, group=BACKEND)
+    assert isinstance(load_driver(conf, BACKEND), driver_class)
+
+
+@pytest.mark.parametrize("spec", ["zfs", "no_such_module:Driver", "drivers.noop:Missing"])
 def test_unknown_driver_is_backend_unavailable(conf: cfg.ConfigOpts, spec: str) -> None:
     conf.set_override("volume_driver", spec, group=BACKEND)
     with pytest.raises(BackendUnavailable, match="volume_driver"):

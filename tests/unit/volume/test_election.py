@@ -99,7 +99,7 @@ def test_a_paused_old_active_lands_nothing_after_a_takeover(manager_of: Callable
     volume_id = _placed_volume()
     taken_over: list[Lease | None] = []
 
-    def paused_during_the_driver_call(volume_id: str, size_gb: int) -> None:
+    def paused_during_the_driver_call(volume_id: str, size_gb: int, **_: object) -> None:
         # node-a is stopped here (SIGSTOP) long enough for node-b to take the backend over
         _expire()
         taken_over.append(elector.campaign(BACKEND, "node-b"))

@@ -1,0 +1,117 @@
+"""The LIO target helper (target_helper = lioadm): the kernel's iSCSI target through rtslib-fb.
+
+What a target needs is first written down as a :class:`LioTarget` (storage object, IQN,
+portal, LUN, TPG attributes, CHAP) and then applied through rtslib; the plan is what the
+unit tests check, since applying needs configfs, which this machine's kernel lacks.
+Initiators are admitted by CHAP alone (TPG demo mode with authentication), like the
+tgtadm helper's ``ALL`` ACL.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from drivers.errors import BackendUnavailable, DriverError
+from drivers.iscsi import Chap
+
+log = logging.getLogger(__name__)
+
+LUN = 0  # LIO numbers LUNs from 0 (tgtd keeps 0 for its controller)
+TPG_TAG = 1
+
+
+@dataclass(frozen=True)
+class LioTarget:
+    iqn: str
+    storage_object: str  # the backstore's name: the IQN's last part (volume-<id>)
+    device: str
+    portal_ip: str
+    portal_port: int
+    lun: int = LUN
+    chap: Chap | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def plan(iqn: str, device: str, chap: Chap | None, portal: str) -> LioTarget:
+    ip, _, port = portal.rpartition(":")
+    attributes = {"generate_node_acls": "1", "cache_dynamic_acls": "1", "demo_mode_write_protect": "0",
+                  "authentication": "1" if chap else "0"}
+    return LioTarget(iqn=iqn, storage_object=iqn.rsplit(":", 1)[-1], device=device, portal_ip=ip.strip("[]"),
+                     portal_port=int(port), chap=chap, attributes=attributes)
+
+
+def _rtslib() -> Any:
+    try:
+        import rtslib_fb
+        rtslib_fb.RTSRoot()  # fails without configfs (or without the target_core modules)
+    except Exception as exc:  # rtslib raises plain OSError/RTSLibError on a host without LIO
+        raise BackendUnavailable(f"LIO is not usable on this host: {exc}") from exc
+    return rtslib_fb
+
+
+class LioAdm:
+    lun = LUN
+
+    def __init__(self, portal: str) -> None:
+        self._portal = portal
+
+    def setup(self) -> None:
+        _rtslib()
+
+    def create(self, iqn: str, device: str, chap: Chap | None) -> None:
+        self.remove(iqn)
+        self.apply(plan(iqn, device, chap, self._portal))
+
+    def apply(self, target: LioTarget) -> None:
+        rts = _rtslib()
+        storage = rts.BlockStorageObject(target.storage_object, dev=target.device)
+        try:
+            tpg = rts.TPG(rts.Target(rts.FabricModule("iscsi"), target.iqn), TPG_TAG)
+            rts.NetworkPortal(tpg, target.portal_ip, target.portal_port)
+            rts.LUN(tpg, target.lun, storage)
+            for name, value in target.attributes.items():
+                tpg.set_attribute(name, value)
+            if target.chap is not None:
+                tpg.chap_userid = target.chap.username
+                tpg.chap_password = target.chap.secret
+            tpg.enable = True
+        except Exception as exc:
+            storage.delete()
+            raise DriverError(f"LIO target {target.iqn}: {exc}") from exc
+        log.info("LIO target %s serves %s", target.iqn, target.device)
+
+    def _target(self, iqn: str) -> Any:
+        rts = _rtslib()
+        return next((t for t in rts.RTSRoot().targets if t.wwn == iqn), None)
+
+    def exists(self, iqn: str) -> bool:
+        return self._target(iqn) is not None
+
+    def targets(self) -> dict[str, str]:
+        rts = _rtslib()
+        found = {}
+        for target in rts.RTSRoot().targets:
+            for tpg in target.tpgs:
+                for lun in tpg.luns:
+                    found[target.wwn] = lun.storage_object.udev_path
+        return found
+
+    def remove(self, iqn: str) -> None:
+        target = self._target(iqn)
+        if target is None:
+            return
+        storage = [lun.storage_object for tpg in target.tpgs for lun in tpg.luns]
+        target.delete()
+        for backstore in storage:
+            backstore.delete()
+        log.info("LIO target %s removed", iqn)
+
+    def replace_device(self, iqn: str, device: str) -> None:
+        target = self._target(iqn)
+        if target is None:
+            raise DriverError(f"LIO target {iqn} does not exist")
+        tpg = next(iter(target.tpgs))
+        chap = Chap(tpg.chap_userid, tpg.chap_password) if tpg.chap_userid else None
+        self.create(iqn, device, chap)
