@@ -70,6 +70,8 @@ class _Stack:
     # more than one: volume-a, volume-b, ... serve the one backend as "split@<backend>", one active
     volume_services: int = 1
     coordination_url: str = "sql://"
+    # backend name -> its section's options (instead of the one ``driver`` backend)
+    backend_sections: dict[str, str] = field(default_factory=dict)
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="ember-stack-")))
     port: int = field(default_factory=free_port)
     processes: dict[str, Process] = field(default_factory=dict)
@@ -80,7 +82,17 @@ class _Stack:
 
     @property
     def backend(self) -> str:
+        if self.backend_sections:
+            return ",".join(self.backend_sections)
         return "noop-1" if self.driver == "noop" else "file-1"
+
+    def _backend_sections(self) -> str:
+        backend_host = "split" if self.volume_services > 1 else None
+        if not self.backend_sections:
+            return _backend_section(self.driver, self.workdir / "share", backend_host)
+        shared = f"backend_host = {backend_host}\n" if backend_host else ""
+        return "\n".join(f"[{name}]\nvolume_backend_name = {name}\n{options.strip()}\n{shared}"
+                         for name, options in self.backend_sections.items())
 
     def _common_conf(self, transport_url: str, db_url: str | None) -> str:
         database = f"[database]\nconnection = {db_url}\n" if db_url else ""
@@ -90,9 +102,7 @@ class _Stack:
                 f"enabled_backends = {self.backend}\nosapi_volume_listen_port = {self.port}\n"
                 f"report_interval = 2\n{quotas}{self.extra_conf}\n{database}\n"
                 f"[oslo_messaging_rabbit]\nrabbit_quorum_queue = true\n\n"
-                f"[coordination]\nbackend_url = {self.coordination_url}\n\n"
-                + _backend_section(self.driver, self.workdir / "share",
-                                   "split" if self.volume_services > 1 else None))
+                f"[coordination]\nbackend_url = {self.coordination_url}\n\n" + self._backend_sections())
 
     def spawn(self, name: str, argv: list[str], *, host: str | None = None) -> Process:
         conf_files = ["--config-file", str(self.workdir / "ember.conf")]
@@ -120,7 +130,8 @@ class _Stack:
             try:
                 pools = httpx.get(f"{self.endpoint}/scheduler-stats/get_pools",
                                   headers={"X-Auth-Token": "admin:admin"}, timeout=2)
-                if pools.status_code == 200 and pools.json().get("pools"):
+                names = [p["name"] for p in pools.json().get("pools", [])] if pools.status_code == 200 else []
+                if all(any(f"@{backend}#" in name for name in names) for backend in self.backend.split(",")):
                     return
             except httpx.HTTPError:
                 pass

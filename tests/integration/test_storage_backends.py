@@ -1,0 +1,186 @@
+"""ember with lvm-1 (LVM on a loop file + tgtd) and nfs-1 (nfs-ganesha) behind its API, two volume services each.
+
+Volumes go to a backend by volume type; get_pools shows the storage's real capacity; a
+volume too big for the volume group is refused by the scheduler with a reason; and a volume
+service killed in the middle of a create, clone or delete leaves, after the standby took
+over, no LV, file or target that no volume owns.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bench.stack import SplitStack
+from tests.integration.storage_fixtures import TGT_CONTROL, TGT_PORT
+
+pytestmark = pytest.mark.integration
+
+ADMIN = {"X-Auth-Token": "admin:admin"}
+FINAL = {"available", "error", "deleted", "error_deleting"}
+
+
+@pytest.fixture(scope="module")
+def stack(tgtd: object, volume_group: tuple[str, str], nfs_server: list[Path],
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[SplitStack]:
+    vg, device = volume_group
+    shares = tmp_path_factory.mktemp("nfs-config") / "nfs_shares"
+    shares.write_text("".join(f"127.0.0.1:{export}\n" for export in nfs_server))
+    sections = {
+        "lvm-1": (f"volume_driver = lvm\nvolume_group = {vg}\nlvm_devices = {device}\nlvm_activation = loop\n"
+                  f"target_port = {TGT_PORT}\ntgt_control_port = {TGT_CONTROL}\n"),
+        "nfs-1": f"volume_driver = nfs\nnfs_shares_config = {shares}\nnfs_qemu_backing_urls = true\n",
+    }
+    running = SplitStack(backend_sections=sections, volume_services=2, quota_volumes=-1).start()
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def api(stack: SplitStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.endpoint, headers=ADMIN, timeout=30) as client:
+        for backend in ("lvm-1", "nfs-1"):
+            created = client.post("/types", json={"volume_type": {
+                "name": backend, "extra_specs": {"volume_backend_name": backend}}})
+            assert created.status_code == 200, created.text
+        yield client
+
+
+def _settle(api: httpx.Client, path: str, timeout_s: float = 90) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = api.get(path)
+        if response.status_code == 404:
+            return {"status": "deleted"}
+        body = next(iter(response.json().values()))
+        if body["status"] in FINAL:
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"{path} stayed {body.get('status')}")
+
+
+def _create(api: httpx.Client, backend: str, size: int = 1, **extra: str) -> str:
+    response = api.post("/volumes", json={"volume": {"size": size, "volume_type": backend, **extra}})
+    assert response.status_code == 202, response.text
+    return str(response.json()["volume"]["id"])
+
+
+def _lvs(volume_group: tuple[str, str]) -> set[str]:
+    vg, device = volume_group
+    config = f'devices {{ filter=["a|^{device}$|","r|.*|"] use_devicesfile=0 }} global {{ activation=0 }}'
+    out = subprocess.run(["lvs", "--config", config, "--noheadings", "-o", "lv_name", vg], capture_output=True,
+                         text=True, check=True, env={**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}).stdout
+    return {line.strip() for line in out.splitlines() if line.strip()}
+
+
+def _share_files(nfs_server: list[Path]) -> set[str]:
+    return {name for export in nfs_server for name in os.listdir(export)}
+
+
+def _targets() -> str:
+    return subprocess.run(["tgtadm", "-C", str(TGT_CONTROL), "--lld", "iscsi", "--mode", "target", "--op", "show"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def test_get_pools_shows_the_real_capacity(api: httpx.Client, nfs_server: list[Path]) -> None:
+    pools = {p["name"]: p["capabilities"] for p in api.get("/scheduler-stats/get_pools?detail=true").json()["pools"]}
+    lvm = [c for name, c in pools.items() if "@lvm-1#" in name]
+    nfs = {name.split("#", 1)[1]: c for name, c in pools.items() if "@nfs-1#" in name}
+    assert len(lvm) == 1 and 15.5 < lvm[0]["total_capacity_gb"] <= 16
+    assert lvm[0]["storage_protocol"] == "iSCSI" and lvm[0]["thin_provisioning_support"] is False
+    assert set(nfs) == {f"127.0.0.1:{export}" for export in nfs_server}  # one pool per share
+    fs = os.statvfs(nfs_server[0])
+    share = nfs[f"127.0.0.1:{nfs_server[0]}"]
+    assert share["storage_protocol"] == "nfs"
+    assert abs(share["total_capacity_gb"] - fs.f_blocks * fs.f_frsize / 1024 ** 3) < 0.1
+
+
+def test_volume_types_place_volumes_on_each_backend(api: httpx.Client, volume_group: tuple[str, str],
+                                                    nfs_server: list[Path]) -> None:
+    for backend in ("lvm-1", "nfs-1"):
+        volume_id = _create(api, backend)
+        volume = _settle(api, f"/volumes/{volume_id}")
+        assert volume["status"] == "available", volume
+        assert f"@{backend}#" in volume["os-vol-host-attr:host"]
+        snapshot = api.post("/snapshots", json={"snapshot": {"volume_id": volume_id}}).json()["snapshot"]
+        assert _settle(api, f"/snapshots/{snapshot['id']}")["status"] == "available"
+        from_snapshot = _create(api, backend, 2, snapshot_id=snapshot["id"])
+        clone = _create(api, backend, source_volid=volume_id)
+        assert {_settle(api, f"/volumes/{v}")["status"] for v in (from_snapshot, clone)} == {"available"}
+        if backend == "lvm-1":
+            assert {f"volume-{v}" for v in (volume_id, from_snapshot, clone)} <= _lvs(volume_group)
+            assert f"_snapshot-{snapshot['id']}" in _lvs(volume_group)
+        else:
+            assert {f"volume-{volume_id}.{snapshot['id']}", f"volume-{from_snapshot}"} <= _share_files(nfs_server)
+        assert api.delete(f"/snapshots/{snapshot['id']}").status_code == 202
+        assert _settle(api, f"/snapshots/{snapshot['id']}")["status"] == "deleted"
+        for volume in (volume_id, from_snapshot, clone):
+            assert api.delete(f"/volumes/{volume}").status_code == 202
+        assert {_settle(api, f"/volumes/{v}")["status"] for v in (volume_id, from_snapshot, clone)} == {"deleted"}
+    assert _lvs(volume_group) == set() and _share_files(nfs_server) == set()
+
+
+def test_a_volume_bigger_than_the_group_gets_no_backend(api: httpx.Client, volume_group: tuple[str, str]) -> None:
+    volume_id = _create(api, "lvm-1", 64)
+    volume = _settle(api, f"/volumes/{volume_id}")
+    assert volume["status"] == "error"
+    messages = api.get(f"/messages?resource_uuid={volume_id}", headers={"OpenStack-API-Version": "volume 3.3"})
+    assert "No valid backend" in messages.text and "CapacityFilter" in messages.text, messages.text
+    assert _lvs(volume_group) == set()
+    api.delete(f"/volumes/{volume_id}")
+
+
+def _active_volume_service(stack: SplitStack, api: httpx.Client, backend: str) -> str:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        services = api.get("/os-services?binary=cinder-volume").json()["services"]
+        for service in services:
+            if service["host"].endswith(f"@{backend}") and service.get("ha_role") == "active" \
+                    and service["state"] == "up":
+                return str(service["node"]) if service.get("node") else ""
+        time.sleep(0.2)
+    raise AssertionError(f"no active volume service for {backend}")
+
+
+@pytest.mark.parametrize("backend", ["lvm-1", "nfs-1"])
+def test_a_volume_service_killed_mid_operation_leaves_no_orphan(stack: SplitStack, api: httpx.Client,
+                                                                 backend: str, volume_group: tuple[str, str],
+                                                                 nfs_server: list[Path]) -> None:
+    source = _create(api, backend, 2)
+    assert _settle(api, f"/volumes/{source}")["status"] == "available"
+    interrupted = 0  # rounds whose operation had not landed when its service died
+    for round_index, action in enumerate(["create", "clone", "delete"] * 2):
+        victim = _active_volume_service(stack, api, backend)
+        if action == "delete":
+            target = _create(api, backend)
+            assert _settle(api, f"/volumes/{target}")["status"] == "available"
+            assert api.delete(f"/volumes/{target}").status_code == 202
+        else:
+            target = _create(api, backend, 2, **({"source_volid": source} if action == "clone" else {}))
+        time.sleep(0.05 * round_index)  # lands the kill at a different point of the operation each time
+        stack.processes[victim].stop(signal.SIGKILL)
+        if api.get(f"/volumes/{target}").json().get("volume", {}).get("status") in ("creating", "deleting"):
+            interrupted += 1
+        final = _settle(api, f"/volumes/{target}", timeout_s=120)
+        assert final["status"] in ({"deleted"} if action == "delete" else {"available"}), final
+        stack.spawn(victim, ["ember-volume"], host=victim)  # back as the standby
+        if final["status"] == "available":
+            api.delete(f"/volumes/{target}")
+            assert _settle(api, f"/volumes/{target}")["status"] == "deleted"
+        if backend == "lvm-1":
+            assert _lvs(volume_group) == {f"volume-{source}"}
+            assert "Target " not in _targets()
+        else:
+            assert _share_files(nfs_server) == {f"volume-{source}"}
+    assert interrupted >= 2, "the kills all came after the operations ended: this test tested nothing"
+    api.delete(f"/volumes/{source}")
+    assert _settle(api, f"/volumes/{source}")["status"] == "deleted"
