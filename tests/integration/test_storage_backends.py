@@ -123,8 +123,8 @@ def test_volume_types_place_volumes_on_each_backend(api: httpx.Client, volume_gr
             assert {f"volume-{volume_id}.{snapshot['id']}", f"volume-{from_snapshot}"} <= _share_files(nfs_server)
         assert api.delete(f"/snapshots/{snapshot['id']}").status_code == 202
         assert _settle(api, f"/snapshots/{snapshot['id']}")["status"] == "deleted"
-        for volume in (volume_id, from_snapshot, clone):
-            assert api.delete(f"/volumes/{volume}").status_code == 202
+        for doomed in (volume_id, from_snapshot, clone):
+            assert api.delete(f"/volumes/{doomed}").status_code == 202
         assert {_settle(api, f"/volumes/{v}")["status"] for v in (volume_id, from_snapshot, clone)} == {"deleted"}
     assert _lvs(volume_group) == set() and _share_files(nfs_server) == set()
 
