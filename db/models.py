@@ -49,6 +49,8 @@ class Volume(_Timestamps, _SoftDelete, Base):
     source_volid: Mapped[str | None] = mapped_column(String(36))
     bootable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     multiattach: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    provider_location: Mapped[str | None] = mapped_column(String(255))  # where the driver exported it
+    provider_auth: Mapped[str | None] = mapped_column(String(255))  # its CHAP credentials: never shown
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
     __table_args__ = (
         Index("ix_volumes_project_deleted", "project_id", "deleted", "created_at"),

@@ -63,6 +63,8 @@ class Volume:
     updated_at: datetime | None
     deleted: bool = False
     deleted_at: datetime | None = None
+    provider_location: str | None = None
+    provider_auth: str | None = field(default=None, repr=False)  # CHAP secret: kept out of logs
 
     @property
     def backend_host(self) -> str | None:

@@ -24,7 +24,7 @@ from common.context import RequestContext
 from db import api as db
 from db import errors as db_errors
 from db.records import Snapshot, Volume, WorkClaim
-from drivers.base import VolumeDriver
+from drivers.base import Export, VolumeDriver
 from drivers.errors import DriverError, TryAgain
 from volume.client import BINARY
 from volume.election import Lease
@@ -284,6 +284,19 @@ class VolumeManager:
                 pass
         db.service_heartbeat(host=ident.backend_host, binary=BINARY, topic=TOPIC, node=ident.service_host,
                              availability_zone=ident.availability_zone, ha_role=role, ha_epoch=self._last_epoch)
+
+    def ensure_exports(self) -> int:
+        """The active makes every export on record exist (a restarted target daemon knows none); returns
+        how many it checked. A failed one is logged and tried again at the next pass."""
+        if not self.acting():
+            return 0
+        volumes = db.volume_exports(self.identity.backend_host)
+        for volume in volumes:
+            try:
+                self._driver.ensure_export(volume.id, Export(volume.provider_location, volume.provider_auth))
+            except DriverError as error:
+                log.warning("volume %s: its export cannot be re-created: %s", volume.id, error)
+        return len(volumes)
 
     def report_pools(self) -> None:
         """The active stores the pools in the DB (schedulers read them from there), under its epoch."""

@@ -53,7 +53,7 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
         supervisor = BackendSupervisor(
             manager=manager, elector=elector, standby_poll_s=conf.coordination.standby_poll_s,
             make_server=functools.partial(_server, conf, manager),
-            recover=functools.partial(resume_stuck_work, manager, older_than_s=0))
+            recover=functools.partial(_take_over, manager))
         runner.parts.append(supervisor)
         record = discovery.ServiceRecord(binary=BINARY, host=manager.identity.backend_host, node=conf.host,
                                          zone=manager.identity.availability_zone, backend=backend)
@@ -63,6 +63,8 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
         runner.tasks += [
             heartbeat,
             PeriodicTask(f"pools:{backend}", conf.report_interval, manager.report_pools),
+            # also rebuilds a restarted target daemon's exports (tgtd keeps none across a restart)
+            PeriodicTask(f"exports:{backend}", conf.report_interval, manager.ensure_exports),
             PeriodicTask(f"recover:{backend}", conf.stuck_work_after_s / 3,
                          functools.partial(resume_stuck_work, manager, older_than_s=conf.stuck_work_after_s),
                          run_at_start=False),
@@ -70,6 +72,12 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
         runner.on_stop.append(functools.partial(registry.deregister, record))
     log.info("ember-volume serving backends %s", ", ".join(conf.enabled_backends))
     return runner
+
+
+def _take_over(manager: VolumeManager) -> None:
+    """What a new active does first: finish what its predecessor left, and bring every export back."""
+    resume_stuck_work(manager, older_than_s=0)
+    manager.ensure_exports()
 
 
 def _server(conf: cfg.ConfigOpts, manager: VolumeManager) -> RpcServer:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from db import errors, models
 from db.api import pools, quotas
 from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
+from db.api.backends import fence
 from db.api.idempotency import bind_resource
 from db.api.work import HolderCheck, end_claim, revoke_dead_claim
 from db.models import table_of
@@ -249,3 +250,24 @@ def volume_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_
     with reader() as conn:
         rows = conn.execute(sa.select(_volumes).where(*where).order_by(_volumes.c.created_at).limit(limit))
         return from_rows(Volume, rows)
+
+
+@retry_on_conflict
+def volume_exports(backend_host: str) -> list[Volume]:
+    """The live volumes of ``backend_host`` that have an export on record (what ensure_export rebuilds)."""
+    query = sa.select(_volumes).where(_volumes.c.deleted == sa.false(), _volumes.c.provider_location.is_not(None),
+                                      _volumes.c.host.like(f"{backend_host}#%"))
+    with reader() as conn:
+        return from_rows(Volume, conn.execute(query.order_by(_volumes.c.created_at)))
+
+
+@retry_on_conflict
+def volume_export_update(volume_id: str, *, provider_location: str | None, provider_auth: str | None,
+                         backend_host: str, epoch: int) -> None:
+    """Record (or, with None, forget) the volume's export, under the writer's epoch (Fenced once passed)."""
+    with writer() as conn:
+        fence(conn, backend_host, epoch)
+        changed = conn.execute(sa.update(_volumes).where(_volumes.c.id == volume_id, _volumes.c.deleted == sa.false())
+                               .values(provider_location=provider_location, provider_auth=provider_auth)).rowcount
+        if not changed:
+            raise errors.NotFound("Volume", volume_id)
