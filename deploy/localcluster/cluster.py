@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from localcluster import ember, layout
+from localcluster.backends import BackendStorage
 from localcluster.component import Component
 from localcluster.etcd import EtcdMember
 from localcluster.galera import GaleraNode, choose_bootstrap, setup_database
@@ -56,9 +57,10 @@ class Cluster:
         backends = self.settings.volume_backends + [b for b in started if b not in self.settings.volume_backends]
         ember_ran = self.settings.ember or any((state / "ember").glob("*/pid"))
         self.ember = ember.processes(state, backends) if ember_ran else []
+        self.storage = BackendStorage(state, backends if ember_ran else [])
 
     def components(self) -> list[Component]:
-        return [*self.galera, *self.rabbit, *self.etcd, self.haproxy, *self.ember]
+        return [*self.galera, *self.rabbit, *self.etcd, self.haproxy, *self.storage.components, *self.ember]
 
     def find(self, name: str) -> Component:
         for comp in self.components():
@@ -89,6 +91,9 @@ class Cluster:
             in_parallel([m.start for m in self.etcd])
         with step("haproxy"):
             self.haproxy.start()
+        if self.storage.components:
+            with step("storage (" + ", ".join(c.name for c in self.storage.components) + ")"):
+                self.storage.up()
         if self.ember:
             with step(f"ember ({len(self.ember)} processes)"):
                 self.up_ember()
@@ -231,10 +236,13 @@ class Cluster:
             proc.start()
         print(f"volume services elect through {kind} ({layout.coordination_url(kind)})")
 
-    def down(self) -> None:
+    def down(self, *, wipe: bool = False) -> None:
         began = time.monotonic()
         with step("ember"):
             in_parallel([p.stop for p in self.ember])
+        if self.storage.components:
+            with step("storage"):
+                self.storage.down(wipe=wipe)
         with step("haproxy"):
             self.haproxy.stop()
         with step("etcd"):

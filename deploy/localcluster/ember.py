@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localcluster import layout, probes
+from localcluster.backends import BackendStorage
 from localcluster.component import Component
 from localcluster.procs import LaunchError, spawn, tail
 
@@ -161,25 +162,22 @@ heartbeat_timeout_threshold = 15
 [coordination]
 backend_url = {layout.coordination_url(coordination)}
 """]
+    storage = BackendStorage(state, backends)
     for backend in backends:
-        driver = backend.rsplit("-", 1)[0]
-        share = state / "share" / backend
-        share.mkdir(parents=True, exist_ok=True)
         sections.append(f"""
 [{backend}]
-volume_driver = {driver}
+volume_driver = {layout.driver_of(backend)}
 volume_backend_name = {backend}
 backend_host = {layout.BACKEND_HOST}
-file_share_path = {share}
-""")
+{storage.section(backend)}""")
     path.write_text("".join(sections))
     return path
 
 
 def check_backends(backends: list[str]) -> None:
-    unsupported = [b for b in backends if b.rsplit("-", 1)[0] != "file"]
+    unsupported = [b for b in backends if layout.driver_of(b) not in layout.DRIVERS]
     if unsupported:
-        raise LaunchError(f"the launcher only sets up file backends (file-1, file-2, ...), not {unsupported}")
+        raise LaunchError(f"the launcher sets up lvm-N, nfs-N and file-N backends, not {unsupported}")
 
 
 def ensure_venv() -> None:

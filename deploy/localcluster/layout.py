@@ -88,6 +88,11 @@ REQUIRED_BINARIES: dict[str, str] = {
     "etcd": "etcd-server",
     "haproxy": "haproxy",
     "/usr/include/mariadb/mysql.h": "libmariadb-dev",  # to build mysqlclient, ember's MariaDB driver
+    "tgtd": "tgt",
+    "lvcreate": "lvm2",
+    "ganesha.nfsd": "nfs-ganesha",
+    "rpcbind": "rpcbind",
+    "qemu-img": "qemu-utils",
 }
 INSTALL_PACKAGES = REPO / "deploy" / "install-packages"
 
@@ -114,6 +119,21 @@ def db_url(port: int = HAPROXY_GALERA_PORT) -> str:
     return f"mysql+mysqldb://{DB_USER}:{DB_PASSWORD}@127.0.0.1:{port}/{DB_NAME}"
 
 
+# the storage behind the lvm and nfs backends (ganesha and rpcbind are one per machine: NFSv3's
+# program numbers are registered once, so its ports are the standard ones)
+TGT_PORT = 3262
+TGT_CONTROL_PORT = 5
+NFS_PORT = 2049
+NFS_MOUNT_PORT = 20048
+LVM_IMAGE_GB = 20  # a sparse file: only what volumes write takes disk space
+DRIVERS = ("file", "lvm", "nfs")
+DEFAULT_BACKENDS = ["lvm-1", "nfs-1"]
+
+
+def driver_of(backend: str) -> str:
+    return backend.rsplit("-", 1)[0]
+
+
 COORDINATIONS = ("sql", "etcd")
 BACKEND_HOST = "cluster"  # the host part every volume service of a backend shares: cluster@<backend>
 VOLUME_NODES = ("a", "b")  # two volume services per backend: one active, one standby
@@ -134,7 +154,7 @@ def endpoint() -> str:
 class Settings:
     """What ``up`` was asked for; kept in ``cluster.json`` so later commands see the same cluster."""
 
-    volume_backends: list[str] = field(default_factory=lambda: ["file-1"])
+    volume_backends: list[str] = field(default_factory=lambda: list(DEFAULT_BACKENDS))
     ember: bool = True
     coordination: str = "sql"
 
@@ -144,7 +164,7 @@ class Settings:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text())
-        return cls(volume_backends=list(data.get("volume_backends", ["file-1"])),
+        return cls(volume_backends=list(data.get("volume_backends", DEFAULT_BACKENDS)),
                    ember=bool(data.get("ember", True)), coordination=str(data.get("coordination", "sql")))
 
     def save(self, state: Path) -> None:

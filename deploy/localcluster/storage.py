@@ -85,6 +85,9 @@ class RpcBind(Component):
         ok = rpcbind_answers()
         return ok, "answers" if ok else "no answer on 127.0.0.1:111"
 
+    def alive(self) -> bool:
+        return super().alive() or rpcbind_answers()  # the machine's own rpcbind serves as well
+
     def healthy(self) -> bool:
         return rpcbind_answers()
 
@@ -194,14 +197,25 @@ class LoopVolumeGroup:
                            check=True)
         return device
 
-    def destroy(self) -> None:
-        device = self.device()
-        if device is None:
-            return
+    def _detach_volume_loops(self, device: str) -> None:
         out = subprocess.run(["losetup", "--json", "--list"], capture_output=True, text=True, check=True).stdout
         for row in json.loads(out)["loopdevices"] if out.strip() else []:
             if row.get("back-file") == device:  # the LVs' loops over this PV
                 subprocess.run(["losetup", "--detach", row["name"]], check=False)
+
+    def release(self) -> None:
+        """Detach every loop device of the group; the file keeps the VG for the next ``create``."""
+        device = self.device()
+        if device is not None:
+            self._detach_volume_loops(device)
+            subprocess.run(["losetup", "--detach", device], check=False)
+
+    def destroy(self) -> None:
+        device = self.device()
+        if device is None:
+            self.image.unlink(missing_ok=True)
+            return
+        self._detach_volume_loops(device)
         env = {**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}
         config = self._config(device)
         subprocess.run(["vgremove", "-ff", "--config", config, self.vg], env=env, capture_output=True, check=False)

@@ -42,7 +42,7 @@ def cluster() -> Iterator[Cluster]:
     state.chmod(0o755)
     cluster = Cluster(state=state, env={})
     try:
-        cluster.run("up", timeout_s=600)
+        cluster.run("up", "--volume-backends", "file-1", timeout_s=600)  # the tier's own backend
         exports = cluster.run("env")
         for line in exports.splitlines():
             if line.startswith("export "):
