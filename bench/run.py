@@ -19,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-from bench import list_scale, load, procs, reads, report, takeover
+from bench import drivers, list_scale, load, procs, reads, report, takeover
 from bench.client import Api
 from bench.measure import Measurement, Plan
 
@@ -58,6 +58,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--takeover-trials", type=int, default=10, metavar="N",
                         help="after the configurations, N kill -9 and N SIGTERM takeovers of a backend's active "
                              "volume service, with the SQL and the etcd election (bench.takeover); 0 to skip")
+    parser.add_argument("--driver-trials", type=int, default=5, metavar="N",
+                        help="after the configurations, N trials of each lvm and nfs driver operation on real "
+                             "storage (bench.drivers); 0 to skip")
     parser.add_argument("--cycle-poll-ms", default="5,50",
                         help="GET polling of the create+delete workers; the first is compared with "
                              "Cinder, the others are shown beside it (default 5,50)")
@@ -174,6 +177,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n=== list pages by table size (split-noop, one project) ===")
         print(list_scale.table(lists))
         results.append({"config": "list-scale", "list_scale": lists})
+    if args.driver_trials and not args.endpoint:
+        latencies = drivers.run(["lvm", "nfs"], args.driver_trials)
+        print("\n=== driver operations on real storage (lvm: loop VG + tgtd; nfs: nfs-ganesha) ===")
+        print(drivers.table(latencies))
+        results.append({"config": "drivers", "drivers": latencies})
     if args.takeover_trials and not args.endpoint:
         takeovers = takeover.run(elections=["sql", "etcd"], count=args.takeover_trials)
         print("\n=== takeover of a backend's active volume service (split-noop, default lease) ===")

@@ -51,8 +51,10 @@ class _BlockOps:
 
     def copy(self, source: str, target: str) -> None:
         # The target was zeroed: qemu-img skips the source's zero blocks instead of writing them.
-        self._runner.run(["qemu-img", "convert", "-n", "--target-is-zero", "-f", "raw", "-O", "raw",
-                          source, target], root=True)
+        # Direct I/O with 16 requests in flight, out of order: 3-4x the throughput of buffered copies
+        # between loop devices (bench.drivers), and no page cache filled with other volumes' bytes.
+        self._runner.run(["qemu-img", "convert", "-n", "--target-is-zero", "-t", "none", "-T", "none",
+                          "-m", "16", "-W", "-f", "raw", "-O", "raw", source, target], root=True)
 
 
 class ActivatedDevices(_BlockOps):

@@ -186,7 +186,7 @@ class LoopVolumeGroup:
         if not self.image.exists():
             with open(self.image, "wb") as image:
                 image.truncate(self.size_gb * 1024 ** 3)
-        device = self.device() or subprocess.run(["losetup", "--find", "--show", str(self.image)],
+        device = self.device() or subprocess.run(["losetup", "--find", "--show", "--direct-io=on", str(self.image)],
                                                  capture_output=True, text=True, check=True).stdout.strip()
         env = {**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}
         config = self._config(device)
