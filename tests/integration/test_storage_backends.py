@@ -133,13 +133,15 @@ def test_volume_types_place_volumes_on_each_backend(api: httpx.Client, volume_gr
     assert _lvs(volume_group) == set() and _share_files(nfs_server) == set()
 
 
-def test_a_volume_bigger_than_the_group_gets_no_backend(api: httpx.Client, volume_group: tuple[str, str]) -> None:
-    volume_id = _create(api, "lvm-1", 64)
+@pytest.mark.parametrize("backend, size_gb", [("lvm-1", 64), ("nfs-1", 100000)])
+def test_a_volume_bigger_than_the_storage_gets_no_backend(api: httpx.Client, volume_group: tuple[str, str],
+                                                          nfs_server: list[Path], backend: str, size_gb: int) -> None:
+    volume_id = _create(api, backend, size_gb)
     volume = _settle(api, f"/volumes/{volume_id}")
     assert volume["status"] == "error"
     messages = api.get(f"/messages?resource_uuid={volume_id}", headers={"OpenStack-API-Version": "volume 3.3"})
     assert "No valid backend" in messages.text and "CapacityFilter" in messages.text, messages.text
-    assert _lvs(volume_group) == set()
+    assert _lvs(volume_group) == set() and _share_files(nfs_server) == set()  # nothing half-made
     api.delete(f"/volumes/{volume_id}")
 
 
