@@ -12,7 +12,7 @@ from typing import Any
 
 from api import microversion
 from api import schema_types as t
-from api.spec import RouteSpec
+from api.spec import JsonSchema, RouteSpec
 
 PROJECT_PARAM = {"name": "project_id", "in": "path", "required": True,
                  "description": "The caller's project (it must match the token's).",
@@ -74,8 +74,14 @@ def _operation(spec: RouteSpec, *, in_project: bool) -> dict[str, Any]:
 
 def _body_schema(spec: RouteSpec) -> dict[str, Any] | None:
     if spec.actions:
-        return {"oneOf": [t.obj({a.name: a.args}, required=[a.name], extra=False) for a in spec.actions]}
+        return {"oneOf": [t.obj({a.name: _action_args(a.args)}, required=[a.name], extra=False)
+                          for a in spec.actions]}
     return spec.body
+
+
+def _action_args(args: JsonSchema) -> JsonSchema:
+    # An action whose arguments may all be left out also takes null (cinderclient sends {"os-force_delete": null})
+    return args if args.get("required") else t.nullable(args)
 
 
 def _responses(spec: RouteSpec, in_project: bool) -> dict[str, Any]:

@@ -46,7 +46,8 @@ def test_schemathesis_finds_nothing(fuzzed: EmbeddedStack, tmp_path: Path,
         [ST, "--config-file", str(CONFIG), "run", f"{fuzzed.endpoint}/openapi.json",
          "--header", "X-Auth-Token: fuzz:fuzz", "--checks", ",".join(CHECKS),
          "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", str(MAX_EXAMPLES),
-         "--max-time", str(MAX_TIME_S), "--seed", SEED, "--workers", "2", "--no-color",
+         # one worker: with two threads hypothesis hits CPython 3.11.7's ast.parse race (a SystemError)
+         "--max-time", str(MAX_TIME_S), "--seed", SEED, "--workers", "1", "--no-color",
          "--report", "json", "--report-json-path", str(report)],
         capture_output=True, text=True, timeout=MAX_TIME_S + 300, check=False, cwd=tmp_path)  # its cache too
     summary = json.loads(report.read_text()) if report.exists() else {}
