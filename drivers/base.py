@@ -42,7 +42,7 @@ class Export:
     """What the DB keeps of a volume's export: Cinder's provider_location and provider_auth."""
 
     provider_location: str | None = None
-    provider_auth: str | None = None  # "CHAP <user> <secret>": admin-only, never logged
+    provider_auth: str | None = field(default=None, repr=False)  # "CHAP <user> <secret>": never logged
 
 
 class VolumeDriver(Protocol):
@@ -81,7 +81,9 @@ class VolumeDriver(Protocol):
 
     # -- exports and connections
 
-    def create_export(self, volume_id: str, connector: Connector | None) -> Export: ...
+    def create_export(self, volume_id: str, connector: Connector | None) -> Export:
+        """A new export (new credentials), replacing any the volume had; where the DB already
+        keeps one, the caller uses ``ensure_export`` with it instead."""
 
     def ensure_export(self, volume_id: str, export: Export) -> None:
         """Make the export ``create_export`` returned exist again (after a restart of the target)."""

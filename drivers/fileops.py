@@ -40,8 +40,9 @@ def translated(action: str) -> Iterator[None]:
 
 
 def check_id(resource_id: str) -> str:
-    # Ids become file names: refuse anything that could leave the share or hide as a temp file.
-    if not resource_id or "/" in resource_id or "\0" in resource_id or resource_id.startswith("."):
+    # Ids become file and LV names: nothing that could leave the folder, and no dot, which
+    # separates a volume's name from its snapshots' in the nfs driver's files.
+    if not resource_id or any(c in resource_id for c in "/.\0") or len(resource_id) > 64:
         raise DriverError(f"invalid id for a file name: {resource_id!r}")
     return resource_id
 

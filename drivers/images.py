@@ -1,8 +1,8 @@
 """Disk image files as the file drivers see them: format, size and backing file, and qemu-img calls.
 
-A qcow2 file's header says all three (magic, virtual size, backing file name), so reading it
-is enough and no qemu-img process is needed for a capacity report; anything that is not
-qcow2 is a raw image whose size is the file's.
+A qcow2 file's header says its virtual size and backing file name, so reading it is enough
+and no qemu-img process is needed for a capacity report; a raw image's size is the file's.
+The format always comes from the caller's records, never from the file's first bytes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import struct
 from dataclasses import dataclass
 
 from drivers import runner
+from drivers.errors import DriverError
 from drivers.fileops import translated
 
 QCOW2_MAGIC = b"QFI\xfb"
@@ -26,11 +27,15 @@ class ImageInfo:
     backing_file: str | None = None
 
 
-def inspect(path: str) -> ImageInfo:
+def inspect(path: str, fmt: str) -> ImageInfo:
+    """The image at ``path``, whose format the caller knows (never guessed from the bytes: a raw
+    volume's user may have written a qcow2 header into it)."""
     with translated(f"cannot read {path}"), open(path, "rb") as image:
+        if fmt == "raw":
+            return ImageInfo("raw", os.fstat(image.fileno()).st_size)
         header = image.read(_HEADER.size)
         if len(header) < _HEADER.size or not header.startswith(QCOW2_MAGIC):
-            return ImageInfo("raw", os.fstat(image.fileno()).st_size)
+            raise DriverError(f"{path} is not a qcow2 image")
         _, _, backing_offset, backing_size, _, size = _HEADER.unpack(header)
         backing = None
         if backing_offset and 0 < backing_size <= _MAX_BACKING_NAME:
@@ -49,8 +54,8 @@ class QemuImg:
     def setup(self) -> None:
         self._tool = runner.which("qemu-img")
 
-    def __call__(self, *args: str) -> None:
-        self._runner.run([self._tool, *args])
+    def __call__(self, *args: str, timeout_s: float | None = runner.DEFAULT_TIMEOUT_S) -> None:
+        self._runner.run([self._tool, *args], timeout_s=timeout_s)
 
     def create(self, path: str, fmt: str, size: int | None, *, backing: str | None = None,
                backing_format: str | None = None, options: tuple[str, ...] = ()) -> None:
@@ -66,14 +71,15 @@ class QemuImg:
 
     def convert(self, source: str, target: str, *, source_format: str, target_format: str,
                 sparse: bool = True) -> None:
-        self("convert", "-f", source_format, "-O", target_format, *([] if sparse else ["-S", "0"]), source, target)
+        self("convert", "-f", source_format, "-O", target_format, *([] if sparse else ["-S", "0"]), source, target,
+             timeout_s=None)
 
     def resize(self, path: str, fmt: str, size: int, *, preallocate: bool = False) -> None:
-        self("resize", "-f", fmt, *(["--preallocation=falloc"] if preallocate else []), path, str(size))
+        self("resize", "-f", fmt, *(["--preallocation=falloc"] if preallocate else []), path, str(size), timeout_s=None)
 
     def rebase(self, path: str, backing: str | None, backing_format: str | None) -> None:
         """Safe rebase: ``path`` keeps the data it shows, now over ``backing`` (None: no backing file)."""
         if backing is None:
-            self("rebase", "-f", "qcow2", "-b", "", path)
+            self("rebase", "-f", "qcow2", "-b", "", path, timeout_s=None)
         else:
-            self("rebase", "-f", "qcow2", "-b", backing, "-F", backing_format or "raw", path)
+            self("rebase", "-f", "qcow2", "-b", backing, "-F", backing_format or "raw", path, timeout_s=None)

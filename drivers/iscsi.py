@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from drivers.base import ConnectionInfo, Export
@@ -21,6 +22,7 @@ from drivers.runner import Runner
 log = logging.getLogger(__name__)
 
 LUN = 1
+_TID_ATTEMPTS = 5
 _USERNAME_CHARS = 20
 _SECRET_CHARS = 16
 
@@ -28,7 +30,7 @@ _SECRET_CHARS = 16
 @dataclass(frozen=True)
 class Chap:
     username: str
-    secret: str
+    secret: str = field(repr=False)
 
     @classmethod
     def generate(cls) -> Chap:
@@ -82,6 +84,9 @@ class TargetHelper(Protocol):
 
     def exists(self, iqn: str) -> bool: ...
 
+    def serves(self, iqn: str, device: str, chap: Chap | None) -> bool:
+        """True if target ``iqn`` exists, serves ``device`` and admits ``chap``'s user."""
+
     def remove(self, iqn: str) -> None:
         """Idempotent: a target that is gone is fine."""
 
@@ -113,6 +118,7 @@ class TgtAdm:
     def __init__(self, runner: Runner, control_port: int) -> None:
         self._runner = runner
         self._control_port = control_port
+        self._lock = threading.RLock()
 
     def _tgtadm(self, *args: str, secrets: tuple[str, ...] = ()) -> str:
         argv = ["tgtadm", "-C", str(self._control_port), "--lld", "iscsi", *args]
@@ -147,36 +153,63 @@ class TgtAdm:
     def exists(self, iqn: str) -> bool:
         return self._find(iqn) is not None
 
+    def serves(self, iqn: str, device: str, chap: Chap | None) -> bool:
+        target = self._find(iqn)
+        return (target is not None and target.device == device
+                and (chap is None or chap.username in target.accounts))
+
     def create(self, iqn: str, device: str, chap: Chap | None) -> None:
-        self.remove(iqn)
-        tid = max((t.tid for t in self._show()), default=0) + 1
-        self._tgtadm("--mode", "target", "--op", "new", "--tid", str(tid), "--targetname", iqn)
-        try:
-            self._tgtadm("--mode", "logicalunit", "--op", "new", "--tid", str(tid), "--lun", str(LUN),
-                         "--backing-store", device)
-            if chap is not None:
-                self._tgtadm("--mode", "account", "--op", "new", "--user", chap.username,
-                             "--password", chap.secret, secrets=(chap.secret,))
-                self._tgtadm("--mode", "account", "--op", "bind", "--tid", str(tid), "--user", chap.username)
-            self._tgtadm("--mode", "target", "--op", "bind", "--tid", str(tid), "--initiator-address", "ALL")
-        except DriverError:
+        # One tgtd may serve several backends' volume services: the tid is taken, not assumed free.
+        with self._lock:
             self.remove(iqn)
-            raise
+            for _ in range(_TID_ATTEMPTS):
+                tid = max((t.tid for t in self._show()), default=0) + 1
+                try:
+                    self._tgtadm("--mode", "target", "--op", "new", "--tid", str(tid), "--targetname", iqn)
+                    break
+                except DriverError as exc:
+                    if "already exists" not in str(exc):
+                        raise
+            else:
+                raise DriverError(f"no free tid for iSCSI target {iqn} after {_TID_ATTEMPTS} attempts")
+            try:
+                self._tgtadm("--mode", "logicalunit", "--op", "new", "--tid", str(tid), "--lun", str(LUN),
+                             "--backing-store", device)
+                if chap is not None:
+                    self._delete_account(chap.username)  # one an interrupted export left unbound
+                    self._tgtadm("--mode", "account", "--op", "new", "--user", chap.username,
+                                 "--password", chap.secret, secrets=(chap.secret,))
+                    self._tgtadm("--mode", "account", "--op", "bind", "--tid", str(tid), "--user", chap.username)
+                self._tgtadm("--mode", "target", "--op", "bind", "--tid", str(tid), "--initiator-address", "ALL")
+            except DriverError:
+                self.remove(iqn)
+                if chap is not None:
+                    self._delete_account(chap.username)
+                raise
         log.info("iSCSI target %s (tid %d) serves %s", iqn, tid, device)
 
+    def _delete_account(self, username: str) -> None:
+        argv = ["tgtadm", "-C", str(self._control_port), "--lld", "iscsi", "--mode", "account", "--op", "delete",
+                "--user", username]
+        self._runner.run(argv, root=True, timeout_s=30.0, ok_codes=range(256))  # gone already: fine
+
     def remove(self, iqn: str) -> None:
-        target = self._find(iqn)
-        if target is None:
-            return
-        self._tgtadm("--mode", "target", "--op", "delete", "--force", "--tid", str(target.tid))
-        for account in target.accounts:
-            self._tgtadm("--mode", "account", "--op", "delete", "--user", account)
+        with self._lock:
+            target = self._find(iqn)
+            if target is None:
+                return
+            self._tgtadm("--mode", "target", "--op", "delete", "--force", "--tid", str(target.tid))
+            for account in target.accounts:
+                self._delete_account(account)
         log.info("iSCSI target %s removed", iqn)
 
     def replace_device(self, iqn: str, device: str) -> None:
-        target = self._find(iqn)
-        if target is None:
-            raise DriverError(f"iSCSI target {iqn} does not exist")
-        tid = str(target.tid)
-        self._tgtadm("--mode", "logicalunit", "--op", "delete", "--tid", tid, "--lun", str(LUN))
-        self._tgtadm("--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", str(LUN), "--backing-store", device)
+        with self._lock:
+            target = self._find(iqn)
+            if target is None:
+                raise DriverError(f"iSCSI target {iqn} does not exist")
+            tid = str(target.tid)
+            # a kill between the two leaves a target without its LUN: ensure_export's check re-creates it
+            self._tgtadm("--mode", "logicalunit", "--op", "delete", "--tid", tid, "--lun", str(LUN))
+            self._tgtadm("--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", str(LUN),
+                         "--backing-store", device)

@@ -10,6 +10,8 @@ tgtadm helper's ``ALL`` ACL.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +32,7 @@ class LioTarget:
     portal_ip: str
     portal_port: int
     lun: int = LUN
-    chap: Chap | None = None
+    chap: Chap | None = field(default=None, repr=False)
     attributes: dict[str, str] = field(default_factory=dict)
 
 
@@ -40,6 +42,16 @@ def plan(iqn: str, device: str, chap: Chap | None, portal: str) -> LioTarget:
                   "authentication": "1" if chap else "0"}
     return LioTarget(iqn=iqn, storage_object=iqn.rsplit(":", 1)[-1], device=device, portal_ip=ip.strip("[]"),
                      portal_port=int(port), chap=chap, attributes=attributes)
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except DriverError:
+        raise
+    except Exception as exc:  # rtslib raises RTSLibError and OSError alike
+        raise DriverError(f"{what}: {exc}") from exc
 
 
 def _rtslib() -> Any:
@@ -66,7 +78,11 @@ class LioAdm:
 
     def apply(self, target: LioTarget) -> None:
         rts = _rtslib()
-        storage = rts.BlockStorageObject(target.storage_object, dev=target.device)
+        with _translated(f"LIO backstore {target.storage_object}"):
+            for leftover in rts.RTSRoot().storage_objects:  # one an interrupted removal left
+                if leftover.name == target.storage_object:
+                    leftover.delete()
+            storage = rts.BlockStorageObject(target.storage_object, dev=target.device)
         try:
             tpg = rts.TPG(rts.Target(rts.FabricModule("iscsi"), target.iqn), TPG_TAG)
             rts.NetworkPortal(tpg, target.portal_ip, target.portal_port)
@@ -77,35 +93,50 @@ class LioAdm:
                 tpg.chap_userid = target.chap.username
                 tpg.chap_password = target.chap.secret
             tpg.enable = True
-        except Exception as exc:
+        except Exception as exc:  # rtslib raises RTSLibError and OSError alike
+            with suppress(Exception):
+                rts.Target(rts.FabricModule("iscsi"), target.iqn, mode="lookup").delete()
             storage.delete()
             raise DriverError(f"LIO target {target.iqn}: {exc}") from exc
         log.info("LIO target %s serves %s", target.iqn, target.device)
 
     def _target(self, iqn: str) -> Any:
         rts = _rtslib()
-        return next((t for t in rts.RTSRoot().targets if t.wwn == iqn), None)
+        with _translated(f"LIO target {iqn}"):
+            return next((t for t in rts.RTSRoot().targets if t.wwn == iqn), None)
 
     def exists(self, iqn: str) -> bool:
         return self._target(iqn) is not None
 
+    def serves(self, iqn: str, device: str, chap: Chap | None) -> bool:
+        target = self._target(iqn)
+        if target is None:
+            return False
+        with _translated(f"LIO target {iqn}"):
+            tpgs = list(target.tpgs)
+            luns = [lun for tpg in tpgs for lun in tpg.luns]
+            return (bool(luns) and all(lun.storage_object.udev_path == device for lun in luns)
+                    and (chap is None or all(tpg.chap_userid == chap.username for tpg in tpgs)))
+
     def targets(self) -> dict[str, str]:
         rts = _rtslib()
         found = {}
-        for target in rts.RTSRoot().targets:
-            for tpg in target.tpgs:
-                for lun in tpg.luns:
-                    found[target.wwn] = lun.storage_object.udev_path
+        with _translated("LIO targets"):
+            for target in rts.RTSRoot().targets:
+                for tpg in target.tpgs:
+                    for lun in tpg.luns:
+                        found[target.wwn] = lun.storage_object.udev_path
         return found
 
     def remove(self, iqn: str) -> None:
         target = self._target(iqn)
         if target is None:
             return
-        storage = [lun.storage_object for tpg in target.tpgs for lun in tpg.luns]
-        target.delete()
-        for backstore in storage:
-            backstore.delete()
+        with _translated(f"LIO target {iqn}"):
+            storage = [lun.storage_object for tpg in target.tpgs for lun in tpg.luns]
+            target.delete()
+            for backstore in storage:
+                backstore.delete()
         log.info("LIO target %s removed", iqn)
 
     def replace_device(self, iqn: str, device: str) -> None:

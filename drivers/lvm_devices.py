@@ -1,9 +1,10 @@
 """How the LVM driver reaches an LV's bytes: device-mapper activation, or loop devices over its extents.
 
-Both give a block device path for an LV. ``open`` is for the length of one copy; ``pin``
-keeps the device for an export until ``release``. With loop devices, the loop set over the
-LV's extents is looked up by (physical volume, offset, size) in ``losetup``'s table, so a
-restarted service finds the loops its predecessor left instead of stacking new ones.
+Both give a block device path for an LV. ``open`` is for the length of one copy (with loop
+devices, a loop of its own); ``pin`` keeps the device for an export until ``release``. A
+pinned loop is found again by (physical volume, offset, size) in ``losetup``'s table, so a
+restarted service finds the loops its predecessor left instead of stacking new ones. The
+driver calls these under the volume's lock, so no other thread of it uses the LV's loops.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from drivers.runner import Runner
 
 if TYPE_CHECKING:
     from drivers.iscsi import TargetHelper
-    from drivers.lvm import LogicalVolume, Lvm
+    from drivers.lvm_volumes import LogicalVolume, Lvm
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class DataDevices(Protocol):
 
     def zero(self, device: str, offset: int, length: int) -> None: ...
 
-    def copy(self, source: str, target: str) -> None: ...
+    def copy(self, source: str, target: str, *, target_zeroed: bool) -> None: ...
 
     def refresh(self, old: LogicalVolume, new: LogicalVolume, targets: TargetHelper) -> None:
         """Targets that served ``old``'s device serve ``new`` (same LV, resized or moved)."""
@@ -47,14 +48,15 @@ class _BlockOps:
     def zero(self, device: str, offset: int, length: int) -> None:
         if length > 0:
             self._runner.run(["blkdiscard", "--zeroout", "--offset", str(offset), "--length", str(length), device],
-                             root=True)
+                             root=True, timeout_s=None)
 
-    def copy(self, source: str, target: str) -> None:
-        # The target was zeroed: qemu-img skips the source's zero blocks instead of writing them.
+    def copy(self, source: str, target: str, *, target_zeroed: bool) -> None:
+        """Every byte of ``source`` onto ``target``; on a zeroed target, the source's zero blocks are skipped."""
         # Direct I/O with 16 requests in flight, out of order: 3-4x the throughput of buffered copies
         # between loop devices (bench.drivers), and no page cache filled with other volumes' bytes.
-        self._runner.run(["qemu-img", "convert", "-n", "--target-is-zero", "-t", "none", "-T", "none",
-                          "-m", "16", "-W", "-f", "raw", "-O", "raw", source, target], root=True)
+        self._runner.run(["qemu-img", "convert", "-n", *(["--target-is-zero"] if target_zeroed else []),
+                          "-t", "none", "-T", "none", "-m", "16", "-W", "-f", "raw", "-O", "raw", source, target],
+                         root=True, timeout_s=None)
 
 
 class ActivatedDevices(_BlockOps):
@@ -133,12 +135,8 @@ class LoopDevices(_BlockOps):
 
     @contextmanager
     def open(self, lv: LogicalVolume) -> Iterator[str]:
-        mapping = self._mapping(lv)
-        existing = self._loops(mapping)
-        if existing:
-            yield existing[0]
-            return
-        device = self._attach(mapping)
+        # a loop of its own, never one an export uses: only its owner detaches it
+        device = self._attach(self._mapping(lv))
         try:
             yield device
         finally:

@@ -17,8 +17,11 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 
 from drivers.errors import BackendUnavailable, DriverError, Interrupted, NotEnoughSpace, ResourceBusy
 
@@ -43,24 +46,41 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 
 
 class Runner:
-    """Runs storage commands for one backend: ``root=True`` ones behind ``root_helper`` (none: as is)."""
+    """Runs storage commands for one backend: ``root=True`` ones behind ``root_helper`` (none: as is).
 
-    def __init__(self, root_helper: str = "", *, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    Inside ``holding(fd)``, every command this thread runs inherits ``fd`` (an open lock file):
+    a command that outlives a killed service keeps the lock until it ends, so the successor
+    replaying the same operation waits for it instead of racing it.
+    """
+
+    def __init__(self, root_helper: str = "") -> None:
         self._root_prefix = shlex.split(root_helper)
-        self._timeout_s = timeout_s
+        self._held = threading.local()
+
+    @contextmanager
+    def holding(self, fd: int) -> Iterator[None]:
+        previous: tuple[int, ...] = getattr(self._held, "fds", ())
+        self._held.fds = (*previous, fd)
+        try:
+            yield
+        finally:
+            self._held.fds = previous
 
     def run(self, argv: Sequence[str], *, root: bool = False, secrets: Iterable[str] = (),
-            timeout_s: float | None = None, ok_codes: Iterable[int] = (0,)) -> subprocess.CompletedProcess[str]:
+            timeout_s: float | None = DEFAULT_TIMEOUT_S, ok_codes: Iterable[int] = (0,)) -> subprocess.CompletedProcess[str]:
+        """``timeout_s=None``: no limit, for copies and zeroing, whose time grows with the volume."""
         prefix = self._root_prefix if root else []
-        return run([*prefix, *argv], secrets=secrets, timeout_s=timeout_s or self._timeout_s, ok_codes=ok_codes)
+        return run([*prefix, *argv], secrets=secrets, timeout_s=timeout_s, ok_codes=ok_codes,
+                   pass_fds=getattr(self._held, "fds", ()))
 
 
-def run(argv: Sequence[str], *, timeout_s: float = DEFAULT_TIMEOUT_S, secrets: Iterable[str] = (),
-        ok_codes: Iterable[int] = (0,)) -> subprocess.CompletedProcess[str]:
+def run(argv: Sequence[str], *, timeout_s: float | None = DEFAULT_TIMEOUT_S, secrets: Iterable[str] = (),
+        ok_codes: Iterable[int] = (0,), pass_fds: Sequence[int] = ()) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` and return its result; raise a driver error if it cannot start, times out or fails.
 
     A missing executable raises :class:`BackendUnavailable`. ``secrets`` never appear in what
-    is logged or raised; an exit code in ``ok_codes`` counts as success.
+    is logged or raised; an exit code in ``ok_codes`` counts as success. A command that times
+    out is killed with its whole process group (a root helper's child included).
     """
     args = [str(a) for a in argv]
     hidden = tuple(secrets)
@@ -69,14 +89,22 @@ def run(argv: Sequence[str], *, timeout_s: float = DEFAULT_TIMEOUT_S, secrets: I
     # The C locale keeps the tools' messages in English, which is what _ENOSPC_TEXTS matches.
     env = {**os.environ, "LC_ALL": "C"}
     try:
-        result = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env,
-                                timeout=timeout_s, check=False, stdin=subprocess.DEVNULL, start_new_session=True)
-    except FileNotFoundError as exc:
-        raise BackendUnavailable(f"cannot run {command}: {args[0]} is not installed") from exc
+        process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   text=True, errors="replace", env=env, start_new_session=True,
+                                   pass_fds=tuple(pass_fds))
+    except FileNotFoundError:
+        raise BackendUnavailable(f"cannot run {command}: {args[0]} is not installed") from None
     except PermissionError as exc:
-        raise BackendUnavailable(f"cannot run {command}: {exc.strerror or exc}") from exc
-    except subprocess.TimeoutExpired as exc:
-        raise DriverError(f"{command} did not finish within {timeout_s:g} s") from exc
+        raise BackendUnavailable(f"cannot run {command}: {exc.strerror or exc}") from None
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        # "from None": the expired exception's text holds the unmasked command line
+        raise DriverError(f"{command} did not finish within {timeout_s:g} s") from None
+    result = subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
     if result.returncode not in set(ok_codes):
         tail = result.stderr.strip()[-_STDERR_TAIL_CHARS:] or result.stdout.strip()[-_STDERR_TAIL_CHARS:]
         message = f"{command} failed (rc={result.returncode}): {mask(tail, hidden)}"

@@ -88,7 +88,7 @@ class VolumeManager:
         return self._run(ctx, OPERATIONS["snapshot", "delete"], snapshot_id, self._delete_snapshot)
 
     def _create(self, volume: Volume) -> dict[str, Any]:
-        pool = volume.host.partition("#")[2] or None if volume.host else None
+        pool = (volume.host.partition("#")[2] or None) if volume.host else None
         if volume.snapshot_id:
             snapshot = db.snapshot_get(volume.snapshot_id)
             self._driver.create_volume_from_snapshot(volume.id, volume.size_gb, snapshot_id=snapshot.id,
@@ -184,6 +184,10 @@ class VolumeManager:
             except (DriverError, db_errors.NotFound, OperationStopped) as error:
                 log.warning("%s %s: %s failed: %s", op.resource, resource_id, op.name, error)
                 self._land_failure(ctx, op, record, claim, error)
+                return True
+            except Exception as error:  # a driver bug must fail the operation, not leave its claim held forever
+                log.exception("%s %s: %s failed unexpectedly", op.resource, resource_id, op.name)
+                self._land_failure(ctx, op, record, claim, DriverError(f"unexpected {type(error).__name__}"))
                 return True
             self._land(op, record, claim, values)
             return True

@@ -246,7 +246,7 @@ def volume_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_
     if unplaced:
         where.append(_volumes.c.host.is_(None))
     if backend_host is not None:
-        where.append(_volumes.c.host.like(f"{backend_host}#%"))
+        where.append(_volumes.c.host.startswith(f"{backend_host}#", autoescape=True))
     with reader() as conn:
         rows = conn.execute(sa.select(_volumes).where(*where).order_by(_volumes.c.created_at).limit(limit))
         return from_rows(Volume, rows)
@@ -256,7 +256,7 @@ def volume_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_
 def volume_exports(backend_host: str) -> list[Volume]:
     """The live volumes of ``backend_host`` that have an export on record (what ensure_export rebuilds)."""
     query = sa.select(_volumes).where(_volumes.c.deleted == sa.false(), _volumes.c.provider_location.is_not(None),
-                                      _volumes.c.host.like(f"{backend_host}#%"))
+                                      _volumes.c.host.startswith(f"{backend_host}#", autoescape=True))
     with reader() as conn:
         return from_rows(Volume, conn.execute(query.order_by(_volumes.c.created_at)))
 

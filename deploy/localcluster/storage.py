@@ -190,9 +190,11 @@ class LoopVolumeGroup:
                                                  capture_output=True, text=True, check=True).stdout.strip()
         env = {**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}
         config = self._config(device)
-        if not _quiet(["vgs", "--config", config, self.vg]):
-            subprocess.run(["pvcreate", "-ff", "-y", "--config", config, device], env=env, capture_output=True,
-                           check=True)
+        pv = subprocess.run(["pvs", "--config", config, "--noheadings", "-o", "vg_name", device], env=env,
+                            capture_output=True, text=True, check=False)
+        if pv.returncode != 0:  # no LVM label yet: a new file (never -ff: that would wipe a group)
+            subprocess.run(["pvcreate", "-y", "--config", config, device], env=env, capture_output=True, check=True)
+        if pv.stdout.strip() != self.vg:
             subprocess.run(["vgcreate", "--config", config, self.vg, device], env=env, capture_output=True,
                            check=True)
         return device

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from drivers.base import Export
-from drivers.errors import NotEnoughSpace
+from drivers.errors import DriverError, NotEnoughSpace
 from drivers.lvm import LvmDriver
 from tests import datapath, driver_contract
 from tests.driver_contract import CONNECTOR, Host
@@ -21,6 +21,7 @@ from tests.integration.storage_fixtures import TGT_CONTROL, TGT_PORT, backend_co
 
 pytestmark = pytest.mark.integration
 BACKEND = "lvm-1"
+GiB = driver_contract.GiB
 
 
 @pytest.fixture
@@ -90,16 +91,66 @@ def test_targets_come_back_after_tgtd_restarts(lvm_driver: LvmDriver, tgtd: obje
 
 def test_extend_while_exported_shows_the_new_size(lvm_driver: LvmDriver) -> None:
     lvm_driver.create_volume("grow", 1)
-    lvm_driver.create_volume("neighbour", 1)  # takes the extents after "grow": no room to grow in place
     export = lvm_driver.create_export("grow", CONNECTOR)
     target = datapath.target_of(lvm_driver.initialize_connection("grow", export, CONNECTOR))
     datapath.write(target, 0x3D, 0)
     lvm_driver.extend_volume("grow", 3)
-    assert datapath.size(target) == 3 * driver_contract.GiB
-    assert datapath.holds(target, 0x3D, 0) and datapath.holds(target, 0, 2 * driver_contract.GiB)
+    assert datapath.size(target) == 3 * GiB  # the same login sees the new size
+    assert datapath.holds(target, 0x3D, 0) and datapath.holds(target, 0, 2 * GiB)
     lvm_driver.remove_export("grow", export)
+    lvm_driver.delete_volume("grow")
+
+
+def test_without_room_behind_it_a_volume_moves_unless_exported(lvm_driver: LvmDriver) -> None:
+    lvm_driver.create_volume("grow", 1)
+    lvm_driver.create_volume("neighbour", 1)  # takes the extents after "grow"
+    host = Host(lvm_driver)
+    host.write("grow", 0x3D, 4096)
+    export = lvm_driver.create_export("grow", CONNECTOR)
+    with pytest.raises(DriverError, match="no room to grow it in place"):
+        lvm_driver.extend_volume("grow", 3)  # an attached host would write to the old extents meanwhile
+    assert lvm_driver.volume_size("grow") == GiB
+    lvm_driver.remove_export("grow", export)
+    lvm_driver.extend_volume("grow", 3)
+    assert host.sees_size("grow") == 3 * GiB and host.holds("grow", 0x3D, 4096) and host.holds("grow", 0, 2 * GiB)
     for volume_id in ("grow", "neighbour"):
         lvm_driver.delete_volume(volume_id)
+
+
+def test_what_an_interrupted_create_extend_or_move_left_is_undone(lvm_driver: LvmDriver,
+                                                                  volume_group: tuple[str, str]) -> None:
+    lvm = lvm_driver._lvm  # the crash leftovers are staged with the driver's own lvm2 commands
+    devices = lvm_driver._devices
+    # a create killed after lvcreate, its tmp- LV holding an earlier volume's bytes
+    lvm("lvcreate", "-n", "tmp-volume-c", "-L", f"{GiB}b", "-Wn", "-an", "-Zn", "--contiguous", "y", lvm.vg)
+    leftover = lvm.get("tmp-volume-c")
+    assert leftover is not None
+    with devices.open(leftover) as device:
+        datapath.write((device, "raw"), 0xEE, 0)
+    lvm_driver.create_volume("c", 1)
+    host = Host(lvm_driver)
+    assert host.holds("c", 0x00) and "tmp-volume-c" not in _lvs(*volume_group)
+
+    # an extend killed after lvextend: the tag says where the new part starts, the replay zeroes it
+    host.write("c", 0xEE, GiB - driver_contract.MiB)
+    lvm("lvchange", "--addtag", f"ember_zero_from_{GiB // 2}", lvm.path("volume-c"))
+    lvm_driver.extend_volume("c", 1)
+    assert host.holds("c", 0x00, GiB - driver_contract.MiB) and lvm.get("volume-c").tags == ()  # type: ignore[union-attr]
+
+    # a move killed between its renames: the whole copy takes the name
+    host.write("c", 0x5B, 0)
+    source = lvm.get("volume-c")
+    assert source is not None
+    lvm("lvcreate", "-n", "tmp-volume-c", "-L", f"{2 * GiB}b", "-Wn", "-an", "-Zn", "--contiguous", "y", lvm.vg)
+    copy = lvm.get("tmp-volume-c")
+    assert copy is not None
+    with devices.open(source) as from_device, devices.open(copy) as to_device:
+        devices.zero(to_device, 0, copy.size)
+        devices.copy(from_device, to_device, target_zeroed=True)
+    lvm("lvrename", lvm.vg, "volume-c", "old-volume-c")
+    assert lvm_driver.volume_size("c") == 2 * GiB and host.holds("c", 0x5B, 0)
+    assert _lvs(*volume_group) == ["volume-c"]
+    lvm_driver.delete_volume("c")
 
 
 def test_full_group_refuses_and_leaves_nothing(lvm_driver: LvmDriver, volume_group: tuple[str, str]) -> None:

@@ -139,7 +139,12 @@ def test_a_volume_bigger_than_the_storage_gets_no_backend(api: httpx.Client, vol
     volume_id = _create(api, backend, size_gb)
     volume = _settle(api, f"/volumes/{volume_id}")
     assert volume["status"] == "error"
-    messages = api.get(f"/messages?resource_uuid={volume_id}", headers={"OpenStack-API-Version": "volume 3.3"})
+    deadline = time.monotonic() + 10  # the scheduler writes the user message just after the status
+    while True:
+        messages = api.get(f"/messages?resource_uuid={volume_id}", headers={"OpenStack-API-Version": "volume 3.3"})
+        if messages.json()["messages"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert "No valid backend" in messages.text and "CapacityFilter" in messages.text, messages.text
     assert _lvs(volume_group) == set() and _share_files(nfs_server) == set()  # nothing half-made
     api.delete(f"/volumes/{volume_id}")
@@ -186,7 +191,7 @@ def test_a_volume_service_killed_mid_operation_leaves_no_orphan(stack: SplitStac
             assert _lvs(volume_group) == {f"volume-{source}"}
             assert "Target " not in _targets()
         else:
-            assert _share_files(nfs_server) == {f"volume-{source}"}
+            assert _share_files(nfs_server) == {f"volume-{source}", f"volume-{source}.info"}
     assert interrupted >= 2, "the kills all came after the operations ended: this test tested nothing"
     api.delete(f"/volumes/{source}")
     assert _settle(api, f"/volumes/{source}")["status"] == "deleted"
