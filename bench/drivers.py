@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
 from localcluster.storage import Ganesha, LoopVolumeGroup, RpcBind, TgtDaemon
 
-from common import options as common_options
 from drivers import options as driver_options
 from drivers.base import VolumeDriver
 from drivers.lvm import LvmDriver
@@ -44,14 +43,7 @@ OPERATIONS = ("create 1 GiB", "export", "snapshot (1 GiB full)", "clone 1 GiB (f
 
 
 def _conf(state: Path, backend: str, **options: object) -> cfg.ConfigOpts:
-    conf = cfg.ConfigOpts()
-    common_options.register(conf)
-    driver_options.register_backend(conf, backend)
-    conf([], default_config_files=[])
-    conf.set_override("state_path", str(state))
-    for name, value in options.items():
-        conf.set_override(name, value, group=backend)
-    return conf
+    return driver_options.standalone_conf(str(state), backend, **options)
 
 
 @contextmanager

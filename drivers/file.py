@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 GiB = 1024 ** 3
 VOLUME_PREFIX = "volume-"
 SNAPSHOT_PREFIX = "snapshot-"
+
+
 class FileDriver:
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         section = conf[backend]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from oslo_config import cfg
 
+from common import options as common_options
+
 SAMPLE_GROUP = "backend"
 
 
@@ -104,6 +106,19 @@ def _backend_opts(backend_name: str) -> list[cfg.Opt]:
 def register_backend(conf: cfg.ConfigOpts, backend_name: str) -> None:
     """Register the backend options on group ``backend_name``; registering twice is harmless."""
     conf.register_opts(_backend_opts(backend_name), group=backend_name)
+
+
+def standalone_conf(state_path: str, backend_name: str, **overrides: object) -> cfg.ConfigOpts:
+    """A config holding only ``[backend_name]`` (with ``overrides``), for a driver run outside a
+    volume service: the driver benchmark and the driver tests."""
+    conf = cfg.ConfigOpts()
+    common_options.register(conf)
+    register_backend(conf, backend_name)
+    conf([], default_config_files=[])
+    conf.set_override("state_path", state_path)
+    for name, value in overrides.items():
+        conf.set_override(name, value, group=backend_name)
+    return conf
 
 
 def availability_zone(conf: cfg.ConfigOpts, backend_name: str) -> str:

@@ -15,21 +15,13 @@ import pytest
 from localcluster.storage import Ganesha, LoopVolumeGroup, RpcBind, TgtDaemon
 from oslo_config import cfg
 
-from common import options as common_options
 from drivers import options as driver_options
 
 TGT_PORT, TGT_CONTROL = 3271, 11
 
 
 def backend_conf(state: Path, backend: str, **overrides: object) -> cfg.ConfigOpts:
-    conf = cfg.ConfigOpts()
-    common_options.register(conf)
-    driver_options.register_backend(conf, backend)
-    conf([], default_config_files=[])
-    conf.set_override("state_path", str(state))
-    for name, value in overrides.items():
-        conf.set_override(name, value, group=backend)
-    return conf
+    return driver_options.standalone_conf(str(state), backend, **overrides)
 
 
 @pytest.fixture(scope="module")
