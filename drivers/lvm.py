@@ -26,11 +26,12 @@ from oslo_config import cfg
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace, SourceNotFound
 from drivers.fileops import check_id
-from drivers.iscsi import Chap, IscsiExport, TargetHelper, TgtAdm
 from drivers.locks import VolumeLocks
 from drivers.lvm_devices import ActivatedDevices, DataDevices, LoopDevices
 from drivers.lvm_volumes import LogicalVolume, Lvm
 from drivers.runner import Runner
+from drivers.targets.iscsi import Chap, IscsiExport, TargetHelper
+from drivers.targets.tgt import TgtAdm
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class LvmDriver:
         self._prefix: str = section.target_prefix
         self._use_chap: bool = section.use_chap_auth
         if section.target_helper == "lioadm":
-            from drivers.lio import LioAdm  # needs rtslib-fb and configfs, only where LIO is used
+            from drivers.targets.lio import LioAdm  # needs rtslib-fb and configfs, only where LIO is used
             self._targets: TargetHelper = LioAdm(self._portal)
         else:
             self._targets = TgtAdm(self._runner, section.tgt_control_port)

@@ -20,8 +20,8 @@ from drivers.errors import DriverError
 from drivers.runner import Runner
 
 if TYPE_CHECKING:
-    from drivers.iscsi import TargetHelper
     from drivers.lvm_volumes import LogicalVolume, Lvm
+    from drivers.targets.iscsi import TargetHelper
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import pytest
 
 from drivers.base import Export
 from drivers.errors import BackendUnavailable, DriverError
-from drivers.iscsi import Chap, IscsiExport
-from drivers.lio import LioAdm, plan
+from drivers.targets.iscsi import Chap, IscsiExport
+from drivers.targets.lio import LioAdm, plan
 
 IQN = "iqn.2010-10.org.openstack:volume-0b5a"
 

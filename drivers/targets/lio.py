@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drivers.errors import BackendUnavailable, DriverError
-from drivers.iscsi import Chap
+from drivers.targets.iscsi import Chap
 
 log = logging.getLogger(__name__)
 

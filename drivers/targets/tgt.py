@@ -1,102 +1,25 @@
-"""iSCSI targets for block drivers: one target per exported volume, LUN 1, CHAP per volume.
+"""The tgtadm target helper: targets of one tgtd (the userspace iSCSI target), through ``tgtadm -C <port>``.
 
-The helper is chosen by ``target_helper``: ``tgtadm`` (the userspace tgtd, here and on most
-hosts) or ``lioadm`` (the kernel's LIO through rtslib-fb). A target helper is stateless: the
-DB keeps each export (provider_location, provider_auth) and ``ensure_export`` hands it back
-after a target daemon restart.
+One target per exported volume with the volume as LUN 1 (tgtd keeps LUN 0 for its
+controller), one CHAP account bound to it, and every initiator address admitted (CHAP is
+the gate). tgtd keeps nothing across a restart: ensure_export rebuilds from the DB's record.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import secrets
 import threading
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
-from drivers.base import ConnectionInfo, Export
 from drivers.errors import DriverError
 from drivers.runner import Runner
+from drivers.targets.iscsi import Chap
 
 log = logging.getLogger(__name__)
 
 LUN = 1
 _TID_ATTEMPTS = 5
-_USERNAME_CHARS = 20
-_SECRET_CHARS = 16
-
-
-@dataclass(frozen=True)
-class Chap:
-    username: str
-    secret: str = field(repr=False)
-
-    @classmethod
-    def generate(cls) -> Chap:
-        return cls(secrets.token_hex(_USERNAME_CHARS // 2), secrets.token_urlsafe(_SECRET_CHARS)[:_SECRET_CHARS])
-
-
-@dataclass(frozen=True)
-class IscsiExport:
-    portal: str  # "ip:port"
-    iqn: str
-    lun: int
-    chap: Chap | None
-
-    def to_export(self) -> Export:
-        auth = None if self.chap is None else f"CHAP {self.chap.username} {self.chap.secret}"
-        return Export(provider_location=f"{self.portal},1 {self.iqn} {self.lun}", provider_auth=auth)
-
-    @classmethod
-    def from_export(cls, export: Export) -> IscsiExport:
-        try:
-            portal_tag, iqn, lun = (export.provider_location or "").split()
-            chap = None
-            if export.provider_auth:
-                method, username, secret = export.provider_auth.split()
-                if method != "CHAP":
-                    raise ValueError(method)
-                chap = Chap(username, secret)
-            return cls(portal_tag.rsplit(",", 1)[0], iqn, int(lun), chap)
-        except ValueError as exc:
-            raise DriverError(f"not an iSCSI export: {export.provider_location!r}") from exc
-
-    def connection_info(self, volume_id: str) -> ConnectionInfo:
-        data: dict[str, object] = {
-            "target_discovered": False, "target_portal": self.portal, "target_iqn": self.iqn,
-            "target_lun": self.lun, "target_portals": [self.portal], "target_iqns": [self.iqn],
-            "target_luns": [self.lun], "volume_id": volume_id, "discard": False, "encrypted": False,
-            "qos_specs": None, "access_mode": "rw",
-        }
-        if self.chap is not None:
-            data.update(auth_method="CHAP", auth_username=self.chap.username, auth_password=self.chap.secret)
-        return {"driver_volume_type": "iscsi", "data": data}
-
-
-class TargetHelper(Protocol):
-    lun: int  # the LUN a volume's target serves it as
-
-    def setup(self) -> None: ...
-
-    def create(self, iqn: str, device: str, chap: Chap | None) -> None:
-        """A target ``iqn`` serving ``device`` as LUN 1; any target of that name is replaced."""
-
-    def exists(self, iqn: str) -> bool: ...
-
-    def serves(self, iqn: str, device: str, chap: Chap | None) -> bool:
-        """True if target ``iqn`` exists, serves ``device`` and admits ``chap``'s user."""
-
-    def remove(self, iqn: str) -> None:
-        """Idempotent: a target that is gone is fine."""
-
-    def replace_device(self, iqn: str, device: str) -> None:
-        """LUN 1 of ``iqn`` serves ``device`` now (after the volume was resized or moved)."""
-
-    def targets(self) -> dict[str, str]:
-        """iqn -> backing device of every target this helper serves."""
-
-
 _TARGET_LINE = re.compile(r"^Target (\d+): (\S+)$")
 _BACKING_LINE = re.compile(r"^\s+Backing store path: (\S+)$")
 _SECTION_LINE = re.compile(r"^    (\S[^:]*):$")
