@@ -11,6 +11,7 @@ the backend's epoch in the DB is still the one it took.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -47,9 +48,10 @@ class EtcdElector:
         self._endpoints = endpoints_of(url)
         self._current = 0
         self._timeout_s = max(0.5, ttl_s / 3)
-        # etcd's TTLs are whole seconds, at least 1.5 x its election timeout: ask for no more than
-        # lease_ttl_s, and count on no more than what etcd granted
-        self._requested_ttl = max(1, int(ttl_s))
+        # etcd's TTLs are whole seconds, at least 1.5 x its election timeout. Ask for lease_ttl_s rounded
+        # up, and count on no more than lease_ttl_s: rounding down (1 s for 1.5) left no room for the
+        # etcd leader election that follows losing the leader member, and the active stepped down.
+        self._requested_ttl = max(1, math.ceil(ttl_s))
         self._client = self._connect()
 
     def _connect(self) -> Any:
