@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import etcd3gw
-from etcd3gw.exceptions import ConnectionFailedError, ConnectionTimeoutError, InternalServerError
+from etcd3gw.exceptions import Etcd3Exception
 from etcd3gw.lease import Lease as EtcdLease
 from requests.exceptions import RequestException
 
@@ -28,7 +28,9 @@ from volume.election.base import Lease, Unreachable, deadline_of
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-_UNREACHABLE = (ConnectionFailedError, ConnectionTimeoutError, InternalServerError, RequestException, OSError)
+# Etcd3Exception: every answer that is not 200 (a member without a leader answers 503), and the
+# connection errors etcd3gw derives from it
+_UNREACHABLE = (Etcd3Exception, RequestException, OSError)
 KEY_PREFIX = "/ember/backends/"
 
 
@@ -94,10 +96,14 @@ class EtcdElector:
             held = self._call(lambda c: c.get(_key(lease.backend_host), metadata=True))
         except _UNREACHABLE as error:
             raise Unreachable(f"no etcd member answers: {error}") from error
-        if ttl <= 0 or not held or not _mine(held[0], lease):
+        if not held or not _mine(held[0], lease):
             return None
         if db.backend_get(lease.backend_host).epoch != lease.epoch:
             return None  # the lock outlived a takeover recorded in the DB: never act on it
+        if ttl <= 0:
+            # A keepalive answered without a TTL (as during an etcd leader change) while the lock key,
+            # which etcd deletes with an expired lease, is still ours: not a loss, but no extension either.
+            raise Unreachable("etcd answered the keepalive without a TTL; the lock is still held")
         return lease.extended(sent_at=sent_at, ttl_s=min(self.ttl_s, ttl))
 
     def release(self, lease: Lease) -> None:
