@@ -50,9 +50,10 @@ class EtcdElector:
         self._endpoints = endpoints_of(url)
         self._current = 0
         self._timeout_s = max(0.5, ttl_s / 3)
-        # etcd's TTLs are whole seconds, at least 1.5 x its election timeout. Ask for lease_ttl_s rounded
-        # up, and count on no more than lease_ttl_s: rounding down (1 s for 1.5) left no room for the
-        # etcd leader election that follows losing the leader member, and the active stepped down.
+        # etcd's TTLs are whole seconds, at least 1.5 x its election timeout: ask for lease_ttl_s rounded
+        # up and count on what etcd grants, measured from when the request left (etcd counts from when it
+        # arrived, later). The lock is etcd's until then anyway, so no standby could act sooner; and the
+        # active needs the margin to ride out the leader election that follows losing etcd's leader.
         self._requested_ttl = max(1, math.ceil(ttl_s))
         self._client = self._connect()
 
@@ -86,7 +87,7 @@ class EtcdElector:
             log.warning("no etcd member answers: %s", error)
             return None
         epoch = db.backend_epoch_advance(backend_host, node=node)
-        return Lease(backend_host, node, epoch, deadline_of(sent_at, min(self.ttl_s, self._requested_ttl)),
+        return Lease(backend_host, node, epoch, deadline_of(sent_at, self._requested_ttl),
                      token=str(etcd_lease.id))
 
     def renew(self, lease: Lease) -> Lease | None:
@@ -104,7 +105,7 @@ class EtcdElector:
             # A keepalive answered without a TTL (as during an etcd leader change) while the lock key,
             # which etcd deletes with an expired lease, is still ours: not a loss, but no extension either.
             raise Unreachable("etcd answered the keepalive without a TTL; the lock is still held")
-        return lease.extended(sent_at=sent_at, ttl_s=min(self.ttl_s, ttl))
+        return lease.extended(sent_at=sent_at, ttl_s=ttl)
 
     def release(self, lease: Lease) -> None:
         try:
