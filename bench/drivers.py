@@ -23,8 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from oslo_config import cfg
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
 from localcluster.storage import Ganesha, LoopVolumeGroup, RpcBind, TgtDaemon
@@ -42,10 +40,6 @@ OPERATIONS = ("create 1 GiB", "export", "snapshot (1 GiB full)", "clone 1 GiB (f
               "extend 1->2 GiB", "delete volume", "delete snapshot")
 
 
-def _conf(state: Path, backend: str, **options: object) -> cfg.ConfigOpts:
-    return driver_options.standalone_conf(str(state), backend, **options)
-
-
 @contextmanager
 def lvm_driver(work: Path) -> Iterator[tuple[VolumeDriver, bool]]:
     tgtd = TgtDaemon(work, "tgtd", port=TGT_PORT, control=TGT_CONTROL)
@@ -53,8 +47,10 @@ def lvm_driver(work: Path) -> Iterator[tuple[VolumeDriver, bool]]:
     tgtd.start()
     device = group.create()
     try:
-        driver = LvmDriver(_conf(work, "lvm-b", volume_group=group.vg, lvm_devices=[device], lvm_activation="loop",
-                                 target_port=TGT_PORT, tgt_control_port=TGT_CONTROL), "lvm-b")
+        conf = driver_options.standalone_conf(str(work), "lvm-b", volume_group=group.vg, lvm_devices=[device],
+                                              lvm_activation="loop", target_port=TGT_PORT,
+                                              tgt_control_port=TGT_CONTROL)
+        driver = LvmDriver(conf, "lvm-b")
         driver.setup()
         yield driver, False
     finally:
@@ -71,7 +67,9 @@ def nfs_driver(work: Path) -> Iterator[tuple[VolumeDriver, bool]]:
     try:
         shares = work / "nfs_shares"
         shares.write_text(f"127.0.0.1:{export.resolve()}\n")
-        driver = NfsDriver(_conf(work, "nfs-b", nfs_shares_config=str(shares), nfs_qemu_backing_urls=True), "nfs-b")
+        conf = driver_options.standalone_conf(str(work), "nfs-b", nfs_shares_config=str(shares),
+                                              nfs_qemu_backing_urls=True)
+        driver = NfsDriver(conf, "nfs-b")
         driver.setup()
         yield driver, True
     finally:

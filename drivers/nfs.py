@@ -109,8 +109,8 @@ class NfsDriver:
             raise BackendUnavailable(f"cannot read nfs share {share.address}: {exc.strerror or exc}") from exc
         return fs.f_blocks * fs.f_frsize / GiB, fs.f_bavail * fs.f_frsize / GiB, provisioned / GiB
 
-    def _active_info(self, share: Share, volume_id: str) -> images.ImageInfo:
-        chain = nfs_chain.read(share.local_path, volume_id)
+    def _active_info(self, share: Share, volume_id: str, chain: Chain | None = None) -> images.ImageInfo:
+        chain = chain or nfs_chain.read(share.local_path, volume_id)
         if chain is None:
             raise FileNotFoundError(volume_id)
         return images.inspect(os.path.join(share.local_path, chain.active), chain.format_of(chain.active))
@@ -123,7 +123,7 @@ class NfsDriver:
         found = self._find(volume_id)
         if found is None or not os.path.exists(os.path.join(found[0].local_path, found[1].active)):
             return None
-        return self._active_info(found[0], volume_id).virtual_size
+        return self._active_info(found[0], volume_id, found[1]).virtual_size
 
     # -- volumes
 

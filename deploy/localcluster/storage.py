@@ -26,6 +26,25 @@ def _quiet(argv: list[str], timeout_s: float = 10.0) -> bool:
         return False
 
 
+def tgt_targets(control: int) -> str:
+    """What ``tgtadm --op show`` prints for the tgtd on control port ``control`` (empty: no target)."""
+    return subprocess.run(["tgtadm", "-C", str(control), "--lld", "iscsi", "--mode", "target", "--op", "show"],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def _lvm_config(device: str) -> str:
+    return (f'devices {{ filter=["a|^{device}$|","r|.*|"] global_filter=["a|^{device}$|","r|.*|"] '
+            f'use_devicesfile=0 }} global {{ activation=0 }}')
+
+
+def logical_volumes(vg: str, device: str) -> set[str]:
+    """The names of the LVs of ``vg``, whose physical volume is ``device``."""
+    out = subprocess.run(["lvs", "--config", _lvm_config(device), "--noheadings", "-o", "lv_name", vg],
+                         capture_output=True, text=True, check=True,
+                         env={**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}).stdout
+    return {line.strip() for line in out.splitlines() if line.strip()}
+
+
 class TgtDaemon(Component):
     """A tgtd of its own: control port ``-C control`` and an iSCSI portal on 127.0.0.1:``port``."""
 
@@ -169,9 +188,6 @@ class LoopVolumeGroup:
         self.vg = vg
         self.size_gb = size_gb
 
-    def _config(self, device: str) -> str:
-        return (f'devices {{ filter=["a|^{device}$|","r|.*|"] global_filter=["a|^{device}$|","r|.*|"] '
-                f'use_devicesfile=0 }} global {{ activation=0 }}')
 
     def device(self) -> str | None:
         out = subprocess.run(["losetup", "--json", "--list"], capture_output=True, text=True, check=True).stdout
@@ -189,7 +205,7 @@ class LoopVolumeGroup:
         device = self.device() or subprocess.run(["losetup", "--find", "--show", "--direct-io=on", str(self.image)],
                                                  capture_output=True, text=True, check=True).stdout.strip()
         env = {**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}
-        config = self._config(device)
+        config = _lvm_config(device)
         pv = subprocess.run(["pvs", "--config", config, "--noheadings", "-o", "vg_name", device], env=env,
                             capture_output=True, text=True, check=False)
         if pv.returncode != 0:  # no LVM label yet: a new file (never -ff: that would wipe a group)
@@ -219,7 +235,7 @@ class LoopVolumeGroup:
             return
         self._detach_volume_loops(device)
         env = {**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}
-        config = self._config(device)
+        config = _lvm_config(device)
         subprocess.run(["vgremove", "-ff", "--config", config, self.vg], env=env, capture_output=True, check=False)
         subprocess.run(["pvremove", "-ff", "-y", "--config", config, device], env=env, capture_output=True,
                        check=False)

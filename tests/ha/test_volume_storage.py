@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from localcluster.storage import LoopVolumeGroup
+from localcluster.storage import LoopVolumeGroup, logical_volumes
 
 from tests.ha.conftest import Cluster
 
@@ -70,10 +69,7 @@ def _lvs(cluster: Cluster) -> set[str]:
     group = LoopVolumeGroup(cluster.state / "storage" / "lvm" / "lvm-1.img", "ember-lvm-1", 0)
     device = group.device()
     assert device is not None
-    config = f'devices {{ filter=["a|^{device}$|","r|.*|"] use_devicesfile=0 }} global {{ activation=0 }}'
-    out = subprocess.run(["lvs", "--config", config, "--noheadings", "-o", "lv_name", group.vg], capture_output=True,
-                         text=True, check=True, env={**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}).stdout
-    return {line.strip() for line in out.splitlines() if line.strip()}
+    return logical_volumes(group.vg, device)
 
 
 def _share(cluster: Cluster) -> Path:

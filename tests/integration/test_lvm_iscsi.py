@@ -6,11 +6,11 @@ credentials, through qemu's iscsi:// client, as a compute host would.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from localcluster.storage import logical_volumes, tgt_targets
 
 from drivers.base import Export
 from drivers.errors import DriverError, NotEnoughSpace
@@ -35,23 +35,19 @@ def lvm_driver(tgtd: object, volume_group: tuple[str, str], tmp_path: Path) -> L
     return driver
 
 
-def _lvs(vg: str, device: str) -> list[str]:
-    config = f'devices {{ filter=["a|^{device}$|","r|.*|"] use_devicesfile=0 }} global {{ activation=0 }}'
-    out = subprocess.run(["lvs", "--config", config, "--noheadings", "-o", "lv_name", vg], capture_output=True,
-                         text=True, check=True, env={"LVM_SUPPRESS_FD_WARNINGS": "1", "PATH": "/usr/sbin:/usr/bin"}).stdout
-    return sorted(line.strip() for line in out.splitlines() if line.strip())
+def _lvs(vg: str, device: str) -> set[str]:
+    return logical_volumes(vg, device)
 
 
 def _targets() -> str:
-    return subprocess.run(["tgtadm", "-C", str(TGT_CONTROL), "--lld", "iscsi", "--mode", "target", "--op", "show"],
-                          capture_output=True, text=True, check=True).stdout
+    return tgt_targets(TGT_CONTROL)
 
 
 @pytest.mark.parametrize("check", driver_contract.ALL_CHECKS, ids=lambda check: check.__name__[len("check_"):])
 def test_contract_through_iscsi(lvm_driver: LvmDriver, volume_group: tuple[str, str],
                                 check: Callable[[Host], None]) -> None:
     check(Host(lvm_driver))
-    assert _lvs(*volume_group) == []  # nothing left behind, not even a temporary copy
+    assert _lvs(*volume_group) == set()  # nothing left behind, not even a temporary copy
     assert "Target " not in _targets()
 
 
@@ -149,7 +145,7 @@ def test_what_an_interrupted_create_extend_or_move_left_is_undone(lvm_driver: Lv
         devices.copy(from_device, to_device, target_zeroed=True)
     lvm("lvrename", lvm.vg, "volume-c", "old-volume-c")
     assert lvm_driver.volume_size("c") == 2 * GiB and host.holds("c", 0x5B, 0)
-    assert _lvs(*volume_group) == ["volume-c"]
+    assert _lvs(*volume_group) == {"volume-c"}
     lvm_driver.delete_volume("c")
 
 
@@ -161,7 +157,7 @@ def test_full_group_refuses_and_leaves_nothing(lvm_driver: LvmDriver, volume_gro
     with pytest.raises(NotEnoughSpace):
         lvm_driver.clone_volume("big-clone", int(pool.free_capacity_gb) + 1, source_volume_id="src")
     lvm_driver.delete_volume("src")
-    assert _lvs(*volume_group) == []
+    assert _lvs(*volume_group) == set()
 
 
 def test_capacity_is_the_volume_group(lvm_driver: LvmDriver) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from localcluster.storage import logical_volumes, tgt_targets
 
 from bench.stack import SplitStack
 from drivers.lvm import LvmDriver
@@ -79,11 +79,7 @@ def _create(api: httpx.Client, backend: str, size: int = 1, **extra: str) -> str
 
 
 def _lvs(volume_group: tuple[str, str]) -> set[str]:
-    vg, device = volume_group
-    config = f'devices {{ filter=["a|^{device}$|","r|.*|"] use_devicesfile=0 }} global {{ activation=0 }}'
-    out = subprocess.run(["lvs", "--config", config, "--noheadings", "-o", "lv_name", vg], capture_output=True,
-                         text=True, check=True, env={**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}).stdout
-    return {line.strip() for line in out.splitlines() if line.strip()}
+    return logical_volumes(*volume_group)
 
 
 def _share_files(nfs_server: list[Path]) -> set[str]:
@@ -91,8 +87,7 @@ def _share_files(nfs_server: list[Path]) -> set[str]:
 
 
 def _targets() -> str:
-    return subprocess.run(["tgtadm", "-C", str(TGT_CONTROL), "--lld", "iscsi", "--mode", "target", "--op", "show"],
-                          capture_output=True, text=True, check=True).stdout
+    return tgt_targets(TGT_CONTROL)
 
 
 def test_get_pools_shows_the_real_capacity(api: httpx.Client, nfs_server: list[Path]) -> None:
