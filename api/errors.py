@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from db import errors as db_errors
 from rpc.errors import ServiceUnavailable
-from volume.errors import InvalidRequest, VolumeStateConflict
+from volume.errors import InvalidRequest, StorageFailed, VolumeStateConflict
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
     VolumeStateConflict: (400, "badRequest"),
     InvalidRequest: (400, "badRequest"),
     ServiceUnavailable: (503, "serviceUnavailable"),
+    StorageFailed: (500, "computeFault"),
 }
 
 

@@ -10,6 +10,9 @@ API_OPTS = [
     cfg.IntOpt("osapi_volume_workers", default=1, min=1, help="Worker processes of the volume API."),
     cfg.IntOpt("osapi_max_limit", default=1000, min=1,
                help="Most items a collection returns in one response, whatever limit the client asks."),
+    cfg.IntOpt("attachment_call_timeout_s", default=20, min=1,
+               help="Seconds an attachment request (connect, disconnect) waits for the backend's active volume "
+                    "service; past it the client gets a retryable 503 and nothing is left half-made."),
 ]
 
 

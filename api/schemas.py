@@ -60,6 +60,28 @@ SNAPSHOT_RESET_ARGS = t.obj({"status": {"type": "string", "enum": sorted(SNAPSHO
 NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
 
+# -- attachments ---------------------------------------------------------------------------------
+
+ATTACH_MODE = {"type": "string", "enum": ["rw", "ro"]}
+_HOST_TEXT = t.nullable(t.text())
+# os-brick's connector: the fields ember reads are typed, the rest (wwpns, nqn, ...) passed on as they are
+CONNECTOR = t.obj({
+    "initiator": _HOST_TEXT, "ip": _HOST_TEXT, "host": _HOST_TEXT, "platform": _HOST_TEXT,
+    "os_type": _HOST_TEXT, "multipath": t.nullable(t.BOOLEAN), "mountpoint": _HOST_TEXT,
+    "mode": t.nullable(ATTACH_MODE), "do_local_attach": t.nullable(t.BOOLEAN),
+}, maxProperties=64)
+ATTACHMENT_CREATE = t.obj({"attachment": t.obj({
+    "volume_uuid": t.ID, "instance_uuid": t.ID_OR_NULL, "connector": t.nullable(CONNECTOR),
+    "mode": ATTACH_MODE}, required=["volume_uuid"], extra=False)}, required=["attachment"])
+ATTACHMENT_UPDATE = t.obj({"attachment": t.obj({"connector": CONNECTOR}, required=["connector"], extra=False)},
+                          required=["attachment"])
+CONNECTOR_ARGS = t.obj({"connector": CONNECTOR}, required=["connector"], extra=False)
+ATTACH_ARGS = t.obj({"instance_uuid": t.ID_OR_NULL, "host_name": _HOST_TEXT, "mountpoint": _HOST_TEXT,
+                     "mode": ATTACH_MODE}, extra=False, anyOf=[{"required": ["instance_uuid"]},
+                                                               {"required": ["host_name"]}])
+DETACH_ARGS = t.obj({"attachment_id": t.ID_OR_NULL}, extra=False)
+FORCE_DETACH_ARGS = t.obj({"attachment_id": t.ID_OR_NULL, "connector": t.nullable(CONNECTOR)}, extra=False)
+
 
 @dataclass(frozen=True)
 class VolumeCreate:

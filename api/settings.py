@@ -17,6 +17,7 @@ class Settings:
     service_down_time_s: int
     max_body_bytes: int
     quota_defaults: dict[str, int]  # the limits of a project that has none of its own
+    attachment_call_timeout_s: int = 20
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -31,4 +32,5 @@ class Settings:
             quota_defaults={"volumes": conf.quota_volumes, "snapshots": conf.quota_snapshots,
                             "gigabytes": conf.quota_gigabytes, "backups": conf.quota_backups,
                             "backup_gigabytes": conf.quota_backup_gigabytes},
+            attachment_call_timeout_s=conf.attachment_call_timeout_s,
         )

@@ -164,8 +164,13 @@ class Attachment(_Timestamps, _SoftDelete, Base):
     mountpoint: Mapped[str | None] = mapped_column(String(255))
     attach_mode: Mapped[str] = mapped_column(String(8), nullable=False, default="rw")
     status: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     connector: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # as the driver returned it, less the CHAP secret: the view adds the volume's provider_auth back
     connection_info: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    attached_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    detached_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    __table_args__ = (Index("ix_attachments_project_deleted", "project_id", "deleted", "created_at"),)
 
 
 class Backup(_Timestamps, _SoftDelete, Base):

@@ -93,6 +93,27 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    id: str
+    volume_id: str
+    project_id: str
+    instance_uuid: str | None
+    attached_host: str | None
+    mountpoint: str | None
+    attach_mode: str
+    status: str
+    version: int
+    connector: dict[str, object] | None
+    connection_info: dict[str, object] | None
+    attached_at: datetime | None
+    detached_at: datetime | None
+    created_at: datetime
+    updated_at: datetime | None
+    deleted: bool = False
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class VolumeType:
     id: str
     name: str

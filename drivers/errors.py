@@ -4,6 +4,7 @@ DriverError                  an operation failed on the storage
 ├── BackendUnavailable       the storage cannot be reached or is not set up
 ├── NotEnoughSpace           the storage has no room for the request
 ├── SourceNotFound           a snapshot or source volume to copy from is missing
+├── InvalidConnector         a host's connector lacks what this storage needs (an iSCSI initiator)
 └── TryAgain                 the operation did not fail on its merits: run it again later
     ├── Interrupted          its command was killed by a signal before it finished
     └── ResourceBusy         another process holds the resource (a lock), e.g. a stopped service
@@ -25,6 +26,10 @@ class NotEnoughSpace(DriverError):
 
 
 class SourceNotFound(DriverError):
+    pass
+
+
+class InvalidConnector(DriverError):
     pass
 
 

@@ -24,7 +24,7 @@ import os
 from oslo_config import cfg
 
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
-from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace, SourceNotFound
+from drivers.errors import BackendUnavailable, DriverError, InvalidConnector, NotEnoughSpace, SourceNotFound
 from drivers.fileops import check_id
 from drivers.locks import VolumeLocks
 from drivers.lvm_devices import ActivatedDevices, DataDevices, LoopDevices
@@ -209,14 +209,23 @@ class LvmDriver:
                 self._devices.release(lv)
 
     def initialize_connection(self, volume_id: str, export: Export, connector: Connector) -> ConnectionInfo:
+        initiator = connector.get("initiator")
+        if not isinstance(initiator, str) or not initiator:
+            raise InvalidConnector("an iSCSI volume needs the host's initiator name: the connector has no "
+                                   "'initiator'")
         self.ensure_export(volume_id, export)
         recorded = IscsiExport.from_export(export)
+        with self._locks.hold(volume_id):
+            self._targets.allow(recorded.iqn, initiator, recorded.chap)
         # this node's portal: after a takeover by another node the record's may be the old one's
         here = IscsiExport(self._portal, recorded.iqn, recorded.lun, recorded.chap)
         return here.connection_info(volume_id)
 
     def terminate_connection(self, volume_id: str, export: Export, connector: Connector | None) -> None:
-        pass
+        initiator = (connector or {}).get("initiator")
+        if isinstance(initiator, str) and initiator:
+            with self._locks.hold(volume_id):
+                self._targets.disallow(self._iqn(volume_id), initiator)
 
     # -- helpers
 

@@ -83,8 +83,11 @@ class SchedulerManager:
                 source_pool = db.volume_get(volume.source_volid).host
         except db_errors.NotFound:
             source_pool = "(source is gone)"
+        wanted = dict(extra_specs)
+        if volume.multiattach:  # asked for in the request (deprecated) rather than by the type
+            wanted.setdefault("multiattach", "<is> True")
         return RequestSpec(size_gb=volume.size_gb, availability_zone=volume.availability_zone,
-                           extra_specs=dict(extra_specs), source_pool=source_pool)
+                           extra_specs=wanted, source_pool=source_pool)
 
     def _fail(self, ctx: RequestContext, volume: Volume, reason: str) -> None:
         log.warning("volume %s: %s", volume.id, reason)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import oslo_messaging as messaging
 
 from common import binaries
@@ -13,13 +15,41 @@ BINARY = binaries.VOLUME
 
 
 class VolumeClient:
-    """Casts work to ``ember-volume`` on one backend host (``host@backend``)."""
+    """Casts work to ``ember-volume`` on one backend host (``host@backend``); calls what the api waits for."""
 
     def _cast(self, ctx: RequestContext, backend_host: str, method: str, **kwargs: object) -> None:
         try:
             transport.client(transport.VOLUME_TOPIC, server=backend_host).cast(ctx, method, **kwargs)
         except messaging.MessagingException as error:
             raise ServiceUnavailable(f"volume service {backend_host} unreachable: {error}") from error
+
+    def _call(self, ctx: RequestContext, backend_host: str, method: str, *, timeout_s: int,
+              **kwargs: object) -> dict[str, Any]:
+        """The answer of the backend's active; ServiceUnavailable if none answered within ``timeout_s``
+        (the request waits in the backend's queue meanwhile, so a takeover shorter than that is invisible)."""
+        try:
+            answer = transport.client(transport.VOLUME_TOPIC, server=backend_host, timeout_s=timeout_s).call(
+                ctx, method, **kwargs)
+        except messaging.MessagingTimeout as error:
+            raise ServiceUnavailable(f"the volume service of {backend_host} did not answer within {timeout_s} s") \
+                from error
+        except messaging.MessagingException as error:
+            raise ServiceUnavailable(f"volume service {backend_host} unreachable: {error}") from error
+        return dict(answer or {})
+
+    def connect_attachment(self, ctx: RequestContext, backend_host: str, *, attachment_id: str,
+                           timeout_s: int) -> dict[str, Any]:
+        return self._call(ctx, backend_host, "connect_attachment", timeout_s=timeout_s, attachment_id=attachment_id)
+
+    def disconnect_attachment(self, ctx: RequestContext, backend_host: str, *, attachment_id: str,
+                              timeout_s: int) -> dict[str, Any]:
+        return self._call(ctx, backend_host, "disconnect_attachment", timeout_s=timeout_s,
+                          attachment_id=attachment_id)
+
+    def terminate_connection(self, ctx: RequestContext, backend_host: str, *, volume_id: str,
+                             connector: dict[str, Any], timeout_s: int) -> dict[str, Any]:
+        return self._call(ctx, backend_host, "terminate_connection", timeout_s=timeout_s, volume_id=volume_id,
+                          connector=connector)
 
     def create_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str) -> None:
         self._cast(ctx, backend_host, "create_volume", volume_id=volume_id)

@@ -3,7 +3,8 @@
 A message reaching a process that is not (or no longer) its backend's active — one taken off
 the queue just before a hand-over, or held by a paused process that woke up after a takeover —
 is put back on the backend's queue for the active, never dropped: oslo.messaging has already
-acknowledged it.
+acknowledged it. A call (the api waits for its answer) is answered "not acted" instead, and the
+api says so to its client as a retryable error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import oslo_messaging as messaging
 from common.context import RequestContext, request_scope
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
-from volume.manager import VolumeManager
+from volume.manager import Outcome, VolumeManager
 from volume.recovery import resume_stuck_work
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,29 @@ class VolumeEndpoint:
         self._serve(wire_ctx, "delete_snapshot", lambda ctx: self._manager.delete_snapshot(ctx, snapshot_id),
                     snapshot_id=snapshot_id)
 
+    # -- calls: the api waits for these, so a process that is not the active says so instead of forwarding
+
+    @messaging.expose
+    def connect_attachment(self, wire_ctx: dict[str, Any], attachment_id: str) -> dict[str, Any]:
+        with request_scope(wire_ctx) as ctx:
+            return _answer(self._manager.connect_attachment(ctx, attachment_id))
+
+    @messaging.expose
+    def disconnect_attachment(self, wire_ctx: dict[str, Any], attachment_id: str) -> dict[str, Any]:
+        with request_scope(wire_ctx) as ctx:
+            return _answer(self._manager.disconnect_attachment(ctx, attachment_id))
+
+    @messaging.expose
+    def terminate_connection(self, wire_ctx: dict[str, Any], volume_id: str,
+                             connector: dict[str, Any]) -> dict[str, Any]:
+        with request_scope(wire_ctx) as ctx:
+            return _answer(self._manager.terminate_connection(ctx, volume_id, connector))
+
     @messaging.expose
     def recover(self, wire_ctx: dict[str, Any]) -> None:
         self._serve(wire_ctx, "recover",
                     lambda ctx: self._manager.acting() and resume_stuck_work(self._manager, older_than_s=0) >= 0)
+
+
+def _answer(outcome: Outcome) -> dict[str, Any]:
+    return {"acted": outcome.acted, "error": outcome.error, "invalid": outcome.invalid}

@@ -2,7 +2,8 @@
 
 VolumeError
 ├── VolumeStateConflict     the resource is not in a status the request accepts (or changed under it)
-└── InvalidRequest          the request itself makes no sense for this resource (e.g. shrink)
+├── InvalidRequest          the request itself makes no sense for this resource (e.g. shrink)
+└── StorageFailed           the storage refused what the request needed at once (a connection)
 """
 
 from __future__ import annotations
@@ -30,4 +31,8 @@ class VolumeStateConflict(VolumeError):
 
 
 class InvalidRequest(VolumeError):
+    pass
+
+
+class StorageFailed(VolumeError):
     pass

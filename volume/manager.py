@@ -23,18 +23,27 @@ from typing import Any
 from common.context import RequestContext
 from db import api as db
 from db import errors as db_errors
-from db.records import Snapshot, Volume, WorkClaim
-from drivers.base import Export, VolumeDriver
-from drivers.errors import DriverError, TryAgain
+from db.records import Attachment, Snapshot, Volume, WorkClaim
+from drivers.base import VolumeDriver
+from drivers.errors import DriverError, InvalidConnector, TryAgain
 from volume.client import BINARY
+from volume.connections import SETTLE_RULE, Connections
 from volume.election import Lease
-from volume.states import OPERATIONS, Operation, Recovery, edge_of, recovery_of
+from volume.states import (
+    OPERATIONS,
+    AttachmentStatus,
+    Operation,
+    Recovery,
+    attachment_edge,
+    edge_of,
+    recovery_of,
+)
 
 log = logging.getLogger(__name__)
 
 TOPIC = "ember-volume"
 
-Record = Volume | Snapshot
+Record = Volume | Snapshot | Attachment
 # a driver call for one resource; what it returns is landed with the done edge
 Work = Callable[[Any], dict[str, Any]]
 
@@ -54,13 +63,24 @@ class BackendIdentity:
 
 
 class VolumeManager:
-    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity) -> None:
+    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity,
+                 attachment_expiry_s: float | None = None) -> None:
         self._driver = driver
         self.identity = identity
+        self.attachment_expiry_s = attachment_expiry_s  # None: attachments never expire
         self.lease: Lease | None = None  # set by the backend's supervisor while this process is the active
         self._last_epoch: int | None = None
         self._running: set[str] = set()
         self._running_lock = threading.Lock()
+        # attachment id -> why its last operation failed, and whether the request was at fault (RPC answers)
+        self._failures: dict[str, tuple[str, bool]] = {}
+        self.connections = Connections(driver, backend_host=identity.backend_host, epoch=self._epoch)
+
+    def _epoch(self) -> int:
+        lease = self.lease
+        if lease is None or not lease.valid():
+            raise db_errors.Fenced(self.identity.backend_host, -1)
+        return lease.epoch
 
     def acting(self) -> bool:
         lease = self.lease
@@ -86,6 +106,38 @@ class VolumeManager:
 
     def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> bool:
         return self._run(ctx, OPERATIONS["snapshot", "delete"], snapshot_id, self._delete_snapshot)
+
+    # -- attachments: answered to the api's RPC call, so they say how they went
+
+    def connect_attachment(self, ctx: RequestContext, attachment_id: str) -> Outcome:
+        """Export the volume to the attachment's connector and hand out its connection_info."""
+        return self._attachment_op(ctx, "connect", attachment_id, self.connections.connect)
+
+    def disconnect_attachment(self, ctx: RequestContext, attachment_id: str) -> Outcome:
+        """End the attachment's connection (and the export with the last one) and delete it."""
+        return self._attachment_op(ctx, "disconnect", attachment_id, self.connections.disconnect)
+
+    def terminate_connection(self, ctx: RequestContext, volume_id: str, connector: dict[str, Any]) -> Outcome:
+        """Legacy os-terminate_connection: the connector loses its access; the attachment stays until os-detach."""
+        if not self.acting():
+            return Outcome(acted=False)
+        try:
+            with self.connections.volume_lock(volume_id):
+                self.connections.terminate(volume_id, connector)
+        except DriverError as error:
+            return Outcome(acted=True, error=str(error), invalid=isinstance(error, InvalidConnector))
+        return Outcome(acted=True)
+
+    def _attachment_op(self, ctx: RequestContext, name: str, attachment_id: str, work: Work) -> Outcome:
+        attachment = _get("attachment", attachment_id)
+        if attachment is None:
+            return Outcome(acted=self.acting())
+        assert isinstance(attachment, Attachment)
+        # one connection change per volume at a time: whether an export is the last one is then certain
+        with self.connections.volume_lock(attachment.volume_id):
+            acted = self._run(ctx, OPERATIONS["attachment", name], attachment_id, work)
+        error, invalid = self._failures.pop(attachment_id, (None, False))
+        return Outcome(acted=acted, error=error, invalid=invalid)
 
     def _create(self, volume: Volume) -> dict[str, Any]:
         pool = (volume.host.partition("#")[2] or None) if volume.host else None
@@ -121,6 +173,13 @@ class VolumeManager:
     def recover(self, ctx: RequestContext, resource: str, record: Record, *, why: str) -> None:
         """Finish ``record``, left in a transient status by a service that stopped, by its recovery rule."""
         op, rule = recovery_of(resource, record.status)
+        if rule is Recovery.SETTLE:  # attaching/detaching: its attachments (recovered on their own) say
+            db.volume_settle(record.id, SETTLE_RULE)
+            return
+        if resource == "attachment":
+            assert isinstance(record, Attachment)
+            self._recover_attachment(ctx, op, rule, record, why)
+            return
         work = self._work_of(op)
         if rule is Recovery.REDO and work is not None and not _extend_without_target(op, record):
             self._run(ctx, op, record.id, work)
@@ -130,6 +189,28 @@ class VolumeManager:
             raise OperationStopped(why)
 
         self._run(ctx, op, record.id, stopped)
+
+    def expire_attachment(self, ctx: RequestContext, attachment: Attachment) -> None:
+        """Delete an attachment its client left (reserved, or connected and never completed)."""
+        if attachment.status == AttachmentStatus.RESERVED:
+            db.attachment_transition(attachment.id, attachment_edge("unreserve"), rule=SETTLE_RULE, destroy=True,
+                                     expected_version=attachment.version)
+            return
+        begun = db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=SETTLE_RULE,
+                                         expected_version=attachment.version)
+        if begun is not None:
+            self.disconnect_attachment(ctx, attachment.id)
+
+    def _recover_attachment(self, ctx: RequestContext, op: Operation, rule: Recovery, attachment: Attachment,
+                            why: str) -> None:
+        def abandon(record: Attachment) -> dict[str, Any]:
+            self.connections.abandon(record)
+            raise OperationStopped(why)
+
+        work: Work = self.connections.disconnect if rule is Recovery.REDO else abandon
+        with self.connections.volume_lock(attachment.volume_id):
+            self._run(ctx, op, attachment.id, work)
+        self._failures.pop(attachment.id, None)
 
     def _work_of(self, op: Operation) -> Work | None:
         works: dict[tuple[str, str], Work] = {
@@ -176,6 +257,9 @@ class VolumeManager:
                 return True
             try:
                 values = work(record)
+            except db_errors.Fenced as error:  # a takeover passed our epoch mid-way: the successor recovers it
+                self._fenced(error)
+                return False
             except TryAgain as error:
                 log.warning("%s %s: %s did not finish (%s); it is tried again later", op.resource, resource_id,
                             op.name, error)
@@ -216,10 +300,10 @@ class VolumeManager:
     def _land(self, op: Operation, record: Record, claim: WorkClaim, values: dict[str, Any]) -> None:
         edge = edge_of(op.resource, op.done)
         try:
-            if op.done == "delete.done":
+            if op.done in _DESTROYING:
                 landed = _DESTROY[op.resource](record.id, edge, claim=claim) is not None
             else:
-                extra = {"status_reason": None} if op.resource == "volume" else {}
+                extra = {"status_reason": None, "settle": SETTLE_RULE} if op.resource == "volume" else {}
                 landed = _TRANSITION[op.resource](record.id, edge, claim=claim, **extra, **values) is not None
         except db_errors.ClaimLost as lost:
             log.warning("%s %s: %s; the driver's work stays for recovery", op.resource, record.id, lost)
@@ -233,10 +317,16 @@ class VolumeManager:
     def _land_failure(self, ctx: RequestContext, op: Operation, record: Record, claim: WorkClaim,
                       error: Exception) -> None:
         reason = f"{op.name} {op.resource} failed: {error}"
+        if op.resource == "attachment":
+            self._failures[record.id] = (str(error), isinstance(error, InvalidConnector))
         fail_edge = edge_of(op.resource, op.fail)
-        extra = {"release_pending": True} if op.resource == "volume" else {}
+        extra: dict[str, Any] = {"status_reason": reason[:1024]}
+        if op.resource == "volume":
+            extra.update(release_pending=True, settle=SETTLE_RULE)
+        elif op.resource == "attachment":
+            extra = {}
         try:
-            landed = _TRANSITION[op.resource](record.id, fail_edge, claim=claim, status_reason=reason[:1024], **extra)
+            landed = _TRANSITION[op.resource](record.id, fail_edge, claim=claim, **extra)
         except db_errors.ClaimLost as lost:
             log.warning("%s %s: %s", op.resource, record.id, lost)
             return
@@ -290,16 +380,21 @@ class VolumeManager:
                              availability_zone=ident.availability_zone, ha_role=role, ha_epoch=self._last_epoch)
 
     def ensure_exports(self) -> int:
-        """The active makes every export on record exist (a restarted target daemon knows none); returns
-        how many it checked. A failed one is logged and tried again at the next pass."""
+        """The active makes every export on record what its attachments need (re-made after a target
+        daemon restart, removed when no attachment holds it); returns how many it checked. A failed
+        one is logged and tried again at the next pass."""
         if not self.acting():
             return 0
         volumes = db.volume_exports(self.identity.backend_host)
         for volume in volumes:
             try:
-                self._driver.ensure_export(volume.id, Export(volume.provider_location, volume.provider_auth))
-            except DriverError as error:
+                with self.connections.volume_lock(volume.id):
+                    self.connections.ensure(volume.id)
+            except (DriverError, db_errors.NotFound) as error:
                 log.warning("volume %s: its export cannot be re-created: %s", volume.id, error)
+            except db_errors.Fenced as error:
+                self._fenced(error)
+                break
         return len(volumes)
 
     def report_pools(self) -> None:
@@ -313,13 +408,29 @@ class VolumeManager:
             self._fenced(error)
 
 
-_TRANSITION: dict[str, Callable[..., Any]] = {"volume": db.volume_transition, "snapshot": db.snapshot_transition}
-_DESTROY: dict[str, Callable[..., Any]] = {"volume": db.volume_destroy, "snapshot": db.snapshot_destroy}
+@dataclass(frozen=True)
+class Outcome:
+    """How an operation the api waits for went: not run here (not the active), failed, or done."""
+
+    acted: bool
+    error: str | None = None
+    invalid: bool = False  # the request was at fault (a connector the storage cannot serve)
+
+
+_TRANSITION: dict[str, Callable[..., Any]] = {
+    "volume": db.volume_transition, "snapshot": db.snapshot_transition,
+    "attachment": functools.partial(db.attachment_transition, rule=SETTLE_RULE)}
+_DESTROY: dict[str, Callable[..., Any]] = {
+    "volume": db.volume_destroy, "snapshot": db.snapshot_destroy,
+    "attachment": functools.partial(db.attachment_transition, rule=SETTLE_RULE, destroy=True)}
+_DESTROYING = frozenset({"delete.done", "disconnect.done"})
+_GET: dict[str, Callable[[str], Record]] = {"volume": db.volume_get, "snapshot": db.snapshot_get,
+                                            "attachment": db.attachment_get}
 
 
 def _get(resource: str, resource_id: str) -> Record | None:
     try:
-        return db.volume_get(resource_id) if resource == "volume" else db.snapshot_get(resource_id)
+        return _GET[resource](resource_id)
     except db_errors.NotFound:
         return None
 

@@ -13,7 +13,7 @@ import logging
 from common.context import RequestContext
 from db import api as db
 from volume.manager import BINARY, VolumeManager
-from volume.states import RECOVERY, SNAPSHOT_RECOVERY
+from volume.states import ATTACHMENT_EXPIRES, ATTACHMENT_RECOVERY, RECOVERY, SNAPSHOT_RECOVERY
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +21,32 @@ STOPPED = "the service running it stopped"
 
 
 def resume_stuck_work(manager: VolumeManager, *, older_than_s: float) -> int:
-    """Redo or fail this backend's stuck volumes and snapshots; returns how many it handled."""
+    """Redo or fail this backend's stuck volumes, snapshots and attachments; returns how many it handled.
+
+    Attachments come first (a volume's status follows them). Reserved attachments, and
+    connections never completed, untouched for the manager's ``attachment_expiry_s`` are deleted
+    (their client is gone).
+    """
     if not manager.acting():
         return 0  # a standby recovers nothing; the active will
     ctx = RequestContext.service(BINARY)
     backend_host = manager.identity.backend_host
     handled = 0
+    for attachment in db.attachment_list_stale(statuses=frozenset(str(s) for s in ATTACHMENT_RECOVERY),
+                                               older_than_s=older_than_s, backend_host=backend_host):
+        if not manager.is_busy(attachment.id):
+            log.info("resuming attachment %s of volume %s left %s", attachment.id, attachment.volume_id,
+                     attachment.status)
+            manager.recover(ctx, "attachment", attachment, why=STOPPED)
+            handled += 1
+    expire_s = manager.attachment_expiry_s
+    if expire_s is not None:
+        for attachment in db.attachment_list_stale(statuses=frozenset(str(s) for s in ATTACHMENT_EXPIRES),
+                                                   older_than_s=expire_s, backend_host=backend_host):
+            log.info("attachment %s of volume %s was left %s for %.0f s or more: deleting it", attachment.id,
+                     attachment.volume_id, attachment.status, expire_s)
+            manager.expire_attachment(ctx, attachment)
+            handled += 1
     for volume in db.volume_list_stale(statuses=frozenset(str(s) for s in RECOVERY), older_than_s=older_than_s,
                                        backend_host=backend_host):
         if not manager.is_busy(volume.id):

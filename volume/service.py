@@ -41,7 +41,7 @@ def build_manager(conf: cfg.ConfigOpts, backend: str) -> VolumeManager:
     )
     driver = load_driver(conf, backend)
     driver.setup()
-    return VolumeManager(driver=driver, identity=identity)
+    return VolumeManager(driver=driver, identity=identity, attachment_expiry_s=conf.attachment_expiry_s)
 
 
 def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:

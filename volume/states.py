@@ -4,11 +4,14 @@ No other module writes a status literal. The api flips a resource with a ``*.beg
 edge before it casts; the manager runs the operation whose working status that is
 (``OPERATIONS``) and lands it with ``*.done`` or ``*.fail``; recovery treats what a dead
 service left in a transient status by the rule ``RECOVERY`` gives it. The other statuses
-the API shows (attach, migration, service) are listed at the end.
+the API shows (attach, migration, service) are listed at the end, then the attachments' own
+table: a volume's status at rest follows its attachments (``settled``), computed in every
+transaction that changes one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -42,6 +45,7 @@ TRANSITIONS: dict[str, Edge] = {
     "create.done": (frozenset({Status.CREATING}), Status.AVAILABLE),
     "create.fail": (frozenset({Status.CREATING}), Status.ERROR),
     "extend.begin": (frozenset({Status.AVAILABLE}), Status.EXTENDING),
+    "extend_attached.begin": (frozenset({Status.AVAILABLE, Status.IN_USE}), Status.EXTENDING),
     "extend.done": (frozenset({Status.EXTENDING}), Status.AVAILABLE),
     "extend.fail": (frozenset({Status.EXTENDING}), Status.ERROR_EXTENDING),
     "delete.begin": (_DELETABLE, Status.DELETING),
@@ -53,13 +57,10 @@ TRANSITIONS: dict[str, Edge] = {
     # version bump, so an extend or delete racing the snapshot loses.
     "snapshot.begin": (frozenset({Status.AVAILABLE}), Status.AVAILABLE),
     # A clone source stays available too; its version bump orders it against deletes.
+    # (landing in AVAILABLE means "at rest": the status the volume's attachments give it, see ``settled``)
     "clone.begin": (frozenset({Status.AVAILABLE, Status.IN_USE}), Status.AVAILABLE),
-    "attach.reserve": (frozenset({Status.AVAILABLE}), Status.RESERVED),
-    "attach.begin": (frozenset({Status.RESERVED}), Status.ATTACHING),
-    "attach.done": (frozenset({Status.ATTACHING, Status.RESERVED}), Status.IN_USE),
-    "attach.fail": (frozenset({Status.ATTACHING, Status.RESERVED}), Status.AVAILABLE),
+    # the legacy os-begin_detaching / os-roll_detaching markers (the attachments do not change)
     "detach.begin": (frozenset({Status.IN_USE}), Status.DETACHING),
-    "detach.done": (frozenset({Status.DETACHING}), Status.AVAILABLE),
     "detach.fail": (frozenset({Status.DETACHING}), Status.IN_USE),
     "backup.begin": (frozenset({Status.AVAILABLE}), Status.BACKING_UP),
     "backup.done": (frozenset({Status.BACKING_UP}), Status.AVAILABLE),
@@ -74,7 +75,6 @@ TRANSIENT: dict[Status, str] = {
     Status.CREATING: "create.fail",
     Status.EXTENDING: "extend.fail",
     Status.DELETING: "delete.fail",
-    Status.ATTACHING: "attach.fail",
     Status.DETACHING: "detach.fail",
     Status.BACKING_UP: "backup.fail",
     Status.RESTORING_BACKUP: "restore.fail",
@@ -86,6 +86,7 @@ class Recovery(StrEnum):
 
     REDO = "redo"  # run it again: the driver call is idempotent (an existing volume, a missing file: success)
     FAIL = "fail"  # land its fail edge and leave the user a message saying why
+    SETTLE = "settle"  # the volume's status follows its attachments: recompute it from them (``settled``)
 
 
 @dataclass(frozen=True)
@@ -116,8 +117,8 @@ RECOVERY: dict[Status, Recovery] = {
     Status.CREATING: Recovery.REDO,
     Status.EXTENDING: Recovery.REDO,  # to the target size kept on the row (FAIL when it has none)
     Status.DELETING: Recovery.REDO,
-    Status.ATTACHING: Recovery.FAIL,
-    Status.DETACHING: Recovery.FAIL,
+    Status.ATTACHING: Recovery.SETTLE,
+    Status.DETACHING: Recovery.SETTLE,
     Status.BACKING_UP: Recovery.FAIL,
     Status.RESTORING_BACKUP: Recovery.FAIL,
 }
@@ -173,6 +174,10 @@ SNAPSHOT_RECOVERY: dict[SnapshotStatus, Recovery] = {
 }
 
 OPERATIONS.update({
+    ("attachment", "connect"): Operation("attachment", "connect", "connecting", "connect.done", "connect.fail",
+                                         Recovery.FAIL),
+    ("attachment", "disconnect"): Operation("attachment", "disconnect", "detaching", "disconnect.done",
+                                            "disconnect.fail", Recovery.REDO),
     ("snapshot", "create"): Operation("snapshot", "create", str(SnapshotStatus.CREATING), "create.done",
                                       "create.fail", Recovery.REDO),
     ("snapshot", "delete"): Operation("snapshot", "delete", str(SnapshotStatus.DELETING), "delete.done",
@@ -190,7 +195,9 @@ def snapshot_edge(event: str) -> tuple[frozenset[str], str]:
 
 
 def edge_of(resource: str, event: str) -> tuple[frozenset[str], str]:
-    """``edge`` for volumes, ``snapshot_edge`` for snapshots."""
+    """The (sources, target) of ``event`` in the table of ``resource``."""
+    if resource == "attachment":
+        return attachment_edge(event)
     return snapshot_edge(event) if resource == "snapshot" else edge(event)
 
 
@@ -246,6 +253,9 @@ def recovery_of(resource: str, status: str) -> tuple[Operation, Recovery]:
     Statuses of operations ember-volume does not run itself yet (attach, backup, ...) get an
     operation that can only fail.
     """
+    if resource == "attachment":
+        op = OPERATIONS["attachment", "connect" if status == AttachmentStatus.CONNECTING else "disconnect"]
+        return op, ATTACHMENT_RECOVERY[AttachmentStatus(status)]
     if resource == "snapshot":
         snap_status = SnapshotStatus(status)
         op = OPERATIONS["snapshot", "delete" if snap_status is SnapshotStatus.DELETING else "create"]
@@ -253,5 +263,86 @@ def recovery_of(resource: str, status: str) -> tuple[Operation, Recovery]:
     volume_status = Status(status)
     name = WORKING_OPERATION[volume_status]
     op = OPERATIONS.get(("volume", name)) or Operation("volume", name, status, f"{name}.done",
-                                                        TRANSIENT[volume_status], Recovery.FAIL)
+                                                        TRANSIENT.get(volume_status, ""), Recovery.FAIL)
     return op, RECOVERY[volume_status]
+
+
+# -- attachments ---------------------------------------------------------------------------------
+
+class AttachmentStatus(StrEnum):
+    """An attachment's own status. The API shows Cinder's names (``shown_attachment_status``)."""
+
+    RESERVED = "reserved"        # a place held for an instance; no connector yet
+    CONNECTING = "connecting"    # the volume service exports the volume to the connector (shown: attaching)
+    ATTACHING = "attaching"      # connection_info handed out; the host has not called os-complete yet
+    ATTACHED = "attached"
+    DETACHING = "detaching"      # the volume service ends the connection (and the export, for the last one)
+    DETACHED = "detached"        # the status of a soft-deleted row
+
+
+# event -> (statuses it may start from, status it lands in)
+ATTACHMENT_TRANSITIONS: dict[str, tuple[frozenset[AttachmentStatus], AttachmentStatus]] = {
+    "connect.begin": (frozenset({AttachmentStatus.RESERVED, AttachmentStatus.ATTACHING}),
+                      AttachmentStatus.CONNECTING),
+    "connect.done": (frozenset({AttachmentStatus.CONNECTING}), AttachmentStatus.ATTACHING),
+    "connect.fail": (frozenset({AttachmentStatus.CONNECTING}), AttachmentStatus.RESERVED),
+    "complete": (frozenset({AttachmentStatus.ATTACHING}), AttachmentStatus.ATTACHED),
+    # legacy os-attach: the host says it attached, whether or not it asked for a connection first
+    "mark_attached": (frozenset({AttachmentStatus.RESERVED, AttachmentStatus.ATTACHING}),
+                      AttachmentStatus.ATTACHED),
+    # a connecting attachment only once its holder is dead (the claim is revoked in the same transaction)
+    "disconnect.begin": (frozenset({AttachmentStatus.CONNECTING, AttachmentStatus.ATTACHING,
+                                    AttachmentStatus.ATTACHED, AttachmentStatus.DETACHING}),
+                         AttachmentStatus.DETACHING),
+    "disconnect.done": (frozenset({AttachmentStatus.DETACHING}), AttachmentStatus.DETACHED),
+    # the storage refused to end the connection: it holds, and the user may delete the attachment again
+    "disconnect.fail": (frozenset({AttachmentStatus.DETACHING}), AttachmentStatus.ATTACHED),
+    # an attachment that never got a connection is deleted at once
+    "unreserve": (frozenset({AttachmentStatus.RESERVED}), AttachmentStatus.DETACHED),
+}
+
+# What a successor does with an attachment a dead volume service left mid-way.
+ATTACHMENT_RECOVERY: dict[AttachmentStatus, Recovery] = {
+    AttachmentStatus.CONNECTING: Recovery.FAIL,   # back to reserved: the host asks again (it got a 503)
+    AttachmentStatus.DETACHING: Recovery.REDO,    # ending a connection and an export is idempotent
+}
+
+# Attachments a client holds without using them: left longer than attachment_expiry_s, they are deleted.
+ATTACHMENT_EXPIRES = frozenset({AttachmentStatus.RESERVED, AttachmentStatus.ATTACHING})
+
+# Attachments that hold the volume's connection (the export stays while one exists).
+ATTACHMENT_CONNECTED = frozenset({AttachmentStatus.ATTACHING, AttachmentStatus.ATTACHED,
+                                  AttachmentStatus.DETACHING})
+
+
+def attachment_edge(event: str) -> tuple[frozenset[str], str]:
+    sources, target = ATTACHMENT_TRANSITIONS[event]
+    return frozenset(str(s) for s in sources), str(target)
+
+
+def shown_attachment_status(status: str) -> str:
+    return str(AttachmentStatus.ATTACHING) if status == AttachmentStatus.CONNECTING else status
+
+
+# The volume statuses that follow the volume's attachments; any other (extending, error, ...) is left
+# alone by attachment changes and comes back to these through its own done edge.
+SETTLED = frozenset({Status.AVAILABLE, Status.RESERVED, Status.ATTACHING, Status.IN_USE, Status.DETACHING})
+
+
+def settled(attachment_statuses: Iterable[str]) -> tuple[Status, AttachStatus]:
+    """The (status, attach_status) a volume at rest has with attachments in these statuses."""
+    present = set(attachment_statuses)
+    if AttachmentStatus.DETACHING in present:
+        return Status.DETACHING, AttachStatus.DETACHING
+    if AttachmentStatus.ATTACHED in present:
+        return Status.IN_USE, AttachStatus.ATTACHED
+    if present & {AttachmentStatus.CONNECTING, AttachmentStatus.ATTACHING}:
+        return Status.ATTACHING, AttachStatus.ATTACHING
+    if AttachmentStatus.RESERVED in present:
+        return Status.RESERVED, AttachStatus.RESERVED
+    return Status.AVAILABLE, AttachStatus.DETACHED
+
+
+# Volume statuses a new attachment may be reserved from: only ``available`` unless multiattach.
+RESERVABLE = frozenset({Status.AVAILABLE})
+RESERVABLE_MULTIATTACH = frozenset({Status.AVAILABLE, Status.RESERVED, Status.ATTACHING, Status.IN_USE})

@@ -14,3 +14,11 @@ def visible(call: ApiCall, ref: str) -> VolumeType:
     if not volume_type.is_public and not call.is_admin:
         raise db_errors.NotFound("Volume type", ref)
     return volume_type
+
+
+MULTIATTACH_SPEC = "multiattach"
+
+
+def is_multiattach(volume_type: VolumeType) -> bool:
+    """Cinder's rule: a type makes its volumes multiattach with the extra spec ``multiattach="<is> True"``."""
+    return volume_type.extra_specs.get(MULTIATTACH_SPEC, "").strip().lower() == "<is> true"

@@ -25,7 +25,7 @@ from scheduler.client import SchedulerClient
 from volume.client import BINARY as VOLUME_BINARY
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import WORKING_OPERATION, SnapshotStatus, Status, edge, snapshot_edge
+from volume.states import WORKING_OPERATION, AttachStatus, SnapshotStatus, Status, edge, snapshot_edge
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,8 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         project_id=call.project_id, user_id=call.ctx.user_id, size_gb=size_gb, status=Status.CREATING,
         availability_zone=_zone(call, request.availability_zone, origin), name=request.name,
         description=request.description, volume_type_id=volume_type.id, metadata=request.metadata,
-        bootable=origin.bootable if origin else False, multiattach=request.multiattach,
+        bootable=origin.bootable if origin else False,
+        multiattach=request.multiattach or types.is_multiattach(volume_type),
         snapshot=snapshot_claim, source_volume=source_claim, idempotency=call.idempotency(),
         quota_defaults=call.settings.quota_defaults)
     log.info("volume %s: created in status %s, asking a scheduler to place it", volume.id, volume.status)
@@ -135,6 +136,11 @@ def force_delete(call: ApiCall, volume_id: str) -> None:
 
 def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
     sources, target = begin = edge(event)
+    # counted after the read: an attachment made since bumps the version, and the swap below loses
+    attachments = db.attachment_count(project_id=None, filters={"volume_id": volume.id})
+    if attachments:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} has {attachments} attachment(s); detach it "
+                             "first (DELETE /v3/attachments/{id}, or os-force_detach).")
     if volume.status not in sources:
         raise VolumeStateConflict("volume", volume.id, action, sources, volume.status)
     # counted after the read: a snapshot taken since bumps the version, and the swap below loses
@@ -159,9 +165,12 @@ def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
         raise
 
 
+EXTEND_ATTACHED_SINCE = 42
+
+
 def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     volume = get(call, volume_id)
-    sources, _ = begin = edge("extend.begin")
+    sources, _ = begin = edge("extend_attached.begin" if call.since(EXTEND_ATTACHED_SINCE) else "extend.begin")
     if volume.status not in sources:
         raise VolumeStateConflict("volume", volume.id, "extend it", sources, volume.status)
     if new_size_gb <= volume.size_gb:
@@ -200,6 +209,7 @@ def reset_status(call: ApiCall, volume_id: str, *, status: str | None, values: d
     """
     volume = db.volume_get(volume_id)
     target = status or volume.status
+    _refuse_reset_of_attached(volume, target, values.get("attach_status"))
     moved = db.volume_transition(volume.id, (ALL_STATUSES, target), expected_version=volume.version,
                                  status_reason=None, revoke=holder_check(call),
                                  release_pending=target != Status.EXTENDING, **values)
@@ -212,6 +222,18 @@ def reset_status(call: ApiCall, volume_id: str, *, status: str | None, values: d
                           event_id=f"VOLUME_{stopped.upper()}_STOPPED", request_id=call.ctx.request_id,
                           user_message=f"The {stopped} of volume {volume.id} was stopped: an admin reset its "
                                        f"status from {volume.status} to {target}.")
+
+
+def _refuse_reset_of_attached(volume: Volume, status: str, attach_status: str | None) -> None:
+    """A reset never says "not attached" while attachments (and so exports) exist: Cinder's reset leaves
+    the host's access and the target behind; ember asks for the detach that removes them."""
+    if status != Status.AVAILABLE and attach_status != AttachStatus.DETACHED:
+        return
+    attachments = db.attachment_count(project_id=None, filters={"volume_id": volume.id})
+    if attachments:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} has {attachments} attachment(s); a reset to "
+                             "available/detached would leave their connections and export behind. Detach them "
+                             "with os-force_detach (it ends each connection, whatever its status), then reset.")
 
 
 def holder_check(call: ApiCall) -> db.HolderCheck:

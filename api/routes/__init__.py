@@ -1,6 +1,7 @@
 """The route modules; ``ALL`` is every route the API serves, in matching order."""
 
 from api.routes import (
+                                            attachments,
                                             backends,
                                             messages,
                                             quotas,
@@ -13,5 +14,5 @@ from api.routes import (
 )
 from api.spec import RouteSpec
 
-ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, types, quotas, backends,
-                                            messages, workers) for spec in module.routes.specs]
+ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, attachments, types, quotas,
+                                            backends, messages, workers) for spec in module.routes.specs]

@@ -9,12 +9,14 @@ from starlette.responses import Response
 
 from api import listing, paging, responses, schemas
 from api import schema_types as t
+from api.actions import attachments as attachment_actions
 from api.actions import volumes as actions
 from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
+from api.views import attachments as attachment_views
 from api.views import volumes as views
 from db import api as db
-from db.records import Volume
+from db.records import Attachment, Volume
 from volume.states import MigrationStatus
 
 routes = Routes("/v3/volumes", tag="volumes", path_params={"volume_id": t.ID})
@@ -54,12 +56,21 @@ def index(call: ApiCall, req: Req) -> Response:
 @routes.get("/detail", name="list_volumes_detail", summary="List volumes with every field.", query=LIST_PARAMS,
             response=views.listing(views.DETAIL))
 def detail(call: ApiCall, req: Req) -> Response:
-    return _list(call, req, views.detail, "/volumes/detail")
+    attached: dict[str, list[Attachment]] = {}
+
+    def fetch(**query: Any) -> list[Volume]:
+        volumes = db.volume_list(**query)
+        attached.update(db.attachments_of(v.id for v in volumes if v.attach_status != "detached"))
+        return volumes
+
+    return _list(call, req, lambda c, v: views.detail(c, v, attachments=attached.get(v.id, [])),
+                 "/volumes/detail", fetch=fetch)
 
 
-def _list(call: ApiCall, req: Req, view: Callable[[ApiCall, Volume], dict[str, Any]], path: str) -> Response:
+def _list(call: ApiCall, req: Req, view: Callable[[ApiCall, Volume], dict[str, Any]], path: str,
+          fetch: Callable[..., list[Volume]] | None = None) -> Response:
     return listing.page(call, req, key="volumes", path=path, sort_keys=SORT_KEYS, filters=_filters,
-                        fetch=db.volume_list, count=db.volume_count, view=view)
+                        fetch=fetch or db.volume_list, count=db.volume_count, view=view)
 
 
 def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
@@ -115,8 +126,72 @@ def _set_bootable(call: ApiCall, args: dict[str, Any], volume_id: str) -> Respon
     return Response(status_code=200)
 
 
+def _reserve(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.legacy_reserve(call, volume_id)
+    return responses.accepted()
+
+
+def _unreserve(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.legacy_unreserve(call, volume_id)
+    return responses.accepted()
+
+
+def _initialize_connection(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment = attachment_actions.legacy_initialize_connection(call, volume_id, args["connector"])
+    info = attachment_views.connection_info(attachment, db.volume_get(attachment.volume_id))
+    return responses.json({"connection_info": info})
+
+
+def _attach(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.legacy_attach(call, volume_id, instance_uuid=args.get("instance_uuid"),
+                                     host_name=args.get("host_name"), mountpoint=args.get("mountpoint"),
+                                     mode=args.get("mode") or "rw")
+    return responses.accepted()
+
+
+def _begin_detaching(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.legacy_detaching(call, volume_id, "detach.begin")
+    return responses.accepted()
+
+
+def _roll_detaching(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.legacy_detaching(call, volume_id, "detach.fail")
+    return responses.accepted()
+
+
+def _detach(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.legacy_detach(call, volume_id, args.get("attachment_id"))
+    return responses.accepted()
+
+
+def _terminate_connection(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.legacy_terminate_connection(call, volume_id, args["connector"])
+    return responses.accepted()
+
+
+def _force_detach(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    attachment_actions.force_detach(call, volume_id, attachment_id=args.get("attachment_id"),
+                                    connector=args.get("connector"))
+    return responses.accepted()
+
+
 routes.actions("/{volume_id}/action", [
-    Action("os-extend", schemas.EXTEND_ARGS, _extend, 202, "Grow the volume to new_size GB."),
+    Action("os-extend", schemas.EXTEND_ARGS, _extend, 202,
+           "Grow the volume to new_size GB (from 3.42 also while it is in-use)."),
+    Action("os-reserve", schemas.NO_ARGS, _reserve, 202, "Legacy attach: reserve the volume for an attachment."),
+    Action("os-unreserve", schemas.NO_ARGS, _unreserve, 202, "Legacy attach: give up the reservation."),
+    Action("os-initialize_connection", schemas.CONNECTOR_ARGS, _initialize_connection, 200,
+           "Legacy attach: connect the volume to the host's connector; returns connection_info."),
+    Action("os-attach", schemas.ATTACH_ARGS, _attach, 202, "Legacy attach: the host attached the volume."),
+    Action("os-begin_detaching", schemas.NO_ARGS, _begin_detaching, 202, "Legacy detach: mark the volume detaching."),
+    Action("os-roll_detaching", schemas.NO_ARGS, _roll_detaching, 202, "Legacy detach: back to in-use."),
+    Action("os-detach", schemas.DETACH_ARGS, _detach, 202,
+           "Legacy detach: end the attachment (and its connection)."),
+    Action("os-terminate_connection", schemas.CONNECTOR_ARGS, _terminate_connection, 202,
+           "Legacy detach: the host's connector loses access; the attachment stays until os-detach."),
+    Action("os-force_detach", schemas.FORCE_DETACH_ARGS, _force_detach, 202,
+           "Admin: detach the attachment (or the connector's, or all) whatever its status.",
+           admin_rule="volume_extension:volume_admin_actions:force_detach"),
     Action("os-reset_status", schemas.VOLUME_RESET_ARGS, _reset_status, 202,
            "Admin: set the status, attach_status or migration_status; refused while a service works on it.",
            admin_rule="volume_extension:volume_admin_actions:reset_status"),

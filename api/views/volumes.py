@@ -6,14 +6,17 @@ from typing import Any
 
 from api import schema_types as t
 from api.request import ApiCall
+from api.views import attachments as attachment_views
 from api.views.common import iso, links
-from db.records import Volume
+from db import api as db
+from db.records import Attachment, Volume
 
 SUMMARY = t.obj({"id": t.STRING, "name": t.STRING_OR_NULL, "links": t.LINKS}, required=["id", "name", "links"])
 DETAIL = t.obj({
     "id": t.STRING, "name": t.STRING_OR_NULL, "description": t.STRING_OR_NULL, "status": t.STRING,
     "status_reason": t.STRING_OR_NULL, "size": t.INTEGER, "availability_zone": t.STRING,
-    "created_at": t.STRING, "updated_at": t.STRING_OR_NULL, "attachments": t.array(t.ANY_OBJECT),
+    "created_at": t.STRING, "updated_at": t.STRING_OR_NULL,
+    "attachments": t.array(attachment_views.OF_VOLUME), "attach_status": t.STRING,
     "bootable": {"type": "string", "enum": ["true", "false"]}, "encrypted": t.BOOL, "links": t.LINKS,
     "metadata": t.STRING_MAP, "multiattach": t.BOOL, "snapshot_id": t.STRING_OR_NULL,
     "source_volid": t.STRING_OR_NULL, "user_id": t.STRING, "volume_type": t.STRING_OR_NULL,
@@ -32,7 +35,11 @@ def summary(call: ApiCall, volume: Volume) -> dict[str, Any]:
     return {"id": volume.id, "name": volume.name, "links": links(call, "volumes", volume.id)}
 
 
-def detail(call: ApiCall, volume: Volume) -> dict[str, Any]:
+def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | None = None) -> dict[str, Any]:
+    """``attachments``: the volume's, when the caller has them (a list fetches them for the whole page)."""
+    if attachments is None:
+        attachments = (db.attachments_of([volume.id]).get(volume.id, [])
+                       if volume.attach_status != "detached" else [])
     body: dict[str, Any] = {
         "id": volume.id,
         "name": volume.name,
@@ -43,7 +50,8 @@ def detail(call: ApiCall, volume: Volume) -> dict[str, Any]:
         "availability_zone": volume.availability_zone,
         "created_at": iso(volume.created_at),
         "updated_at": iso(volume.updated_at),
-        "attachments": [],
+        "attachments": [attachment_views.of_volume(a) for a in attachments],
+        "attach_status": volume.attach_status,
         "bootable": "true" if volume.bootable else "false",
         "encrypted": False,
         "links": links(call, "volumes", volume.id),

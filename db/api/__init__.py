@@ -4,6 +4,17 @@ Each function opens its own short transaction and returns frozen values from
 ``db.records``; callers never see a session.
 """
 
+from db.api.attachments import (
+    SettleRule,
+    attachment_count,
+    attachment_get,
+    attachment_list,
+    attachment_list_stale,
+    attachment_reserve,
+    attachment_transition,
+    attachments_of,
+    volume_settle,
+)
 from db.api.backends import (
     backend_epoch_advance,
     backend_epochs,
@@ -74,7 +85,15 @@ __all__ = [
     "DEFAULT_TYPE_NAME",
     "Cleanup",
     "HolderCheck",
+    "SettleRule",
     "UsageDrift",
+    "attachment_count",
+    "attachment_get",
+    "attachment_list",
+    "attachment_list_stale",
+    "attachment_reserve",
+    "attachment_transition",
+    "attachments_of",
     "backend_epoch_advance",
     "backend_epochs",
     "backend_get",
@@ -130,6 +149,7 @@ __all__ = [
     "volume_list",
     "volume_list_stale",
     "volume_schedule",
+    "volume_settle",
     "volume_transition",
     "volume_update",
     "work_claim",

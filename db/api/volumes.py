@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from db import errors, models
-from db.api import pools, quotas
+from db.api import attachments, pools, quotas
 from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
+from db.api.attachments import SettleRule
 from db.api.backends import fence
 from db.api.idempotency import bind_resource
 from db.api.work import HolderCheck, end_claim, revoke_dead_claim
@@ -69,8 +70,8 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
                                       f"from it; it must be in status {sorted(sources)}.")
         if source_volume is not None:
             src_id, version, (sources, target) = source_volume
-            if not cas_update(conn, _volumes, src_id, sources=sources, expected_version=version,
-                              values={"status": target}):
+            # a clone source keeps its status (an in-use one stays in-use): the claim is the version bump
+            if not cas_update(conn, _volumes, src_id, sources=sources, expected_version=version, values={}):
                 raise errors.Conflict(f"Source volume {src_id} changed while it was being cloned; "
                                       f"it must be in status {sorted(sources)}.")
         quotas.reserve(conn, project_id, {"volumes": 1, "gigabytes": size_gb}, quota_defaults)
@@ -128,7 +129,7 @@ def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | Non
                       project_id: str | None = None, quota: Mapping[str, int] | None = None,
                       pool_claim_gb: float = 0, claim: WorkClaim | None = None, revoke: HolderCheck | None = None,
                       release_pending: bool = False, quota_defaults: quotas.Defaults | None = None,
-                      **values: Any) -> Volume | None:
+                      settle: SettleRule | None = None, **values: Any) -> Volume | None:
     """Move the volume along ``edge`` if it is in one of its sources (and at ``expected_version``).
 
     Returns the changed volume, or None if another request got there first. In the same
@@ -136,7 +137,8 @@ def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | Non
     (QuotaExceeded or a full pool leave the volume untouched); ``claim`` — the landing
     service's — is ended (ClaimLost if it was taken away, and nothing changes); ``revoke`` takes
     a dead holder's claim away first (Busy if the holder is alive); ``release_pending`` gives
-    back what a pending extend reserved and forgets its target size.
+    back what a pending extend reserved and forgets its target size; ``settle`` then makes the
+    status what the volume's attachments give it (an extend of an in-use volume lands in-use).
     """
     sources, target = edge
     with writer() as conn:
@@ -155,6 +157,8 @@ def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | Non
         if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=expected_version,
                           project_id=project_id, values={"status": target, **values}):
             return None
+        if settle is not None:
+            attachments.settle(conn, volume_id, settle)
         volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
         if quota:
             quotas.reserve(conn, volume.project_id, quota, quota_defaults)

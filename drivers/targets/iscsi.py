@@ -79,6 +79,12 @@ class TargetHelper(Protocol):
     def serves(self, iqn: str, device: str, chap: Chap | None) -> bool:
         """True if target ``iqn`` exists, serves ``device`` and admits ``chap``'s user."""
 
+    def allow(self, iqn: str, initiator: str, chap: Chap | None) -> None:
+        """Admit ``initiator`` (by its name) to target ``iqn``; it still logs in with ``chap``. Idempotent."""
+
+    def disallow(self, iqn: str, initiator: str) -> None:
+        """Take the initiator's access away; a target or access that is gone is fine."""
+
     def remove(self, iqn: str) -> None:
         """Idempotent: a target that is gone is fine."""
 

@@ -3,8 +3,9 @@
 What a target needs is first written down as a :class:`LioTarget` (storage object, IQN,
 portal, LUN, TPG attributes, CHAP) and then applied through rtslib; the plan is what the
 unit tests check, since applying needs configfs, which this machine's kernel lacks.
-Initiators are admitted by CHAP alone (TPG demo mode with authentication), like the
-tgtadm helper's ``ALL`` ACL.
+A new target admits no initiator (no demo mode): each connection adds a node ACL for its
+connector's initiator, carrying the volume's CHAP credentials, and ending it deletes the ACL,
+like the tgtadm helper's initiator-name ACLs.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class LioTarget:
 
 def plan(iqn: str, device: str, chap: Chap | None, portal: str) -> LioTarget:
     ip, _, port = portal.rpartition(":")
-    attributes = {"generate_node_acls": "1", "cache_dynamic_acls": "1", "demo_mode_write_protect": "0",
+    attributes = {"generate_node_acls": "0", "cache_dynamic_acls": "0", "demo_mode_write_protect": "1",
                   "authentication": "1" if chap else "0"}
     return LioTarget(iqn=iqn, storage_object=iqn.rsplit(":", 1)[-1], device=device, portal_ip=ip.strip("[]"),
                      portal_port=int(port), chap=chap, attributes=attributes)
@@ -117,6 +118,31 @@ class LioAdm:
             luns = [lun for tpg in tpgs for lun in tpg.luns]
             return (bool(luns) and all(lun.storage_object.udev_path == device for lun in luns)
                     and (chap is None or all(tpg.chap_userid == chap.username for tpg in tpgs)))
+
+    def allow(self, iqn: str, initiator: str, chap: Chap | None) -> None:
+        target = self._target(iqn)
+        if target is None:
+            raise DriverError(f"LIO target {iqn} does not exist")
+        rts = _rtslib()
+        with _translated(f"LIO ACL of {initiator} on {iqn}"):
+            for tpg in target.tpgs:
+                acl = rts.NodeACL(tpg, initiator)  # looked up when it exists
+                if chap is not None:
+                    acl.chap_userid = chap.username
+                    acl.chap_password = chap.secret
+                for lun in tpg.luns:
+                    if not any(mapped.tpg_lun.lun == lun.lun for mapped in acl.mapped_luns):
+                        rts.MappedLUN(acl, lun.lun, lun)
+
+    def disallow(self, iqn: str, initiator: str) -> None:
+        target = self._target(iqn)
+        if target is None:
+            return
+        with _translated(f"LIO ACL of {initiator} on {iqn}"):
+            for tpg in target.tpgs:
+                for acl in list(tpg.node_acls):
+                    if acl.node_wwn == initiator:
+                        acl.delete()
 
     def targets(self) -> dict[str, str]:
         rts = _rtslib()

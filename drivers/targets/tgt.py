@@ -1,8 +1,10 @@
 """The tgtadm target helper: targets of one tgtd (the userspace iSCSI target), through ``tgtadm -C <port>``.
 
 One target per exported volume with the volume as LUN 1 (tgtd keeps LUN 0 for its
-controller), one CHAP account bound to it, and every initiator address admitted (CHAP is
-the gate). tgtd keeps nothing across a restart: ensure_export rebuilds from the DB's record.
+controller) and one CHAP account bound to it. A new target admits no initiator: each
+connection binds its connector's initiator name (tgtd's initiator-name ACL), and ending the
+connection unbinds it, so a host needs both its own name on the list and the CHAP secret.
+tgtd keeps nothing across a restart: ensure_export rebuilds from the DB's record.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class _TgtTarget:
     iqn: str
     device: str | None
     accounts: list[str]
+    acls: list[str]
 
 
 class TgtAdm:
@@ -55,7 +58,7 @@ class TgtAdm:
         section = ""
         for line in self._tgtadm("--mode", "target", "--op", "show").splitlines():
             if match := _TARGET_LINE.match(line):
-                targets.append(_TgtTarget(int(match[1]), match[2], None, []))
+                targets.append(_TgtTarget(int(match[1]), match[2], None, [], []))
                 section = ""
             elif not targets:
                 continue
@@ -65,6 +68,8 @@ class TgtAdm:
                 targets[-1].device = match[1]
             elif section == "Account information" and line.strip():
                 targets[-1].accounts.append(line.strip().split()[0])
+            elif section == "ACL information" and line.strip():
+                targets[-1].acls.append(line.strip())
         return targets
 
     def _find(self, iqn: str) -> _TgtTarget | None:
@@ -103,13 +108,34 @@ class TgtAdm:
                     self._tgtadm("--mode", "account", "--op", "new", "--user", chap.username,
                                  "--password", chap.secret, secrets=(chap.secret,))
                     self._tgtadm("--mode", "account", "--op", "bind", "--tid", str(tid), "--user", chap.username)
-                self._tgtadm("--mode", "target", "--op", "bind", "--tid", str(tid), "--initiator-address", "ALL")
             except DriverError:
                 self.remove(iqn)
                 if chap is not None:
                     self._delete_account(chap.username)
                 raise
         log.info("iSCSI target %s (tid %d) serves %s", iqn, tid, device)
+
+    def allow(self, iqn: str, initiator: str, chap: Chap | None) -> None:
+        with self._lock:
+            target = self._require(iqn)
+            if initiator not in target.acls:
+                self._tgtadm("--mode", "target", "--op", "bind", "--tid", str(target.tid), "--initiator-name",
+                             initiator)
+                log.info("iSCSI target %s admits %s", iqn, initiator)
+
+    def disallow(self, iqn: str, initiator: str) -> None:
+        with self._lock:
+            target = self._find(iqn)
+            if target is not None and initiator in target.acls:
+                self._tgtadm("--mode", "target", "--op", "unbind", "--tid", str(target.tid), "--initiator-name",
+                             initiator)
+                log.info("iSCSI target %s no longer admits %s", iqn, initiator)
+
+    def _require(self, iqn: str) -> _TgtTarget:
+        target = self._find(iqn)
+        if target is None:
+            raise DriverError(f"iSCSI target {iqn} does not exist")
+        return target
 
     def _delete_account(self, username: str) -> None:
         argv = ["tgtadm", "-C", str(self._control_port), "--lld", "iscsi", "--mode", "account", "--op", "delete",
@@ -128,10 +154,7 @@ class TgtAdm:
 
     def replace_device(self, iqn: str, device: str) -> None:
         with self._lock:
-            target = self._find(iqn)
-            if target is None:
-                raise DriverError(f"iSCSI target {iqn} does not exist")
-            tid = str(target.tid)
+            tid = str(self._require(iqn).tid)
             # a kill between the two leaves a target without its LUN: ensure_export's check re-creates it
             self._tgtadm("--mode", "logicalunit", "--op", "delete", "--tid", tid, "--lun", str(LUN))
             self._tgtadm("--mode", "logicalunit", "--op", "new", "--tid", tid, "--lun", str(LUN),

@@ -52,12 +52,12 @@ def test_a_foreign_export_is_refused(location: str | None, auth: str | None) -> 
         IscsiExport.from_export(Export(location, auth))
 
 
-def test_lio_plan_admits_initiators_by_chap_only() -> None:
+def test_lio_plan_admits_no_initiator_until_one_is_allowed() -> None:
     target = plan(IQN, "/dev/ember/volume-0b5a", Chap("user1", "pw"), "192.0.2.10:3260")
     assert (target.storage_object, target.device, target.portal_ip, target.portal_port, target.lun) == (
         "volume-0b5a", "/dev/ember/volume-0b5a", "192.0.2.10", 3260, 0)
-    assert target.attributes == {"generate_node_acls": "1", "cache_dynamic_acls": "1",
-                                 "demo_mode_write_protect": "0", "authentication": "1"}
+    assert target.attributes == {"generate_node_acls": "0", "cache_dynamic_acls": "0",
+                                 "demo_mode_write_protect": "1", "authentication": "1"}
     assert target.chap == Chap("user1", "pw")
     assert plan(IQN, "/dev/x", None, "[2001:db8::1]:3260").attributes["authentication"] == "0"
     assert plan(IQN, "/dev/x", None, "[2001:db8::1]:3260").portal_ip == "2001:db8::1"

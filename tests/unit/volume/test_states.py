@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from volume.states import (
+    ATTACHMENT_RECOVERY,
+    ATTACHMENT_TRANSITIONS,
     OPERATIONS,
     RECOVERY,
+    SETTLED,
     SNAPSHOT_RECOVERY,
     SNAPSHOT_TRANSIENT,
     SNAPSHOT_TRANSITIONS,
     TRANSIENT,
     TRANSITIONS,
+    AttachmentStatus,
+    AttachStatus,
     Recovery,
     SnapshotStatus,
     Status,
     edge,
     recovery_of,
+    settled,
 )
 
 
@@ -30,10 +36,15 @@ def test_every_transient_status_has_a_fail_edge_out_of_it() -> None:
 def test_every_status_is_reachable_from_creating() -> None:
     reached = {Status.CREATING}
     frontier = [Status.CREATING]
+    # at rest, a volume takes the status its attachments give it
+    at_rest = [settled([str(a)])[0] for a in AttachmentStatus if a is not AttachmentStatus.DETACHED]
     while frontier:
         current = frontier.pop()
-        for sources, target in TRANSITIONS.values():
-            if current in sources and target not in reached:
+        targets = [target for sources, target in TRANSITIONS.values() if current in sources]
+        if current is Status.AVAILABLE:
+            targets += at_rest
+        for target in targets:
+            if target not in reached:
                 reached.add(target)
                 frontier.append(target)
     # maintenance is entered only by an admin's reset; everything else through the table
@@ -53,7 +64,9 @@ def test_a_volume_in_use_or_deleting_cannot_be_deleted() -> None:
 
 
 def test_every_transient_status_has_a_recovery_rule_and_its_operation() -> None:
-    assert set(RECOVERY) == set(TRANSIENT)
+    settling = {status for status, rule in RECOVERY.items() if rule is Recovery.SETTLE}
+    assert settling <= SETTLED
+    assert set(RECOVERY) == set(TRANSIENT) | settling
     assert set(SNAPSHOT_RECOVERY) == set(SNAPSHOT_TRANSIENT)
     for resource, table in (("volume", TRANSIENT), ("snapshot", SNAPSHOT_TRANSIENT)):
         for status, fail_event in table.items():
@@ -66,9 +79,32 @@ def test_every_transient_status_has_a_recovery_rule_and_its_operation() -> None:
 
 def test_every_operation_runs_in_a_transient_status_and_lands_on_table_edges() -> None:
     for (resource, name), op in OPERATIONS.items():
+        if resource == "attachment":
+            assert op.working in {str(s) for s in ATTACHMENT_RECOVERY}
+            for event in (op.done, op.fail):
+                assert op.working in {str(s) for s in ATTACHMENT_TRANSITIONS[event][0]}, (resource, event)
+            continue
         transient = TRANSIENT if resource == "volume" else SNAPSHOT_TRANSIENT
         table = TRANSITIONS if resource == "volume" else SNAPSHOT_TRANSITIONS
         assert op.working in {str(s) for s in transient}, (resource, name)
         for event in (op.done, op.fail):
             sources, _ = table[event]
             assert op.working in {str(s) for s in sources}, (resource, event)
+
+
+def test_a_volume_at_rest_shows_its_busiest_attachment() -> None:
+    assert settled([]) == (Status.AVAILABLE, AttachStatus.DETACHED)
+    assert settled(["reserved"]) == (Status.RESERVED, AttachStatus.RESERVED)
+    assert settled(["reserved", "connecting"]) == (Status.ATTACHING, AttachStatus.ATTACHING)
+    assert settled(["attaching", "attached"]) == (Status.IN_USE, AttachStatus.ATTACHED)
+    assert settled(["attached", "detaching"]) == (Status.DETACHING, AttachStatus.DETACHING)
+
+
+def test_every_attachment_status_is_reachable_and_every_mid_way_one_has_a_recovery_rule() -> None:
+    targets = {target for _, target in ATTACHMENT_TRANSITIONS.values()} | {AttachmentStatus.RESERVED}
+    assert targets == set(AttachmentStatus)
+    for status, rule in ATTACHMENT_RECOVERY.items():
+        op, found = recovery_of("attachment", str(status))
+        assert (op.working, found) == (str(status), rule)
+    # a connection the host still holds can always be ended
+    assert {AttachmentStatus.ATTACHING, AttachmentStatus.ATTACHED} <= ATTACHMENT_TRANSITIONS["disconnect.begin"][0]

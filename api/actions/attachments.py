@@ -1,0 +1,297 @@
+"""Attachment requests on the api side: the v3 attachments API and the legacy volume actions.
+
+Reserving, completing and deleting a reservation are one transaction each (``db``, which
+orders them against every other request on the volume through its version). Connecting and
+disconnecting are the volume service's work, so the api moves the attachment into
+``connecting`` / ``detaching`` first and then calls the backend's active and waits (at most
+``attachment_call_timeout_s``). A connect that gets no answer is moved back to ``reserved``
+(unless a live service holds it), so the client can simply retry; a disconnect that gets no
+answer stays ``detaching``, which the backend's active finishes when it is back (recovery).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from api.actions import volumes
+from api.errors import BadRequest
+from api.request import ApiCall
+from db import api as db
+from db import errors as db_errors
+from db.records import Attachment, Volume
+from rpc.errors import ServiceUnavailable
+from volume.client import VolumeClient
+from volume.errors import InvalidRequest, StorageFailed, VolumeStateConflict
+from volume.states import (
+    RESERVABLE,
+    RESERVABLE_MULTIATTACH,
+    SETTLED,
+    AttachmentStatus,
+    attachment_edge,
+    edge,
+    settled,
+    shown_attachment_status,
+)
+
+log = logging.getLogger(__name__)
+
+RULE = db.SettleRule(frozenset(str(s) for s in SETTLED), settled)
+_SETTLED = frozenset(str(s) for s in SETTLED)
+
+
+def get(call: ApiCall, attachment_id: str) -> Attachment:
+    return db.attachment_get(attachment_id, project_id=call.scope_project())
+
+
+def of_volume(volume_id: str) -> list[Attachment]:
+    return db.attachments_of([volume_id]).get(volume_id, [])
+
+
+# -- the v3 attachments API ------------------------------------------------------------------------
+
+def create(call: ApiCall, *, volume_id: str, instance_uuid: str | None, connector: dict[str, Any] | None,
+           mode: str = "rw") -> Attachment:
+    attachment = reserve(call, volumes.get(call, volume_id), instance_uuid=instance_uuid, mode=mode)
+    if connector is None:
+        return attachment
+    return connect(call, attachment, connector)
+
+
+def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: str = "rw") -> Attachment:
+    sources = RESERVABLE_MULTIATTACH if volume.multiattach else RESERVABLE
+    accepted = frozenset(str(s) for s in sources)
+    if volume.status not in accepted:
+        if not volume.multiattach and volume.status in {str(s) for s in RESERVABLE_MULTIATTACH}:
+            raise InvalidRequest(f"Invalid volume: volume {volume.id} already has an attachment and is not "
+                                 "multiattach (create it with a volume type whose multiattach extra spec is "
+                                 "'<is> True').")
+        raise VolumeStateConflict("volume", volume.id, "attach it", accepted, volume.status)
+    if volume.backend_host is None:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be attached.")
+    attachment = db.attachment_reserve(volume.id, status=str(AttachmentStatus.RESERVED), sources=accepted,
+                                       expected_version=volume.version, instance_uuid=instance_uuid,
+                                       attach_mode=mode, multiattach=volume.multiattach, rule=RULE)
+    if attachment is None:
+        raise VolumeStateConflict("volume", volume.id, "attach it", accepted)
+    log.info("volume %s: attachment %s reserved for instance %s", volume.id, attachment.id, instance_uuid)
+    return attachment
+
+
+def update(call: ApiCall, attachment_id: str, connector: dict[str, Any]) -> Attachment:
+    return connect(call, get(call, attachment_id), connector)
+
+
+def connect(call: ApiCall, attachment: Attachment, connector: dict[str, Any]) -> Attachment:
+    """Export the volume to ``connector`` (through the backend's active) and return the connected attachment."""
+    if attachment.status == AttachmentStatus.ATTACHING and attachment.connector == connector:
+        return attachment  # connected to this host already: a retry
+    if attachment.status == AttachmentStatus.ATTACHING:
+        raise InvalidRequest(f"Invalid attachment: attachment {attachment.id} is connected to another connector; "
+                             "delete it and create a new one for this host.")
+    begun = db.attachment_transition(attachment.id, attachment_edge("connect.begin"), rule=RULE,
+                                     expected_version=attachment.version, volume_sources=_SETTLED,
+                                     connector=connector)
+    if begun is None:
+        _refuse(attachment.id, "connect it", "connect.begin")
+    volume = db.volume_get(attachment.volume_id)
+    assert volume.backend_host is not None  # reserved attachments are of placed volumes only
+    try:
+        answer = VolumeClient().connect_attachment(call.ctx, volume.backend_host, attachment_id=attachment.id,
+                                                   timeout_s=call.settings.attachment_call_timeout_s)
+    except ServiceUnavailable as error:
+        _abandon_connect(call, attachment.id)
+        raise ServiceUnavailable(f"{error}; attachment {attachment.id} was not connected: retry the request") \
+            from error
+    _raise_for(answer, attachment.id, volume.backend_host, "connect")
+    connected = db.attachment_get(attachment.id)
+    if connected.status != AttachmentStatus.ATTACHING:  # a takeover moved it back before it could run
+        raise ServiceUnavailable(f"the connection of attachment {attachment.id} was interrupted (the volume "
+                                 f"service of {volume.backend_host} changed); retry the request")
+    log.info("volume %s: attachment %s connected to %s", volume.id, attachment.id, connected.attached_host)
+    return connected
+
+
+def _abandon_connect(call: ApiCall, attachment_id: str) -> None:
+    """Back to reserved, unless a live volume service holds the connect (then it lands it)."""
+    try:
+        db.attachment_transition(attachment_id, attachment_edge("connect.fail"), rule=RULE,
+                                 revoke=volumes.holder_check(call))
+    except db_errors.Busy:
+        pass
+
+
+def _raise_for(answer: dict[str, Any], attachment_id: str, backend_host: str, what: str) -> None:
+    if not answer.get("acted"):
+        raise ServiceUnavailable(f"no volume service of {backend_host} is active right now (a takeover may be "
+                                 f"under way); the {what} of attachment {attachment_id} did not run: retry")
+    error = answer.get("error")
+    if error:
+        if answer.get("invalid"):
+            raise InvalidRequest(f"Invalid connector: {error}")
+        raise StorageFailed(f"The {what} of attachment {attachment_id} failed on the storage: {error}")
+
+
+def complete(call: ApiCall, attachment_id: str) -> None:
+    attachment = get(call, attachment_id)
+    if attachment.status == AttachmentStatus.ATTACHED:
+        return
+    moved = db.attachment_transition(attachment.id, attachment_edge("complete"), rule=RULE,
+                                     expected_version=attachment.version, attached_at=_now())
+    if moved is None:
+        _refuse(attachment.id, "complete it (it needs a connector first: PUT /attachments/{id})", "complete")
+    log.info("volume %s: attachment %s attached", attachment.volume_id, attachment.id)
+
+
+def delete(call: ApiCall, attachment_id: str) -> list[Attachment]:
+    """Delete the attachment (ending its connection first); returns the volume's remaining attachments."""
+    attachment = get(call, attachment_id)
+    disconnect(call, attachment)
+    return of_volume(attachment.volume_id)
+
+
+def disconnect(call: ApiCall, attachment: Attachment) -> None:
+    if attachment.status == AttachmentStatus.RESERVED:
+        if db.attachment_transition(attachment.id, attachment_edge("unreserve"), rule=RULE, destroy=True,
+                                    expected_version=attachment.version) is None:
+            _refuse(attachment.id, "delete it", "unreserve")
+        log.info("volume %s: reservation %s deleted", attachment.volume_id, attachment.id)
+        return
+    revoke = volumes.holder_check(call) if attachment.status == AttachmentStatus.CONNECTING else None
+    begun = db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=RULE,
+                                     expected_version=attachment.version, revoke=revoke)
+    if begun is None:
+        _refuse(attachment.id, "delete it", "disconnect.begin")
+    volume = db.volume_get(attachment.volume_id)
+    assert volume.backend_host is not None
+    try:
+        answer = VolumeClient().disconnect_attachment(call.ctx, volume.backend_host, attachment_id=attachment.id,
+                                                      timeout_s=call.settings.attachment_call_timeout_s)
+    except ServiceUnavailable as error:
+        raise ServiceUnavailable(f"{error}; attachment {attachment.id} stays detaching and its volume service "
+                                 "finishes the detach when it is back: delete it again to wait for that") from error
+    _raise_for(answer, attachment.id, volume.backend_host, "detach")
+    log.info("volume %s: attachment %s detached", volume.id, attachment.id)
+
+
+def _refuse(attachment_id: str, action: str, event: str) -> None:
+    sources, _ = attachment_edge(event)
+    try:
+        current = db.attachment_get(attachment_id)
+    except db_errors.NotFound:
+        raise db_errors.NotFound("Attachment", attachment_id) from None
+    volume = db.volume_get(current.volume_id)
+    if event == "connect.begin" and current.status in sources and volume.status not in _SETTLED:
+        raise VolumeStateConflict("volume", volume.id, "connect an attachment", _SETTLED, volume.status)
+    raise VolumeStateConflict("attachment", attachment_id, action,
+                              {shown_attachment_status(s) for s in sources}, shown_attachment_status(current.status))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+# -- the legacy volume actions ----------------------------------------------------------------------
+
+def legacy_reserve(call: ApiCall, volume_id: str) -> None:
+    reserve(call, volumes.get(call, volume_id), instance_uuid=None)
+
+
+def legacy_unreserve(call: ApiCall, volume_id: str) -> None:
+    volume = volumes.get(call, volume_id)
+    for attachment in of_volume(volume.id):
+        if attachment.status == AttachmentStatus.RESERVED:
+            disconnect(call, attachment)
+
+
+def legacy_initialize_connection(call: ApiCall, volume_id: str, connector: dict[str, Any]) -> Attachment:
+    """The volume's pending attachment (or a new one) connected to ``connector``."""
+    volume = volumes.get(call, volume_id)
+    pending = of_volume(volume.id)
+    same_host = [a for a in pending if a.status == AttachmentStatus.ATTACHING and a.connector == connector]
+    if same_host:
+        return same_host[0]
+    reserved = [a for a in pending if a.status == AttachmentStatus.RESERVED]
+    attachment = reserved[0] if reserved else reserve(call, volume, instance_uuid=None)
+    return connect(call, attachment, connector)
+
+
+def legacy_attach(call: ApiCall, volume_id: str, *, instance_uuid: str | None, host_name: str | None,
+                  mountpoint: str | None, mode: str) -> None:
+    volume = volumes.get(call, volume_id)
+    pending = of_volume(volume.id)
+    candidates = ([a for a in pending if a.status == AttachmentStatus.ATTACHING]
+                  or [a for a in pending if a.status == AttachmentStatus.RESERVED])
+    attachment = candidates[0] if candidates else reserve(call, volume, instance_uuid=instance_uuid, mode=mode)
+    values: dict[str, Any] = {"attached_at": _now(), "mountpoint": mountpoint, "attach_mode": mode}
+    if instance_uuid is not None:
+        values["instance_uuid"] = instance_uuid
+    if host_name is not None:
+        values["attached_host"] = host_name
+    if db.attachment_transition(attachment.id, attachment_edge("mark_attached"), rule=RULE,
+                                expected_version=attachment.version, **values) is None:
+        _refuse(attachment.id, "mark it attached", "mark_attached")
+
+
+def legacy_detaching(call: ApiCall, volume_id: str, event: str) -> None:
+    """os-begin_detaching (``detach.begin``) and os-roll_detaching (``detach.fail``): the volume's marker only."""
+    volume = volumes.get(call, volume_id)
+    moved = db.volume_transition(volume.id, edge(event), expected_version=volume.version)
+    if moved is None:
+        action = "begin detaching it" if event == "detach.begin" else "roll its detaching back"
+        raise VolumeStateConflict("volume", volume.id, action, edge(event)[0], volume.status)
+
+
+def legacy_detach(call: ApiCall, volume_id: str, attachment_id: str | None) -> None:
+    volume = volumes.get(call, volume_id)
+    attachments = of_volume(volume.id)
+    if attachment_id is not None:
+        chosen = [a for a in attachments if a.id == attachment_id]
+        if not chosen:
+            raise InvalidRequest(f"Invalid volume: attachment {attachment_id} is not an attachment of volume "
+                                 f"{volume.id}.")
+    elif len(attachments) > 1:
+        raise BadRequest(f"Invalid input received: volume {volume.id} has {len(attachments)} attachments; say "
+                         "which one with attachment_id.")
+    else:
+        chosen = attachments
+    if not chosen:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} has no attachment to detach.")
+    disconnect(call, chosen[0])
+
+
+def legacy_terminate_connection(call: ApiCall, volume_id: str, connector: dict[str, Any]) -> None:
+    """The connector loses its access to the volume; its attachment stays until os-detach (Cinder's order)."""
+    volume = volumes.get(call, volume_id)
+    if volume.backend_host is None or not volume.provider_location:
+        return
+    answer = VolumeClient().terminate_connection(call.ctx, volume.backend_host, volume_id=volume.id,
+                                                 connector=connector,
+                                                 timeout_s=call.settings.attachment_call_timeout_s)
+    _raise_for(answer, volume.id, volume.backend_host, "terminate_connection")
+
+
+def force_detach(call: ApiCall, volume_id: str, *, attachment_id: str | None,
+                 connector: dict[str, Any] | None) -> None:
+    """Admin: detach the given attachment, those of ``connector``'s host, or all, whatever their status.
+
+    A dead volume service's claim on one is taken away first; a live one's makes it Busy (400).
+    """
+    volume = db.volume_get(volume_id)
+    chosen = of_volume(volume.id)
+    if attachment_id is not None:
+        chosen = [a for a in chosen if a.id == attachment_id]
+        if not chosen:
+            raise InvalidRequest(f"Invalid volume: attachment {attachment_id} is not an attachment of volume "
+                                 f"{volume.id}.")
+    elif connector:
+        chosen = [a for a in chosen if _same_host(a.connector, connector)]
+    for attachment in chosen:
+        disconnect(call, attachment)
+
+
+def _same_host(theirs: dict[str, Any] | None, connector: dict[str, Any]) -> bool:
+    if not theirs:
+        return False
+    return any(connector.get(key) and theirs.get(key) == connector.get(key) for key in ("initiator", "host"))

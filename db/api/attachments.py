@@ -1,0 +1,198 @@
+"""Attachment rows, and the volume status that follows them.
+
+Every change of an attachment is one transaction that first bumps its volume's version (so it
+is ordered against every other request on the volume: a delete, an extend, another attach),
+then moves the attachment along its edge, then settles the volume: its status and
+attach_status become what its live attachments give it (``states.settled``), unless the
+volume is busy with something else (extending, error, ...), which its own edges settle later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from db import errors, models
+from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
+from db.api.work import HolderCheck, end_claim, revoke_dead_claim
+from db.models import table_of
+from db.records import Attachment, Volume, WorkClaim, from_row, from_rows
+from db.session import reader, retry_on_conflict, writer
+
+_attachments = table_of(models.Attachment)
+_volumes = table_of(models.Volume)
+
+Edge = tuple[frozenset[str], str]
+
+SORT_KEYS = frozenset({"id", "status", "created_at", "updated_at", "volume_id", "instance_uuid"})
+FILTER_KEYS = frozenset({"volume_id", "status", "instance_uuid", "attached_host"})
+
+
+@dataclass(frozen=True)
+class SettleRule:
+    """How a volume's status follows its attachments: the state table's, handed in by the caller."""
+
+    follows: frozenset[str]   # the volume statuses that follow the attachments; others are left alone
+    settled: Callable[[list[str]], tuple[str, str]]  # attachment statuses -> (status, attach_status)
+
+
+def settle(conn: Connection, volume_id: str, rule: SettleRule) -> None:
+    """Inside a writer: the volume's status and attach_status from its live attachments."""
+    statuses = list(conn.execute(sa.select(_attachments.c.status).where(
+        _attachments.c.volume_id == volume_id, _attachments.c.deleted == sa.false())).scalars())
+    status, attach_status = rule.settled(statuses)
+    conn.execute(sa.update(_volumes).where(_volumes.c.id == volume_id).values(
+        attach_status=str(attach_status),
+        status=sa.case((_volumes.c.status.in_(sorted(rule.follows)), str(status)), else_=_volumes.c.status)))
+
+
+@retry_on_conflict
+def attachment_reserve(volume_id: str, *, status: str, sources: frozenset[str], expected_version: int,
+                       instance_uuid: str | None, attach_mode: str, multiattach: bool, rule: SettleRule,
+                       attachment_id: str | None = None) -> Attachment | None:
+    """A new attachment in ``status``, if the volume is still in ``sources`` at ``expected_version``.
+
+    None if another request changed the volume first. A volume that is not multiattach and
+    already has a live attachment raises Conflict (an admin's reset may leave one behind).
+    """
+    attachment_id = attachment_id or new_id()
+    with writer() as conn:
+        if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=expected_version, values={}):
+            return None
+        volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+        if not multiattach and _live_count(conn, volume_id):
+            raise errors.Conflict(f"Invalid volume: volume {volume_id} is not multiattach and already has an "
+                                  "attachment.")
+        conn.execute(sa.insert(_attachments).values(
+            id=attachment_id, volume_id=volume_id, project_id=volume.project_id, instance_uuid=instance_uuid,
+            attach_mode=attach_mode, status=status, version=1, created_at=utcnow(), deleted=False))
+        settle(conn, volume_id, rule)
+        return from_row(Attachment, get_one(conn, _attachments, attachment_id, resource="Attachment"))
+
+
+def _live_count(conn: Connection, volume_id: str, statuses: Iterable[str] | None = None) -> int:
+    where = [_attachments.c.volume_id == volume_id, _attachments.c.deleted == sa.false()]
+    if statuses is not None:
+        where.append(_attachments.c.status.in_(sorted(statuses)))
+    return int(conn.execute(sa.select(sa.func.count()).select_from(_attachments).where(*where)).scalar_one())
+
+
+@retry_on_conflict
+def attachment_transition(attachment_id: str, edge: Edge, *, rule: SettleRule, expected_version: int | None = None,
+                          volume_sources: frozenset[str] | None = None, destroy: bool = False,
+                          claim: WorkClaim | None = None, revoke: HolderCheck | None = None,
+                          **values: Any) -> Attachment | None:
+    """Move the attachment along ``edge`` (if it is in a source, at ``expected_version``) and settle its volume.
+
+    ``volume_sources``: the volume must also be in one of these; ``destroy`` soft-deletes the
+    attachment (its detach time is now). Returns the changed attachment, or None if either was not as required. ``claim`` is ended
+    and ``revoke`` applied as in ``volume_transition``.
+    """
+    sources, target = edge
+    with writer() as conn:
+        if revoke is not None:
+            revoke_dead_claim(conn, "attachment", attachment_id, holder_binary=revoke.binary,
+                              alive_within_s=revoke.alive_within_s)
+        end_claim(conn, claim)
+        row = conn.execute(sa.select(_attachments).where(_attachments.c.id == attachment_id,
+                                                         _attachments.c.deleted == sa.false())).first()
+        if row is None:
+            return None
+        attachment = from_row(Attachment, row)
+        # the volume first, always: every writer of a volume's attachments takes its row in the same order
+        if not cas_update(conn, _volumes, attachment.volume_id, sources=volume_sources, values={}):
+            return None
+        if destroy:
+            now = utcnow()
+            values = {**values, "deleted": True, "deleted_at": now, "detached_at": now}
+        if not cas_update(conn, _attachments, attachment_id, sources=sources, expected_version=expected_version,
+                          values={"status": target, **values}):
+            return None
+        settle(conn, attachment.volume_id, rule)
+        changed = conn.execute(sa.select(_attachments).where(_attachments.c.id == attachment_id)).one()
+        return from_row(Attachment, changed)
+
+
+@retry_on_conflict
+def attachment_get(attachment_id: str, *, project_id: str | None = None) -> Attachment:
+    with reader() as conn:
+        return from_row(Attachment, get_one(conn, _attachments, attachment_id, resource="Attachment",
+                                            project_id=project_id))
+
+
+def _filters(project_id: str | None, filters: Mapping[str, Any]) -> list[Any]:
+    where: list[Any] = [_attachments.c.deleted == sa.false()]
+    if project_id is not None:
+        where.append(_attachments.c.project_id == project_id)
+    for key, value in filters.items():
+        if key == "status":  # one status, or any of a list
+            where.append(_attachments.c.status.in_([value] if isinstance(value, str) else sorted(value)))
+        elif key in FILTER_KEYS:
+            where.append(_attachments.c[key] == value)
+    return where
+
+
+@retry_on_conflict
+def attachment_list(*, project_id: str | None, filters: Mapping[str, Any] | None = None,
+                    sort: Sequence[tuple[str, str]] = (("created_at", "desc"),), limit: int | None = None,
+                    marker: str | None = None, offset: int | None = None) -> list[Attachment]:
+    with reader() as conn:
+        rows = list_query(conn, _attachments, resource="attachment", where=_filters(project_id, filters or {}),
+                          sort=sort, limit=limit, marker=marker, offset=offset,
+                          marker_scope=project_scope(_attachments, project_id))
+    return from_rows(Attachment, rows)
+
+
+@retry_on_conflict
+def attachment_count(*, project_id: str | None, filters: Mapping[str, Any] | None = None) -> int:
+    with reader() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(_attachments)
+                                .where(*_filters(project_id, filters or {}))).scalar_one())
+
+
+@retry_on_conflict
+def attachments_of(volume_ids: Iterable[str]) -> dict[str, list[Attachment]]:
+    """The live attachments of each volume, oldest first (a volume without any is left out)."""
+    ids = sorted(set(volume_ids))
+    if not ids:
+        return {}
+    with reader() as conn:
+        rows = conn.execute(sa.select(_attachments).where(_attachments.c.volume_id.in_(ids),
+                                                          _attachments.c.deleted == sa.false())
+                            .order_by(_attachments.c.created_at, _attachments.c.id))
+        found: dict[str, list[Attachment]] = {}
+        for attachment in from_rows(Attachment, rows):
+            found.setdefault(attachment.volume_id, []).append(attachment)
+        return found
+
+
+@retry_on_conflict
+def attachment_list_stale(*, statuses: Iterable[str], older_than_s: float, backend_host: str,
+                          limit: int = 100) -> list[Attachment]:
+    """Live attachments of ``backend_host``'s volumes sitting in one of ``statuses`` for ``older_than_s``."""
+    query = (sa.select(_attachments).join(_volumes, _volumes.c.id == _attachments.c.volume_id)
+             .where(_attachments.c.deleted == sa.false(), _attachments.c.status.in_(sorted(statuses)),
+                    sa.func.coalesce(_attachments.c.updated_at, _attachments.c.created_at)
+                    < utcnow() - timedelta(seconds=older_than_s),
+                    _volumes.c.host.startswith(f"{backend_host}#", autoescape=True))
+             .order_by(_attachments.c.created_at).limit(limit))
+    with reader() as conn:
+        return from_rows(Attachment, conn.execute(query))
+
+
+@retry_on_conflict
+def volume_settle(volume_id: str, rule: SettleRule) -> None:
+    """Recompute the volume's status from its attachments (recovery of a volume left attaching/detaching)."""
+    with writer() as conn:
+        if cas_update(conn, _volumes, volume_id, sources=None, values={}):
+            settle(conn, volume_id, rule)
+
+
+def live_attachments(conn: Connection, volume_id: str) -> int:
+    """Inside a transaction: how many attachments the volume has (a delete is refused while any exist)."""
+    return _live_count(conn, volume_id)

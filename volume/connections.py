@@ -1,0 +1,153 @@
+"""Connections of attachments: the export a volume needs while any attachment holds it, and each host's access.
+
+The volume's export (an iSCSI target with its CHAP account, an NFS share's address) is made
+for its first connection, recorded in the DB under the active's epoch *before* any host is
+told about it, and removed with its last connection (then the record is cleared), so a crash
+at any point leaves either no export or one on record; ``ensure`` (at takeover and at every
+report) removes a recorded export no attachment holds and re-makes the others with each
+holder's access. Each connection adds the connector's own access (the initiator's ACL);
+ending it takes that away. The caller holds ``volume_lock``: whether an export is still needed
+is then certain.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from db import api as db
+from db import errors as db_errors
+from db.records import Attachment, Volume
+from drivers.base import ConnectionInfo, Connector, Export, VolumeDriver
+from volume.states import ATTACHMENT_CONNECTED, SETTLED, settled
+
+# How the DB settles a volume's status from its attachments: the state table's rule.
+SETTLE_RULE = db.SettleRule(frozenset(str(s) for s in SETTLED), settled)
+
+SECRET_KEYS = frozenset({"auth_password", "discovery_auth_password"})
+
+
+def without_secrets(info: ConnectionInfo) -> ConnectionInfo:
+    """connection_info as the DB keeps it: the CHAP secret stays in the volume's provider_auth only."""
+    data = {key: value for key, value in dict(info.get("data") or {}).items() if key not in SECRET_KEYS}
+    return {**info, "data": data}
+
+
+class Connections:
+    def __init__(self, driver: VolumeDriver, *, backend_host: str, epoch: Callable[[], int]) -> None:
+        self._driver = driver
+        self._backend_host = backend_host
+        self._epoch = epoch  # the active's epoch, or Fenced when it no longer acts
+        self._locks: dict[str, tuple[threading.Lock, int]] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def volume_lock(self, volume_id: str) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(volume_id, (threading.Lock(), 0))
+            self._locks[volume_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[volume_id]
+                if users == 1:
+                    del self._locks[volume_id]
+                else:
+                    self._locks[volume_id] = (lock, users - 1)
+
+    # -- the work of the attachment operations (values landed with their done edge)
+
+    def connect(self, attachment: Attachment) -> dict[str, Any]:
+        volume = db.volume_get(attachment.volume_id)
+        connector: Connector = dict(attachment.connector or {})
+        export = self._export(volume, connector)
+        try:
+            info = self._driver.initialize_connection(volume.id, export, connector)
+        except Exception:
+            self._drop_unused_export(volume, export, leaving=attachment.id)
+            raise
+        data = {**dict(info.get("data") or {}), "access_mode": attachment.attach_mode}
+        return {"connection_info": without_secrets({**info, "data": data}),
+                "attached_host": _text(connector.get("host")), "mountpoint": _text(connector.get("mountpoint"))}
+
+    def disconnect(self, attachment: Attachment) -> dict[str, Any]:
+        try:
+            volume = db.volume_get(attachment.volume_id)
+        except db_errors.NotFound:
+            return {}
+        export = _recorded(volume)
+        if export is not None:
+            self._driver.terminate_connection(volume.id, export, attachment.connector)
+            self._drop_unused_export(volume, export, leaving=attachment.id)
+        return {}
+
+    def abandon(self, attachment: Attachment) -> None:
+        """Undo what an interrupted connect may have made: the connector's access, an export nobody holds."""
+        self.disconnect(attachment)
+
+    def terminate(self, volume_id: str, connector: Connector) -> None:
+        export = _recorded(db.volume_get(volume_id))
+        if export is not None:
+            self._driver.terminate_connection(volume_id, export, connector)
+
+    def ensure(self, volume_id: str) -> None:
+        """The recorded export of the volume as its attachments need it: re-made with each holder's
+        access (a restarted target daemon knows none), or removed when none holds it."""
+        volume = db.volume_get(volume_id)
+        export = _recorded(volume)
+        if export is None:
+            return
+        holders = self._holders(volume.id, leaving=None)
+        if not holders:
+            self._drop_unused_export(volume, export, leaving=None)
+            return
+        self._driver.ensure_export(volume.id, export)
+        for attachment in holders:
+            if attachment.connector:
+                self._driver.initialize_connection(volume.id, export, dict(attachment.connector))
+
+    def _holders(self, volume_id: str, *, leaving: str | None) -> list[Attachment]:
+        return [a for a in db.attachments_of([volume_id]).get(volume_id, [])
+                if a.id != leaving and a.status in ATTACHMENT_CONNECTED]
+
+    # -- the export
+
+    def _export(self, volume: Volume, connector: Connector) -> Export:
+        export = _recorded(volume)
+        if export is not None:
+            self._driver.ensure_export(volume.id, export)
+            for holder in self._holders(volume.id, leaving=None):  # a re-made target has lost their access
+                if holder.connector:
+                    self._driver.initialize_connection(volume.id, export, dict(holder.connector))
+            return export
+        export = self._driver.create_export(volume.id, connector)
+        try:
+            db.volume_export_update(volume.id, provider_location=export.provider_location,
+                                    provider_auth=export.provider_auth, backend_host=self._backend_host,
+                                    epoch=self._epoch())
+        except Exception:
+            self._driver.remove_export(volume.id, export)
+            raise
+        return export
+
+    def _drop_unused_export(self, volume: Volume, export: Export, *, leaving: str | None) -> None:
+        if self._holders(volume.id, leaving=leaving):
+            return
+        # removed first: a crash between the two leaves a record of nothing, which ``ensure`` clears
+        self._driver.remove_export(volume.id, export)
+        db.volume_export_update(volume.id, provider_location=None, provider_auth=None,
+                                backend_host=self._backend_host, epoch=self._epoch())
+
+
+def _recorded(volume: Volume) -> Export | None:
+    if not volume.provider_location:
+        return None
+    return Export(volume.provider_location, volume.provider_auth)
+
+
+def _text(value: object) -> str | None:
+    return value[:255] if isinstance(value, str) and value else None
