@@ -18,8 +18,10 @@ MiB = 1024 ** 2
 _TIMEOUT_S = 120  # a dead NFS server makes libnfs wait; a test must fail instead of hanging
 
 
-def target_of(connection_info: dict[str, Any], *, nfs_via_url: bool = False) -> tuple[str, str]:
-    """(qemu target, image format) of a connection."""
+def target_of(connection_info: dict[str, Any], *, nfs_via_url: bool = False,
+              initiator: str | None = None) -> tuple[str, str]:
+    """(qemu target, image format) of a connection; ``initiator``: the iSCSI name the host logs in with
+    (a target admits only the initiators of its connections)."""
     kind = connection_info["driver_volume_type"]
     data = connection_info["data"]
     if kind == "local":
@@ -29,6 +31,13 @@ def target_of(connection_info: dict[str, Any], *, nfs_via_url: bool = False) -> 
         if nfs_via_url:
             return f"nfs://{host}{export.rstrip('/')}/{data['name']}", data["format"]
         return os.path.join(export, data["name"]), data["format"]
+    if kind == "iscsi" and initiator is not None:
+        options = {"file.driver": "iscsi", "file.transport": "tcp", "file.portal": data["target_portal"],
+                   "file.target": data["target_iqn"], "file.lun": data["target_lun"],
+                   "file.initiator-name": initiator}
+        if data.get("auth_method") == "CHAP":
+            options.update({"file.user": data["auth_username"], "file.password": data["auth_password"]})
+        return "json:" + json.dumps(options), "raw"
     if kind == "iscsi":
         credentials = ""
         if data.get("auth_method") == "CHAP":

@@ -36,7 +36,7 @@ class Host:
         else:
             self.driver.ensure_export(volume_id, export)
         info = self.driver.initialize_connection(volume_id, export, CONNECTOR)
-        return datapath.target_of(info, nfs_via_url=self.nfs_via_url)
+        return datapath.target_of(info, nfs_via_url=self.nfs_via_url, initiator=str(CONNECTOR["initiator"]))
 
     def detach(self, volume_id: str) -> None:
         export = self.exports.pop(volume_id)

@@ -1,4 +1,5 @@
-"""Fixtures for the driver tests: a tgtd, a volume group on a loop file, and nfs-ganesha, all real.
+"""Fixtures for the driver tests: a tgtd, a volume group on a loop file, and nfs-ganesha, all real,
+and ember itself in front of them (``storage_stack``: lvm-1 and nfs-1, two volume services each).
 
 Each server is the local cluster's own component (deploy/localcluster/storage.py) on ports
 of its own, so a test run and a local cluster can share the machine; ganesha and rpcbind
@@ -15,6 +16,7 @@ import pytest
 from localcluster.storage import Ganesha, LoopVolumeGroup, RpcBind, TgtDaemon
 from oslo_config import cfg
 
+from bench.stack import SplitStack
 from drivers import options as driver_options
 
 TGT_PORT, TGT_CONTROL = 3271, 11
@@ -54,3 +56,16 @@ def nfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]
     yield exports
     server.stop()
     rpcbind.stop()
+
+
+def storage_stack(volume_group: tuple[str, str], nfs_server: list[Path], config_dir: Path) -> SplitStack:
+    """A started ember with lvm-1 (this module's VG and tgtd) and nfs-1 (its ganesha shares)."""
+    vg, device = volume_group
+    shares = config_dir / "nfs_shares"
+    shares.write_text("".join(f"127.0.0.1:{export}\n" for export in nfs_server))
+    sections = {
+        "lvm-1": (f"volume_driver = lvm\nvolume_group = {vg}\nlvm_devices = {device}\nlvm_activation = loop\n"
+                  f"target_port = {TGT_PORT}\ntgt_control_port = {TGT_CONTROL}\n"),
+        "nfs-1": f"volume_driver = nfs\nnfs_shares_config = {shares}\nnfs_qemu_backing_urls = true\n",
+    }
+    return SplitStack(backend_sections=sections, volume_services=2, quota_volumes=-1).start()

@@ -39,6 +39,9 @@ def _lvs(vg: str, device: str) -> set[str]:
     return logical_volumes(vg, device)
 
 
+HOST = str(CONNECTOR["initiator"])
+
+
 def _targets() -> str:
     return tgt_targets(TGT_CONTROL)
 
@@ -57,13 +60,19 @@ def test_chap_guards_the_target(lvm_driver: LvmDriver) -> None:
     info = lvm_driver.initialize_connection("chap", export, CONNECTOR)
     data = info["data"]
     assert data["auth_method"] == "CHAP" and len(data["auth_password"]) >= 12
-    good = datapath.target_of(info)
+    good = datapath.target_of(info, initiator=HOST)
     assert datapath.can_open(good)
-    wrong = datapath.target_of({**info, "data": {**data, "auth_password": "not-the-secret"}})
+    wrong = datapath.target_of({**info, "data": {**data, "auth_password": "not-the-secret"}}, initiator=HOST)
     assert not datapath.can_open(wrong)
-    anonymous = datapath.target_of({**info, "data": {**data, "auth_method": None}})
+    anonymous = datapath.target_of({**info, "data": {**data, "auth_method": None}}, initiator=HOST)
     assert not datapath.can_open(anonymous)
+    other_host = datapath.target_of(info, initiator="iqn.1993-08.org.debian:01:another-host")
+    assert not datapath.can_open(other_host)  # the secret alone is not enough: the initiator is on the ACL
 
+    lvm_driver.terminate_connection("chap", export, CONNECTOR)
+    assert not datapath.can_open(good)  # the connection ended: this host's access went with it
+    lvm_driver.initialize_connection("chap", export, CONNECTOR)
+    assert datapath.can_open(good)
     lvm_driver.remove_export("chap", export)
     assert not datapath.can_open(good)  # the export is gone: the same login fails
     lvm_driver.delete_volume("chap")
@@ -72,15 +81,18 @@ def test_chap_guards_the_target(lvm_driver: LvmDriver) -> None:
 def test_targets_come_back_after_tgtd_restarts(lvm_driver: LvmDriver, tgtd: object) -> None:
     lvm_driver.create_volume("survivor", 1)
     export = lvm_driver.create_export("survivor", CONNECTOR)
-    target = datapath.target_of(lvm_driver.initialize_connection("survivor", export, CONNECTOR))
+    target = datapath.target_of(lvm_driver.initialize_connection("survivor", export, CONNECTOR), initiator=HOST)
     datapath.write(target, 0x7E, 4096)
 
     tgtd.kill()  # type: ignore[attr-defined]
     assert not datapath.can_open(target)
     tgtd.start()  # type: ignore[attr-defined]
     assert not datapath.can_open(target)  # a new tgtd knows no target ...
-    lvm_driver.ensure_export("survivor", Export(export.provider_location, export.provider_auth))
-    assert datapath.holds(target, 0x7E, 4096)  # ... until ensure_export re-creates it from the record
+    recorded = Export(export.provider_location, export.provider_auth)
+    lvm_driver.ensure_export("survivor", recorded)  # re-created from the record: no host admitted yet
+    assert not datapath.can_open(target)
+    lvm_driver.initialize_connection("survivor", recorded, CONNECTOR)  # what the volume service does next
+    assert datapath.holds(target, 0x7E, 4096)
     lvm_driver.remove_export("survivor", export)
     lvm_driver.delete_volume("survivor")
 
@@ -88,7 +100,7 @@ def test_targets_come_back_after_tgtd_restarts(lvm_driver: LvmDriver, tgtd: obje
 def test_extend_while_exported_shows_the_new_size(lvm_driver: LvmDriver) -> None:
     lvm_driver.create_volume("grow", 1)
     export = lvm_driver.create_export("grow", CONNECTOR)
-    target = datapath.target_of(lvm_driver.initialize_connection("grow", export, CONNECTOR))
+    target = datapath.target_of(lvm_driver.initialize_connection("grow", export, CONNECTOR), initiator=HOST)
     datapath.write(target, 0x3D, 0)
     lvm_driver.extend_volume("grow", 3)
     assert datapath.size(target) == 3 * GiB  # the same login sees the new size

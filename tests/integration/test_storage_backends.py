@@ -17,14 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from localcluster.storage import logical_volumes, tgt_targets
 
 from bench.stack import SplitStack
-from drivers.lvm import LvmDriver
-from tests import datapath
-from tests.driver_contract import CONNECTOR
-from tests.integration.storage_fixtures import TGT_CONTROL, TGT_PORT, backend_conf
+from tests.integration.storage_fixtures import TGT_CONTROL, storage_stack
 
 pytestmark = pytest.mark.integration
 
@@ -35,15 +31,7 @@ FINAL = {"available", "error", "deleted", "error_deleting"}
 @pytest.fixture(scope="module")
 def stack(tgtd: object, volume_group: tuple[str, str], nfs_server: list[Path],
           tmp_path_factory: pytest.TempPathFactory) -> Iterator[SplitStack]:
-    vg, device = volume_group
-    shares = tmp_path_factory.mktemp("nfs-config") / "nfs_shares"
-    shares.write_text("".join(f"127.0.0.1:{export}\n" for export in nfs_server))
-    sections = {
-        "lvm-1": (f"volume_driver = lvm\nvolume_group = {vg}\nlvm_devices = {device}\nlvm_activation = loop\n"
-                  f"target_port = {TGT_PORT}\ntgt_control_port = {TGT_CONTROL}\n"),
-        "nfs-1": f"volume_driver = nfs\nnfs_shares_config = {shares}\nnfs_qemu_backing_urls = true\n",
-    }
-    running = SplitStack(backend_sections=sections, volume_services=2, quota_volumes=-1).start()
+    running = storage_stack(volume_group, nfs_server, tmp_path_factory.mktemp("nfs-config"))
     yield running
     running.close()
 
@@ -190,36 +178,3 @@ def test_a_volume_service_killed_mid_operation_leaves_no_orphan(stack: SplitStac
     assert interrupted >= 2, "the kills all came after the operations ended: this test tested nothing"
     api.delete(f"/volumes/{source}")
     assert _settle(api, f"/volumes/{source}")["status"] == "deleted"
-
-
-def test_a_restarted_tgtd_gets_the_recorded_exports_back(stack: SplitStack, api: httpx.Client, tgtd: Any,
-                                                          volume_group: tuple[str, str]) -> None:
-    volume_id = _create(api, "lvm-1")
-    assert _settle(api, f"/volumes/{volume_id}")["status"] == "available"
-    # What an attach records (the attach issue's API writes it the same way): the export the driver made.
-    vg, device = volume_group
-    driver = LvmDriver(backend_conf(stack.workdir, "lvm-1", volume_group=vg, lvm_devices=[device],
-                                    lvm_activation="loop", target_port=TGT_PORT, tgt_control_port=TGT_CONTROL),
-                       "lvm-1")
-    driver.setup()
-    export = driver.create_export(volume_id, CONNECTOR)
-    engine = sa.create_engine(stack.db_url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE volumes SET provider_location = :l, provider_auth = :a WHERE id = :i"),
-                     {"l": export.provider_location, "a": export.provider_auth, "i": volume_id})
-    engine.dispose()
-    target = datapath.target_of(driver.initialize_connection(volume_id, export, CONNECTOR))
-    datapath.write(target, 0x6B, 0)
-
-    tgtd.kill()
-    tgtd.start()
-    deadline = time.monotonic() + 30  # the active's next export pass (report_interval = 2 s here)
-    while not datapath.can_open(target) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert datapath.holds(target, 0x6B, 0), "the volume service did not re-create the target from the DB"
-    shown = api.get(f"/volumes/{volume_id}").text
-    assert export.provider_auth is not None and export.provider_auth.split()[2] not in shown  # never shown
-
-    assert api.delete(f"/volumes/{volume_id}").status_code == 202
-    assert _settle(api, f"/volumes/{volume_id}")["status"] == "deleted"
-    assert "Target " not in _targets() and _lvs(volume_group) == set()
