@@ -79,6 +79,8 @@ CONNECTOR_ARGS = t.obj({"connector": CONNECTOR}, required=["connector"], extra=F
 ATTACH_ARGS = t.obj({"instance_uuid": t.ID_OR_NULL, "host_name": _HOST_TEXT, "mountpoint": _HOST_TEXT,
                      "mode": ATTACH_MODE}, extra=False, anyOf=[{"required": ["instance_uuid"]},
                                                                {"required": ["host_name"]}])
+# Cinder ignores os-complete's argument; openstacksdk sends the attachment's id there
+COMPLETE_ARGS: t.JsonSchema = {"description": "Ignored."}
 DETACH_ARGS = t.obj({"attachment_id": t.ID_OR_NULL}, extra=False)
 FORCE_DETACH_ARGS = t.obj({"attachment_id": t.ID_OR_NULL, "connector": t.nullable(CONNECTOR)}, extra=False)
 

@@ -90,7 +90,8 @@ def measure(driver: VolumeDriver, nfs_via_url: bool, trials: int) -> dict[str, l
     samples: dict[str, list[float]] = {name: [] for name in OPERATIONS}
     driver.create_volume("source", 1)
     export = driver.create_export("source", CONNECTOR)
-    target = datapath.target_of(driver.initialize_connection("source", export, CONNECTOR), nfs_via_url=nfs_via_url)
+    target = datapath.target_of(driver.initialize_connection("source", export, CONNECTOR), nfs_via_url=nfs_via_url,
+                                initiator=CONNECTOR["initiator"])
     datapath.write(target, 0x5A, 0, GiB)  # every byte, so copies copy data, not holes
     driver.remove_export("source", export)
     for trial in range(trials):

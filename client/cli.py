@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from client import output
+from client.commands import attachments
 from client.commands.deployment import availability_zone_list, pool_list, service_list
 from client.commands.project import limits_show, message_list, quota_set, quota_show
 from client.commands.snapshots import snapshot_create, snapshot_delete, snapshot_list, snapshot_show
@@ -71,6 +72,7 @@ _GROUP_HELP = {
     "limits": "show the project's absolute limits",
     "quota": "show and change project quotas",
     "message": "list messages services left about failed operations",
+    "attachment": "list, show and delete volume attachments",
 }
 
 
@@ -178,6 +180,7 @@ def _add_commands(b: _Builder) -> None:
     for name in ("volumes", "snapshots", "gigabytes"):
         p.add_argument(f"--{name}", type=_quota, metavar="N")
     b.command("message list", message_list, "List the user messages services left about failures.")
+    attachments.add_commands(b.command)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,7 +54,7 @@ def of_volume(volume_id: str) -> list[Attachment]:
 def create(call: ApiCall, *, volume_id: str, instance_uuid: str | None, connector: dict[str, Any] | None,
            mode: str = "rw") -> Attachment:
     attachment = reserve(call, volumes.get(call, volume_id), instance_uuid=instance_uuid, mode=mode)
-    if connector is None:
+    if not connector:  # python-cinderclient sends {} for "no connector"
         return attachment
     return connect(call, attachment, connector)
 
@@ -80,6 +80,8 @@ def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: s
 
 
 def update(call: ApiCall, attachment_id: str, connector: dict[str, Any]) -> Attachment:
+    if not connector:
+        raise BadRequest("Invalid input received: an attachment update needs the host's connector.")
     return connect(call, get(call, attachment_id), connector)
 
 

@@ -114,6 +114,6 @@ def _complete(call: ApiCall, args: dict[str, Any], attachment_id: str) -> Respon
 
 
 routes.actions("/{attachment_id}/action", [
-    Action("os-complete", schemas.NO_ARGS, _complete, 204, "The host attached the volume: it is in-use.",
+    Action("os-complete", schemas.COMPLETE_ARGS, _complete, 204, "The host attached the volume: it is in-use.",
            since=COMPLETE_SINCE),
 ], name="attachment_action", summary="Run one attachment action.", since=SINCE)

@@ -102,3 +102,27 @@ def test_cinderclient_shows_cinder_format_errors(ember: EmbeddedStack) -> None:
     assert "gold" in out
     assert "gold" in cinder(ember, "type-list")
     assert json.loads(json.dumps(cinder(ember, "type-delete", "gold", check=False))) is not None
+
+
+def test_cinderclient_attachment_create_complete_delete(ember: EmbeddedStack) -> None:
+    volume_id = field(cinder(ember, "create", "--name", "attach-me", "1"), "id")
+    wait_status(ember, "", volume_id, "available")
+    server = "0b8d3c52-77a1-4c1e-9f3a-5a6b7c8d9e0f"
+    created = cinder(ember, "attachment-create", volume_id, server, "--connect", "True", "--initiator",
+                     "iqn.1993-08.org.debian:01:cinderclient", "--host", "compute-c", "--mountpoint", "/dev/vdb",
+                     version="3.54")
+    attachment_id = field(created, "id")
+    assert field(created, "status") == "attaching" and field(created, "driver_volume_type") == "local"
+    cinder(ember, "attachment-complete", attachment_id, version="3.44")
+    assert field(cinder(ember, "show", volume_id), "status") == "in-use"
+    listed = cinder(ember, "attachment-list", "--volume-id", volume_id, version="3.44")
+    assert attachment_id in listed and "attached" in listed
+    refused = cinder(ember, "delete", volume_id, check=False)
+    assert "attachment" in refused
+    cinder(ember, "attachment-delete", attachment_id, version="3.44")
+    assert field(cinder(ember, "show", volume_id), "status") == "available"
+    reserved = cinder(ember, "attachment-create", volume_id, server, version="3.44")
+    assert field(reserved, "status") == "reserved"
+    cinder(ember, "attachment-delete", field(reserved, "id"), version="3.44")
+    cinder(ember, "delete", volume_id)
+    wait_gone(ember, "show", volume_id)

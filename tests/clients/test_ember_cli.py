@@ -47,3 +47,23 @@ def test_ember_cli_says_what_went_wrong(ember: EmbeddedStack) -> None:
     shrink = ember_cli(ember, "volume", "extend", "small", "--size", "1", check=False)
     assert shrink.returncode == 1 and "HTTP 400" in shrink.stderr and "greater than current size" in shrink.stderr
     ember_cli(ember, "volume", "delete", "small", "--wait")
+
+
+def test_ember_cli_attaches_a_volume_to_a_host_and_masks_the_secret(ember: EmbeddedStack) -> None:
+    ember_cli(ember, "volume", "create", "--size", "1", "--name", "cliattach", "--wait")
+    attached = json.loads(ember_cli(ember, "--json", "volume", "attach", "cliattach", "--host", "compute-e",
+                                    "--initiator", "iqn.1993-08.org.debian:01:cli", "--mountpoint", "/dev/vdc").stdout)
+    assert attached["status"] == "attached"
+    assert attached["connection_info"]["driver_volume_type"] == "local"
+    assert json.loads(ember_cli(ember, "--json", "volume", "show", "cliattach").stdout)["status"] == "in-use"
+    listed = ember_cli(ember, "attachment", "list", "--volume", "cliattach").stdout
+    assert attached["id"] in listed and "attached" in listed
+    shown = ember_cli(ember, "attachment", "show", attached["id"]).stdout
+    assert "local" in shown
+    refused = ember_cli(ember, "volume", "delete", "cliattach", check=False)
+    assert refused.returncode == 1 and "attachment" in refused.stderr
+    ember_cli(ember, "volume", "detach", "cliattach")
+    assert json.loads(ember_cli(ember, "--json", "volume", "show", "cliattach").stdout)["status"] == "available"
+    again = ember_cli(ember, "volume", "detach", "cliattach", check=False)
+    assert again.returncode == 1 and "no attachment" in again.stderr
+    ember_cli(ember, "volume", "delete", "cliattach", "--wait")

@@ -57,3 +57,24 @@ def test_openstacksdk_with_auth_type_none(ember: EmbeddedStack) -> None:
     conn = openstack.connect(auth_type="none", block_storage_endpoint_override=ember.endpoint,
                              block_storage_api_version="3", load_yaml_config=False, load_envvars=False)
     _life_cycle(conn)
+
+
+def test_openstacksdk_attachment_create_update_complete_delete(ember: EmbeddedStack) -> None:
+    storage: Any = _token_connection(ember.endpoint).block_storage  # the v3 proxy: attachments are 3.27+
+    volume = storage.create_volume(size=1, name="sdk-attach")
+    volume = storage.wait_for_status(volume, status="available", failures=["error"], wait=60,
+                                                interval=0.2)
+    server = "4e1f0a9b-3c2d-4b5a-8e7f-6a5b4c3d2e1f"
+    reserved = storage.create_attachment(volume.id, instance=server)
+    assert reserved.status == "reserved" and not reserved.connection_info
+    connector = {"initiator": "iqn.1993-08.org.debian:01:sdk", "host": "compute-s", "ip": "192.0.2.30",
+                 "platform": "x86_64", "os_type": "linux", "multipath": False}
+    updated = storage.update_attachment(reserved.id, connector=connector)
+    assert updated.connection_info["driver_volume_type"] == "local"
+    storage.complete_attachment(reserved.id)
+    assert storage.get_volume(volume.id).status == "in-use"
+    assert [a.id for a in storage.attachments(volume_id=volume.id)] == [reserved.id]
+    storage.delete_attachment(reserved.id)
+    assert storage.get_volume(volume.id).status == "available"
+    storage.delete_volume(volume)
+    storage.wait_for_delete(volume, wait=60, interval=0.2)

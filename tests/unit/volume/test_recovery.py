@@ -10,10 +10,11 @@ from oslo_config import cfg
 
 from db import api as db
 from drivers.file import FileDriver
+from volume.connections import SETTLE_RULE
 from volume.election.sql import SqlElector
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
-from volume.states import Status, edge
+from volume.states import AttachmentStatus, Status, attachment_edge, edge
 
 HOST = "node@file-1"
 
@@ -82,3 +83,89 @@ def test_recent_work_is_left_to_the_request_still_queued(manager: VolumeManager)
     volume_id = _placed_volume()
     assert resume_stuck_work(manager, older_than_s=3600) == 0
     assert db.volume_get(volume_id).status == Status.CREATING
+
+
+# -- attachments ---------------------------------------------------------------------------------
+
+CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:h1", "host": "h1"}
+RULE = SETTLE_RULE
+
+
+def _available_volume(manager: VolumeManager) -> str:
+    volume_id = _placed_volume()
+    manager.create_volume(None, volume_id)  # type: ignore[arg-type]
+    return volume_id
+
+
+def _reserved(volume_id: str) -> str:
+    volume = db.volume_get(volume_id)
+    attachment = db.attachment_reserve(volume_id, status="reserved", sources=frozenset({"available"}),
+                                       expected_version=volume.version, instance_uuid=None, attach_mode="rw",
+                                       multiattach=False, rule=RULE)
+    assert attachment is not None
+    return attachment.id
+
+
+def _connecting(volume_id: str) -> str:
+    attachment_id = _reserved(volume_id)
+    assert db.attachment_transition(attachment_id, attachment_edge("connect.begin"), rule=RULE,
+                                    connector=CONNECTOR) is not None
+    return attachment_id
+
+
+def test_a_connect_its_service_died_in_is_reserved_again_and_its_export_removed(manager: VolumeManager) -> None:
+    volume_id = _available_volume(manager)
+    attachment_id = _connecting(volume_id)
+    # the dead service had made and recorded the export, and not yet handed out the connection
+    db.volume_export_update(volume_id, provider_location="/somewhere", provider_auth=None, backend_host=HOST,
+                            epoch=manager.lease.epoch if manager.lease else 0)
+    assert resume_stuck_work(manager, older_than_s=0) >= 1
+    attachment = db.attachment_get(attachment_id)
+    assert attachment.status == AttachmentStatus.RESERVED
+    volume = db.volume_get(volume_id)
+    assert (volume.status, volume.provider_location) == (Status.RESERVED, None)
+    assert manager.connect_attachment(None, attachment_id).acted  # type: ignore[arg-type]  # a late message
+    assert db.attachment_get(attachment_id).status == AttachmentStatus.RESERVED
+
+
+def test_a_detach_its_service_died_in_is_finished(manager: VolumeManager) -> None:
+    volume_id = _available_volume(manager)
+    attachment_id = _connecting(volume_id)
+    assert manager.connect_attachment(None, attachment_id).error is None  # type: ignore[arg-type]
+    assert db.volume_get(volume_id).provider_location is not None
+    assert db.attachment_transition(attachment_id, attachment_edge("disconnect.begin"), rule=RULE) is not None
+    assert db.volume_get(volume_id).status == Status.DETACHING
+    resume_stuck_work(manager, older_than_s=0)
+    volume = db.volume_get(volume_id)
+    assert (volume.status, volume.attach_status, volume.provider_location) == (Status.AVAILABLE, "detached", None)
+    assert db.attachments_of([volume_id]) == {}
+
+
+def test_attachments_a_client_left_expire(manager: VolumeManager) -> None:
+    reserved_on = _available_volume(manager)
+    _reserved(reserved_on)
+    connected_on = _available_volume(manager)
+    attachment_id = _connecting(connected_on)
+    manager.connect_attachment(None, attachment_id)  # type: ignore[arg-type]  # and never completed
+    resume_stuck_work(manager, older_than_s=0)
+    assert db.volume_get(reserved_on).status == Status.RESERVED  # attachment_expiry_s not passed yet
+    manager.attachment_expiry_s = 0
+    resume_stuck_work(manager, older_than_s=0)
+    for volume_id in (reserved_on, connected_on):
+        volume = db.volume_get(volume_id)
+        assert (volume.status, volume.provider_location) == (Status.AVAILABLE, None)
+
+
+def test_a_volume_left_attaching_takes_the_status_its_attachments_give(manager: VolumeManager) -> None:
+    volume_id = _available_volume(manager)
+    db.volume_transition(volume_id, (frozenset({"available"}), "attaching"))  # say, by an old release
+    resume_stuck_work(manager, older_than_s=0)
+    assert db.volume_get(volume_id).status == Status.AVAILABLE
+
+
+def test_an_export_no_attachment_holds_is_removed_by_the_export_pass(manager: VolumeManager) -> None:
+    volume_id = _available_volume(manager)
+    db.volume_export_update(volume_id, provider_location="/left/behind", provider_auth=None, backend_host=HOST,
+                            epoch=manager.lease.epoch if manager.lease else 0)
+    assert manager.ensure_exports() == 1
+    assert db.volume_get(volume_id).provider_location is None
