@@ -33,6 +33,7 @@ from bench.load import percentile
 from bench.stack import SplitStack
 
 TOKEN = "bench:bench"
+VERSION = "3.71"
 TGT_PORT, TGT_CONTROL = 3285, 25
 STEPS = ("reserve", "update (connect)", "complete", "delete (disconnect)")
 CONNECTOR = {"initiator": "iqn.2026-12.org.ember:bench-host", "ip": "127.0.0.1", "host": "bench-host",
@@ -104,7 +105,7 @@ def _volumes(api: Api, count: int) -> list[str]:
 
 
 def measure(endpoint: str, *, cycles: int, workers: int, duration_s: float) -> dict[str, Any]:
-    api = Api(endpoint, token=TOKEN, timeout_s=60)
+    api = Api(endpoint, token=TOKEN, timeout_s=60, version=VERSION)
     volumes = _volumes(api, workers)
     cycle(api, volumes[0])  # warm-up: connections, first export
     steps: list[list[float]] = [cycle(api, volumes[0]) for _ in range(cycles)]
@@ -118,7 +119,7 @@ def measure(endpoint: str, *, cycles: int, workers: int, duration_s: float) -> d
     stop_at = time.monotonic() + duration_s
 
     def worker(volume_id: str) -> None:
-        client = Api(endpoint, token=TOKEN, timeout_s=60)
+        client = Api(endpoint, token=TOKEN, timeout_s=60, version=VERSION)
         try:
             while time.monotonic() < stop_at:
                 done.append(sum(cycle(client, volume_id)))

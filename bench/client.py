@@ -22,13 +22,15 @@ class BenchError(Exception):
 class Api:
     """One keep-alive connection to ``endpoint`` (``http://host:port/v3``); not thread-safe."""
 
-    def __init__(self, endpoint: str, *, token: str, timeout_s: float = 30) -> None:
+    def __init__(self, endpoint: str, *, token: str, timeout_s: float = 30, version: str | None = None) -> None:
         parts = urlsplit(endpoint)
         self._host = parts.hostname or "127.0.0.1"
         self._port = parts.port or 80
         self.prefix = parts.path.rstrip("/")
         self._headers = {"X-Auth-Token": token, "Accept": "application/json",
                          "Content-Type": "application/json"}
+        if version is not None:
+            self._headers["OpenStack-API-Version"] = f"volume {version}"
         self._timeout_s = timeout_s
         self._conn: http.client.HTTPConnection | None = None
 

@@ -90,7 +90,8 @@ class VolumeDriver(Protocol):
 
     def remove_export(self, volume_id: str, export: Export) -> None: ...
 
-    def initialize_connection(self, volume_id: str, export: Export, connector: Connector) -> ConnectionInfo: ...
+    def initialize_connection(self, volume_id: str, export: Export, connector: Connector) -> ConnectionInfo:
+        """Give the connector's host access to the export (which create_export or ensure_export made)."""
 
     def terminate_connection(self, volume_id: str, export: Export, connector: Connector | None) -> None: ...
 

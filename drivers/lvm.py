@@ -213,7 +213,7 @@ class LvmDriver:
         if not isinstance(initiator, str) or not initiator:
             raise InvalidConnector("an iSCSI volume needs the host's initiator name: the connector has no "
                                    "'initiator'")
-        self.ensure_export(volume_id, export)
+        # the export exists (create_export or ensure_export came first); a missing target is a DriverError here
         recorded = IscsiExport.from_export(export)
         with self._locks.hold(volume_id):
             self._targets.allow(recorded.iqn, initiator, recorded.chap)
