@@ -19,7 +19,7 @@ import time
 import uuid
 from typing import Any
 
-from bench import drivers, list_scale, load, procs, reads, report, takeover
+from bench import attach, drivers, list_scale, load, procs, reads, report, takeover
 from bench.client import Api
 from bench.measure import Measurement, Plan
 
@@ -61,6 +61,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--driver-trials", type=int, default=5, metavar="N",
                         help="after the configurations, N trials of each lvm and nfs driver operation on real "
                              "storage (bench.drivers); 0 to skip")
+    parser.add_argument("--attach-cycles", type=int, default=50, metavar="N",
+                        help="after the configurations, N sequential attach cycles timed per step, then attach "
+                             "cycles at concurrency 10, on lvm (tgtd) and no-op (bench.attach); 0 to skip")
     parser.add_argument("--cycle-poll-ms", default="5,50",
                         help="GET polling of the create+delete workers; the first is compared with "
                              "Cinder, the others are shown beside it (default 5,50)")
@@ -182,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         print("\n=== driver operations on real storage (lvm: loop VG + tgtd; nfs: nfs-ganesha) ===")
         print(drivers.table(latencies))
         results.append({"config": "drivers", "drivers": latencies})
+    if args.attach_cycles and not args.endpoint:
+        attaches = attach.run(["lvm", "noop"], cycles=args.attach_cycles, duration_s=args.duration * 2)
+        print("\n=== the attach flow (split, two volume services; lvm: loop VG + tgtd) ===")
+        print(attach.table(attaches))
+        results.append({"config": "attach", "attach": attaches})
     if args.takeover_trials and not args.endpoint:
         takeovers = takeover.run(elections=["sql", "etcd"], count=args.takeover_trials)
         print("\n=== takeover of a backend's active volume service (split-noop, default lease) ===")
