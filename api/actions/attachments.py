@@ -160,7 +160,9 @@ def disconnect(call: ApiCall, attachment: Attachment) -> None:
             _refuse(attachment.id, "delete it", "unreserve")
         log.info("volume %s: reservation %s deleted", attachment.volume_id, attachment.id)
         return
-    revoke = volumes.holder_check(call) if attachment.status == AttachmentStatus.CONNECTING else None
+    # a connect or detach under way: refused while its service lives (Busy), taken from it when it is dead
+    busy = attachment.status in (AttachmentStatus.CONNECTING, AttachmentStatus.DETACHING)
+    revoke = volumes.holder_check(call) if busy else None
     begun = db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=RULE,
                                      expected_version=attachment.version, revoke=revoke)
     if begun is None:
@@ -249,10 +251,7 @@ def legacy_detach(call: ApiCall, volume_id: str, attachment_id: str | None) -> N
     volume = volumes.get(call, volume_id)
     attachments = of_volume(volume.id)
     if attachment_id is not None:
-        chosen = [a for a in attachments if a.id == attachment_id]
-        if not chosen:
-            raise InvalidRequest(f"Invalid volume: attachment {attachment_id} is not an attachment of volume "
-                                 f"{volume.id}.")
+        chosen = _named(attachments, volume.id, attachment_id)
     elif len(attachments) > 1:
         raise BadRequest(f"Invalid input received: volume {volume.id} has {len(attachments)} attachments; say "
                          "which one with attachment_id.")
@@ -283,14 +282,19 @@ def force_detach(call: ApiCall, volume_id: str, *, attachment_id: str | None,
     volume = db.volume_get(volume_id)
     chosen = of_volume(volume.id)
     if attachment_id is not None:
-        chosen = [a for a in chosen if a.id == attachment_id]
-        if not chosen:
-            raise InvalidRequest(f"Invalid volume: attachment {attachment_id} is not an attachment of volume "
-                                 f"{volume.id}.")
+        chosen = _named(chosen, volume.id, attachment_id)
     elif connector:
         chosen = [a for a in chosen if _same_host(a.connector, connector)]
     for attachment in chosen:
         disconnect(call, attachment)
+
+
+def _named(attachments: list[Attachment], volume_id: str, attachment_id: str) -> list[Attachment]:
+    chosen = [a for a in attachments if a.id == attachment_id]
+    if not chosen:
+        raise InvalidRequest(f"Invalid volume: attachment {attachment_id} is not an attachment of volume "
+                             f"{volume_id}.")
+    return chosen
 
 
 def _same_host(theirs: dict[str, Any] | None, connector: dict[str, Any]) -> bool:

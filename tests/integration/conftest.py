@@ -14,7 +14,12 @@ from oslo_config import cfg
 
 from bench.stack import MARIADB_URL, SplitStack
 from db import migrate, session
-from tests.integration.storage_fixtures import nfs_server, tgtd, volume_group  # noqa: F401  (fixtures)
+from tests.integration.storage_fixtures import (  # noqa: F401  (fixtures)
+    nfs_server,
+    storage_stack,
+    tgtd,
+    volume_group,
+)
 
 
 @pytest.fixture

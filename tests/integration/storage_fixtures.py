@@ -8,10 +8,12 @@ are one per machine, so the NFS tests use the cluster's ports and must not run b
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from localcluster.storage import Ganesha, LoopVolumeGroup, RpcBind, TgtDaemon
 from oslo_config import cfg
@@ -58,14 +60,30 @@ def nfs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Path]]
     rpcbind.stop()
 
 
-def storage_stack(volume_group: tuple[str, str], nfs_server: list[Path], config_dir: Path) -> SplitStack:
+@pytest.fixture(scope="module")
+def storage_stack(tgtd: TgtDaemon, volume_group: tuple[str, str], nfs_server: list[Path],
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[SplitStack]:
     """A started ember with lvm-1 (this module's VG and tgtd) and nfs-1 (its ganesha shares)."""
     vg, device = volume_group
-    shares = config_dir / "nfs_shares"
+    shares = tmp_path_factory.mktemp("nfs-config") / "nfs_shares"
     shares.write_text("".join(f"127.0.0.1:{export}\n" for export in nfs_server))
     sections = {
         "lvm-1": (f"volume_driver = lvm\nvolume_group = {vg}\nlvm_devices = {device}\nlvm_activation = loop\n"
                   f"target_port = {TGT_PORT}\ntgt_control_port = {TGT_CONTROL}\n"),
         "nfs-1": f"volume_driver = nfs\nnfs_shares_config = {shares}\nnfs_qemu_backing_urls = true\n",
     }
-    return SplitStack(backend_sections=sections, volume_services=2, quota_volumes=-1).start()
+    running = SplitStack(backend_sections=sections, volume_services=2, quota_volumes=-1).start()
+    yield running
+    running.close()
+
+
+def active_volume_service(api: httpx.Client, backend: str) -> str:
+    """The node of ``backend``'s active volume service, as os-services shows it."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for service in api.get("/os-services?binary=cinder-volume").json()["services"]:
+            if service["host"].endswith(f"@{backend}") and service.get("ha_role") == "active" \
+                    and service["state"] == "up":
+                return str(service.get("node") or "")
+        time.sleep(0.2)
+    raise AssertionError(f"no active volume service for {backend}")

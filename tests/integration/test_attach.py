@@ -12,7 +12,6 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +20,7 @@ from localcluster.storage import tgt_targets
 
 from bench.stack import SplitStack
 from tests import datapath
-from tests.integration.storage_fixtures import TGT_CONTROL, storage_stack
+from tests.integration.storage_fixtures import TGT_CONTROL, active_volume_service
 
 pytestmark = pytest.mark.integration
 
@@ -35,16 +34,8 @@ MiB = 1024 ** 2
 
 
 @pytest.fixture(scope="module")
-def stack(tgtd: object, volume_group: tuple[str, str], nfs_server: list[Path],
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[SplitStack]:
-    running = storage_stack(volume_group, nfs_server, tmp_path_factory.mktemp("nfs-config"))
-    yield running
-    running.close()
-
-
-@pytest.fixture(scope="module")
-def api(stack: SplitStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.endpoint, headers=ADMIN, timeout=60) as client:
+def api(storage_stack: SplitStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=storage_stack.endpoint, headers=ADMIN, timeout=60) as client:
         for name, specs in (("lvm-1", {"volume_backend_name": "lvm-1"}),
                             ("nfs-1", {"volume_backend_name": "nfs-1"}),
                             ("lvm-shared", {"volume_backend_name": "lvm-1", "multiattach": "<is> True"}),
@@ -223,18 +214,7 @@ def _race(base_url: str, volume_id: str, contenders: int = 20) -> list[tuple[str
     return answers
 
 
-def _active(stack: SplitStack, api: httpx.Client, backend: str) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for service in api.get("/os-services?binary=cinder-volume").json()["services"]:
-            if service["host"].endswith(f"@{backend}") and service.get("ha_role") == "active" \
-                    and service["state"] == "up":
-                return str(service.get("node") or "")
-        time.sleep(0.2)
-    raise AssertionError(f"no active volume service for {backend}")
-
-
-def test_a_takeover_between_update_and_complete_leaves_nothing_half_made(stack: SplitStack,
+def test_a_takeover_between_update_and_complete_leaves_nothing_half_made(storage_stack: SplitStack,
                                                                          api: httpx.Client) -> None:
     """Attach cycles keep running while the active volume service is killed -9 after each update: every
     cycle either completes or gets a retryable 503 and retries, and nothing stays attaching or exported."""
@@ -282,10 +262,10 @@ def test_a_takeover_between_update_and_complete_leaves_nothing_half_made(stack: 
         thread.start()
     for _ in range(2):
         time.sleep(2)
-        victim = _active(stack, api, "lvm-1")
-        stack.processes[victim].stop(signal.SIGKILL)
+        victim = active_volume_service(api, "lvm-1")
+        storage_stack.processes[victim].stop(signal.SIGKILL)
         time.sleep(3)
-        stack.spawn(victim, ["ember-volume"], host=victim)
+        storage_stack.spawn(victim, ["ember-volume"], host=victim)
     time.sleep(2)
     stop.set()
     for thread in threads:

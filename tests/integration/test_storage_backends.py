@@ -20,7 +20,7 @@ import pytest
 from localcluster.storage import logical_volumes, tgt_targets
 
 from bench.stack import SplitStack
-from tests.integration.storage_fixtures import TGT_CONTROL, storage_stack
+from tests.integration.storage_fixtures import TGT_CONTROL, active_volume_service
 
 pytestmark = pytest.mark.integration
 
@@ -29,16 +29,8 @@ FINAL = {"available", "error", "deleted", "error_deleting"}
 
 
 @pytest.fixture(scope="module")
-def stack(tgtd: object, volume_group: tuple[str, str], nfs_server: list[Path],
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[SplitStack]:
-    running = storage_stack(volume_group, nfs_server, tmp_path_factory.mktemp("nfs-config"))
-    yield running
-    running.close()
-
-
-@pytest.fixture(scope="module")
-def api(stack: SplitStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.endpoint, headers=ADMIN, timeout=30) as client:
+def api(storage_stack: SplitStack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=storage_stack.endpoint, headers=ADMIN, timeout=30) as client:
         for backend in ("lvm-1", "nfs-1"):
             created = client.post("/types", json={"volume_type": {
                 "name": backend, "extra_specs": {"volume_backend_name": backend}}})
@@ -133,27 +125,15 @@ def test_a_volume_bigger_than_the_storage_gets_no_backend(api: httpx.Client, vol
     api.delete(f"/volumes/{volume_id}")
 
 
-def _active_volume_service(stack: SplitStack, api: httpx.Client, backend: str) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        services = api.get("/os-services?binary=cinder-volume").json()["services"]
-        for service in services:
-            if service["host"].endswith(f"@{backend}") and service.get("ha_role") == "active" \
-                    and service["state"] == "up":
-                return str(service["node"]) if service.get("node") else ""
-        time.sleep(0.2)
-    raise AssertionError(f"no active volume service for {backend}")
-
-
 @pytest.mark.parametrize("backend", ["lvm-1", "nfs-1"])
-def test_a_volume_service_killed_mid_operation_leaves_no_orphan(stack: SplitStack, api: httpx.Client,
+def test_a_volume_service_killed_mid_operation_leaves_no_orphan(storage_stack: SplitStack, api: httpx.Client,
                                                                  backend: str, volume_group: tuple[str, str],
                                                                  nfs_server: list[Path]) -> None:
     source = _create(api, backend, 2)
     assert _settle(api, f"/volumes/{source}")["status"] == "available"
     interrupted = 0  # rounds whose operation had not landed when its service died
     for round_index, action in enumerate(["create", "clone", "delete"] * 2):
-        victim = _active_volume_service(stack, api, backend)
+        victim = active_volume_service(api, backend)
         if action == "delete":
             target = _create(api, backend)
             assert _settle(api, f"/volumes/{target}")["status"] == "available"
@@ -161,12 +141,12 @@ def test_a_volume_service_killed_mid_operation_leaves_no_orphan(stack: SplitStac
         else:
             target = _create(api, backend, 2, **({"source_volid": source} if action == "clone" else {}))
         time.sleep(0.05 * round_index)  # lands the kill at a different point of the operation each time
-        stack.processes[victim].stop(signal.SIGKILL)
+        storage_stack.processes[victim].stop(signal.SIGKILL)
         if api.get(f"/volumes/{target}").json().get("volume", {}).get("status") in ("creating", "deleting"):
             interrupted += 1
         final = _settle(api, f"/volumes/{target}", timeout_s=120)
         assert final["status"] in ({"deleted"} if action == "delete" else {"available"}), final
-        stack.spawn(victim, ["ember-volume"], host=victim)  # back as the standby
+        storage_stack.spawn(victim, ["ember-volume"], host=victim)  # back as the standby
         if final["status"] == "available":
             api.delete(f"/volumes/{target}")
             assert _settle(api, f"/volumes/{target}")["status"] == "deleted"
