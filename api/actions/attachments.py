@@ -103,6 +103,8 @@ def connect(call: ApiCall, attachment: Attachment, connector: dict[str, Any]) ->
         answer = VolumeClient().connect_attachment(call.ctx, volume.backend_host, attachment_id=attachment.id,
                                                    timeout_s=call.settings.attachment_call_timeout_s)
     except ServiceUnavailable as error:
+        if _status_of(attachment.id) == AttachmentStatus.ATTACHING:  # a successor finished it meanwhile
+            return db.attachment_get(attachment.id)
         _abandon_connect(call, attachment.id)
         raise ServiceUnavailable(f"{error}; attachment {attachment.id} was not connected: retry the request") \
             from error
@@ -113,6 +115,14 @@ def connect(call: ApiCall, attachment: Attachment, connector: dict[str, Any]) ->
                                  f"service of {volume.backend_host} changed); retry the request")
     log.info("volume %s: attachment %s connected to %s", volume.id, attachment.id, connected.attached_host)
     return connected
+
+
+def _status_of(attachment_id: str) -> str | None:
+    """The attachment's status now; None once it is deleted."""
+    try:
+        return db.attachment_get(attachment_id).status
+    except db_errors.NotFound:
+        return None
 
 
 def _abandon_connect(call: ApiCall, attachment_id: str) -> None:
@@ -173,6 +183,8 @@ def disconnect(call: ApiCall, attachment: Attachment) -> None:
         answer = VolumeClient().disconnect_attachment(call.ctx, volume.backend_host, attachment_id=attachment.id,
                                                       timeout_s=call.settings.attachment_call_timeout_s)
     except ServiceUnavailable as error:
+        if _status_of(attachment.id) is None:  # the backend's new active finished the detach meanwhile
+            return
         raise ServiceUnavailable(f"{error}; attachment {attachment.id} stays detaching and its volume service "
                                  "finishes the detach when it is back: delete it again to wait for that") from error
     _raise_for(answer, attachment.id, volume.backend_host, "detach")
