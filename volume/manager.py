@@ -7,6 +7,8 @@ operation's working status; it claims the resource (tracked work, under the leas
 calls the driver, and lands the done or fail edge in the transaction that ends the claim. A
 redelivered message or a replay by recovery finds the work done, or claimed, and does nothing;
 a write under an epoch a takeover has passed changes nothing (Fenced) and this process stops acting.
+Attachments' connect and disconnect run through the same skeleton, under a per-volume lock
+(``volume/connections.py``), and answer the api's RPC call with an ``Outcome``.
 """
 
 from __future__ import annotations
