@@ -85,10 +85,6 @@ class Connections:
             self._drop_unused_export(volume, export, leaving=attachment.id)
         return {}
 
-    def abandon(self, attachment: Attachment) -> None:
-        """Undo what an interrupted connect may have made: the connector's access, an export nobody holds."""
-        self.disconnect(attachment)
-
     def terminate(self, volume_id: str, connector: Connector) -> None:
         export = _recorded(db.volume_get(volume_id))
         if export is not None:

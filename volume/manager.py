@@ -206,7 +206,8 @@ class VolumeManager:
     def _recover_attachment(self, ctx: RequestContext, op: Operation, rule: Recovery, attachment: Attachment,
                             why: str) -> None:
         def abandon(record: Attachment) -> dict[str, Any]:
-            self.connections.abandon(record)
+            # what the interrupted connect may have made: the connector's access, an export nobody holds
+            self.connections.disconnect(record)
             raise OperationStopped(why)
 
         work: Work = self.connections.disconnect if rule is Recovery.REDO else abandon

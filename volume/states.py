@@ -324,6 +324,15 @@ def shown_attachment_status(status: str) -> str:
     return str(AttachmentStatus.ATTACHING) if status == AttachmentStatus.CONNECTING else status
 
 
+# the statuses the API shows (connecting is shown as attaching)
+SHOWN_ATTACHMENT_STATUSES = frozenset(str(s) for s in AttachmentStatus) - {str(AttachmentStatus.CONNECTING)}
+
+
+def stored_attachment_statuses(shown: str) -> list[str]:
+    """The statuses of ours a status the API shows stands for (its inverse of ``shown_attachment_status``)."""
+    return sorted(s for s in (str(a) for a in AttachmentStatus) if shown_attachment_status(s) == shown)
+
+
 # The volume statuses that follow the volume's attachments; any other (extending, error, ...) is left
 # alone by attachment changes and comes back to these through its own done edge.
 SETTLED = frozenset({Status.AVAILABLE, Status.RESERVED, Status.ATTACHING, Status.IN_USE, Status.DETACHING})

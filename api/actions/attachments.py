@@ -38,7 +38,7 @@ from volume.states import (
 log = logging.getLogger(__name__)
 
 RULE = db.SettleRule(frozenset(str(s) for s in SETTLED), settled)
-_SETTLED = frozenset(str(s) for s in SETTLED)
+_SETTLED = RULE.follows
 
 
 def get(call: ApiCall, attachment_id: str) -> Attachment:

@@ -15,8 +15,8 @@ from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import attachments as views
 from db import api as db
-from db.records import Attachment
-from volume.states import AttachmentStatus
+from db.records import Attachment, Volume
+from volume.states import SHOWN_ATTACHMENT_STATUSES, stored_attachment_statuses
 
 SINCE = 27
 COMPLETE_SINCE = 44
@@ -26,13 +26,12 @@ routes = Routes("/v3/attachments", tag="attachments", path_params={"attachment_i
 
 SORT_KEYS = {"id": "id", "status": "status", "created_at": "created_at", "updated_at": "updated_at",
              "volume_id": "volume_id", "instance_id": "instance_uuid"}
+_STATUS = {"type": "string", "enum": sorted(SHOWN_ATTACHMENT_STATUSES)}
 FILTER_PARAMS = (
     Param("volume_id", t.ID, "Only attachments of this volume."),
     Param("instance_id", t.ID, "Only attachments of this server."),
-    Param("status", {"type": "string", "enum": sorted({str(s) for s in AttachmentStatus} - {"connecting"})},
-          "Only attachments in this status."),
-    Param("attach_status", {"type": "string", "enum": sorted({str(s) for s in AttachmentStatus} - {"connecting"})},
-          "The same as status."),
+    Param("status", _STATUS, "Only attachments in this status."),
+    Param("attach_status", _STATUS, "The same as status."),
 )
 LIST_PARAMS = (*paging.params(SORT_KEYS), paging.COUNT_PARAM, *paging.PROJECT_PARAMS, *FILTER_PARAMS)
 SHOW_LINKS = {"show_attachment": {"attachment_id": "$response.body#/attachment/id"},
@@ -67,9 +66,17 @@ def index(call: ApiCall, req: Req) -> Response:
 @routes.get("/detail", name="list_attachments_detail", summary="List attachments with every field.",
             query=LIST_PARAMS, since=SINCE, response=views.listing(views.DETAIL))
 def detail(call: ApiCall, req: Req) -> Response:
+    """The detail list: each page's volumes (whose export holds the CHAP secret) read in one query."""
+    volumes: dict[str, Volume] = {}
+
+    def fetch(**query: Any) -> list[Attachment]:
+        attachments = db.attachment_list(**query)
+        volumes.update(db.volumes_by_id(a.volume_id for a in attachments))
+        return attachments
+
     return listing.page(call, req, key="attachments", path="/attachments/detail", sort_keys=SORT_KEYS,
-                        filters=_filters, fetch=db.attachment_list, count=db.attachment_count,
-                        view=lambda c, a: _detail(a))
+                        filters=_filters, fetch=fetch, count=db.attachment_count,
+                        view=lambda c, a: views.detail(a, volumes.get(a.volume_id)))
 
 
 def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
@@ -80,9 +87,7 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
         filters["instance_uuid"] = query["instance_id"]
     status = query.get("status") or query.get("attach_status")
     if status is not None:
-        # the API's "attaching" is both of ours (being connected, and connected but not completed)
-        filters["status"] = ([status, str(AttachmentStatus.CONNECTING)] if status == AttachmentStatus.ATTACHING
-                             else [status])
+        filters["status"] = stored_attachment_statuses(status)
     return filters
 
 

@@ -17,7 +17,7 @@ from api.views import attachments as attachment_views
 from api.views import volumes as views
 from db import api as db
 from db.records import Attachment, Volume
-from volume.states import MigrationStatus
+from volume.states import AttachStatus, MigrationStatus
 
 routes = Routes("/v3/volumes", tag="volumes", path_params={"volume_id": t.ID})
 
@@ -60,7 +60,7 @@ def detail(call: ApiCall, req: Req) -> Response:
 
     def fetch(**query: Any) -> list[Volume]:
         volumes = db.volume_list(**query)
-        attached.update(db.attachments_of(v.id for v in volumes if v.attach_status != "detached"))
+        attached.update(db.attachments_of(v.id for v in volumes if v.attach_status != AttachStatus.DETACHED))
         return volumes
 
     return _list(call, req, lambda c, v: views.detail(c, v, attachments=attached.get(v.id, [])),

@@ -10,6 +10,7 @@ from api.views import attachments as attachment_views
 from api.views.common import iso, links
 from db import api as db
 from db.records import Attachment, Volume
+from volume.states import AttachStatus
 
 SUMMARY = t.obj({"id": t.STRING, "name": t.STRING_OR_NULL, "links": t.LINKS}, required=["id", "name", "links"])
 DETAIL = t.obj({
@@ -39,7 +40,7 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
     """``attachments``: the volume's, when the caller has them (a list fetches them for the whole page)."""
     if attachments is None:
         attachments = (db.attachments_of([volume.id]).get(volume.id, [])
-                       if volume.attach_status != "detached" else [])
+                       if volume.attach_status != AttachStatus.DETACHED else [])
     body: dict[str, Any] = {
         "id": volume.id,
         "name": volume.name,

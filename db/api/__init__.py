@@ -77,6 +77,7 @@ from db.api.volumes import (
     volume_schedule,
     volume_transition,
     volume_update,
+    volumes_by_id,
 )
 from db.api.work import HolderCheck, work_claim, work_list, work_release
 from db.session import ping
@@ -152,6 +153,7 @@ __all__ = [
     "volume_settle",
     "volume_transition",
     "volume_update",
+    "volumes_by_id",
     "work_claim",
     "work_cleanup",
     "work_list",

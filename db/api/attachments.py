@@ -192,7 +192,3 @@ def volume_settle(volume_id: str, rule: SettleRule) -> None:
         if cas_update(conn, _volumes, volume_id, sources=None, values={}):
             settle(conn, volume_id, rule)
 
-
-def live_attachments(conn: Connection, volume_id: str) -> int:
-    """Inside a transaction: how many attachments the volume has (a delete is refused while any exist)."""
-    return _live_count(conn, volume_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -104,6 +104,17 @@ def _filters(project_id: str | None, filters: Mapping[str, Any]) -> list[Any]:
         elif key in FILTER_KEYS:
             where.append(_volumes.c[key] == value)
     return where
+
+
+@retry_on_conflict
+def volumes_by_id(volume_ids: Iterable[str]) -> dict[str, Volume]:
+    """The live volumes among ``volume_ids``, by id, in one query."""
+    ids = sorted(set(volume_ids))
+    if not ids:
+        return {}
+    with reader() as conn:
+        rows = conn.execute(sa.select(_volumes).where(_volumes.c.id.in_(ids), _volumes.c.deleted == sa.false()))
+        return {volume.id: volume for volume in from_rows(Volume, rows)}
 
 
 @retry_on_conflict

@@ -95,6 +95,8 @@ def test_reserve_then_connect_with_put(api: Api) -> None:
     assert again.status_code == 200  # the same host asking again gets the same connection
     listed = api.get("/attachments", params={"volume_id": volume["id"], "status": "attaching"}).json()
     assert [a["id"] for a in listed["attachments"]] == [reserved["id"]]
+    (detailed,) = api.get("/attachments/detail", params={"volume_id": volume["id"]}).json()["attachments"]
+    assert detailed["connection_info"]["data"]["device_path"].endswith(volume["id"])
     assert api.delete(f"/attachments/{reserved['id']}").status_code == 200
     assert _show(api, volume["id"])["status"] == "available"
 
