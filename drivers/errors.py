@@ -2,6 +2,7 @@
 
 DriverError                  an operation failed on the storage
 ├── BackendUnavailable       the storage cannot be reached or is not set up
+│   └── MissingTool          a tool the driver runs is not installed (names its Debian package)
 ├── NotEnoughSpace           the storage has no room for the request
 ├── SourceNotFound           a snapshot or source volume to copy from is missing
 ├── InvalidConnector         a host's connector lacks what this storage needs (an iSCSI initiator)
@@ -12,6 +13,8 @@ DriverError                  an operation failed on the storage
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class DriverError(Exception):
     pass
@@ -19,6 +22,26 @@ class DriverError(Exception):
 
 class BackendUnavailable(DriverError):
     pass
+
+
+class MissingTool(BackendUnavailable):
+    """``tools`` are not installed; ``packages``: the Debian packages that install them."""
+
+    def __init__(self, tools: Sequence[str], packages: Sequence[str | None]) -> None:
+        self.tools = tuple(tools)
+        self.packages = tuple(dict.fromkeys(p for p in packages if p))
+        shown: dict[str, str] = {}  # one tool per package is enough to say what to install
+        for tool, package in zip(tools, packages, strict=True):
+            shown.setdefault(package or tool, tool)
+        names = ", ".join(shown.values())
+        verb = "is" if len(shown) == 1 else "are"
+        if self.packages:
+            plural = "s" if len(self.packages) > 1 else ""
+            where = (f"Debian package{plural}: {', '.join(self.packages)}; "
+                     f"apt-get install {' '.join(self.packages)}")
+        else:
+            where = "not found on PATH"
+        super().__init__(f"{names} {verb} not installed ({where})")
 
 
 class NotEnoughSpace(DriverError):

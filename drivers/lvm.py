@@ -63,6 +63,7 @@ class LvmDriver:
     # -- set-up and capacity
 
     def setup(self) -> None:
+        self._runner.require(*self._tools(), root=True)
         try:
             rows = self._lvm.report("vgs", "vg_name", self._lvm.vg)
         except DriverError as exc:
@@ -75,6 +76,15 @@ class LvmDriver:
             raise BackendUnavailable(f"iSCSI target helper is not usable: {exc}") from exc
         log.info("lvm driver ready on %s (%s), targets on %s", self._lvm.vg,
                  "loop devices, activation off" if self._loop_mode else "device-mapper", self._portal)
+
+    def _tools(self) -> list[str]:
+        """Every command this configuration runs (lvm2 through ``env``, which carries its environment
+        past a root helper); drivers/tools.py names their packages."""
+        tools = ["vgs", "lvs", "lvcreate", "lvremove", "lvrename", "lvextend", "lvchange"]
+        tools += ["pvs", "losetup"] if self._loop_mode else ["lvconvert"]
+        if isinstance(self._targets, TgtAdm):
+            tools.append("tgtadm")
+        return [*tools, "blkdiscard", "qemu-img", "env"]
 
     def pool_stats(self) -> list[PoolStats]:
         try:

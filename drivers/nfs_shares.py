@@ -92,6 +92,7 @@ def attach(runner: Runner, *, address: str, host: str, export: str, options: str
     target = mount_point(mount_point_base, address)
     os.makedirs(target, exist_ok=True)
     if not os.path.ismount(target):
+        runner.require("mount", "mount.nfs", root=True)  # mount(8) runs the nfs-common helper
         argv = ["mount", "-t", "nfs"]
         joined = ",".join(o for o in (default_options, options) if o)
         if joined:

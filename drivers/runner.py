@@ -16,14 +16,21 @@ import logging
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 
-from drivers.errors import BackendUnavailable, DriverError, Interrupted, NotEnoughSpace, ResourceBusy
+from drivers import tools
+from drivers.errors import (
+    BackendUnavailable,
+    DriverError,
+    Interrupted,
+    MissingTool,
+    NotEnoughSpace,
+    ResourceBusy,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +73,12 @@ class Runner:
         finally:
             self._held.fds = previous
 
+    def require(self, *names: str, root: bool = False) -> None:
+        """Raise :class:`MissingTool` naming those of ``names`` that are not installed; ``root=True``:
+        tools run behind the root helper, which also finds them in the sbin folders."""
+        helper = self._root_prefix[:1] if root else []
+        tools.require([*helper, *names], sbin=root and bool(self._root_prefix))
+
     def run(self, argv: Sequence[str], *, root: bool = False, secrets: Iterable[str] = (),
             timeout_s: float | None = DEFAULT_TIMEOUT_S, ok_codes: Iterable[int] = (0,)) -> subprocess.CompletedProcess[str]:
         """``timeout_s=None``: no limit, for copies and zeroing, whose time grows with the volume."""
@@ -78,7 +91,7 @@ def run(argv: Sequence[str], *, timeout_s: float | None = DEFAULT_TIMEOUT_S, sec
         ok_codes: Iterable[int] = (0,), pass_fds: Sequence[int] = ()) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` and return its result; raise a driver error if it cannot start, times out or fails.
 
-    A missing executable raises :class:`BackendUnavailable`. ``secrets`` never appear in what
+    A missing executable raises :class:`MissingTool`. ``secrets`` never appear in what
     is logged or raised; an exit code in ``ok_codes`` counts as success. A command that times
     out is killed with its whole process group (a root helper's child included).
     """
@@ -93,7 +106,7 @@ def run(argv: Sequence[str], *, timeout_s: float | None = DEFAULT_TIMEOUT_S, sec
                                    text=True, errors="replace", env=env, start_new_session=True,
                                    pass_fds=tuple(pass_fds))
     except FileNotFoundError:
-        raise BackendUnavailable(f"cannot run {command}: {args[0]} is not installed") from None
+        raise MissingTool([args[0]], [tools.package_of(args[0])]) from None
     except PermissionError as exc:
         raise BackendUnavailable(f"cannot run {command}: {exc.strerror or exc}") from None
     try:
@@ -119,8 +132,8 @@ def run(argv: Sequence[str], *, timeout_s: float | None = DEFAULT_TIMEOUT_S, sec
 
 
 def which(tool: str) -> str:
-    """The full path of ``tool`` on PATH; raise :class:`BackendUnavailable` if it is not installed."""
-    path = shutil.which(tool)
+    """The full path of ``tool`` on PATH; raise :class:`MissingTool` (naming its package) if it is not installed."""
+    path = tools.find(tool)
     if path is None:
-        raise BackendUnavailable(f"{tool} is not installed (not found on PATH)")
+        raise MissingTool([tool], [tools.package_of(tool)])
     return path
