@@ -1,21 +1,26 @@
-"""The NFS-style file driver: volumes are raw files, snapshots compact qcow2 copies, made with qemu-img.
+"""The file driver: volumes are raw sparse files in one local folder, made without qemu-img (the embedded default).
 
-Files live in one share folder: ``volume-<id>`` and ``snapshot-<id>``. New files are written
-under a hidden temporary name and renamed into place, so a final name always holds a whole file.
+Files in the share folder: ``volume-<id>`` (raw), ``snapshot-<id>.raw`` (a raw sparse copy of
+the volume) and, from ember versions that made them with qemu-img, ``snapshot-<id>`` (qcow2).
+The name records the format: a file's first bytes never decide it, since a guest can write a
+qcow2 header into a raw disk. Volumes, clones and snapshots are made with plain file operations
+(drivers/rawfiles.py: truncate or posix_fallocate, sparse copies); only an old qcow2 snapshot
+needs qemu-img, found when one is read. New files are written under a hidden temporary name and
+renamed into place (drivers/fileops.py), so a final name always holds a whole file; every
+operation may be replayed.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from contextlib import suppress
 
 from oslo_config import cfg
 
-from drivers import fileops, runner
+from drivers import fileops, images, rawfiles, runner
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
-from drivers.errors import BackendUnavailable, DriverError, SourceNotFound
+from drivers.errors import BackendUnavailable, DriverError, MissingTool, SourceNotFound
 from drivers.fileops import check_id as _check_id
 from drivers.fileops import translated as _translated
 
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 GiB = 1024 ** 3
 VOLUME_PREFIX = "volume-"
 SNAPSHOT_PREFIX = "snapshot-"
+RAW_SUFFIX = ".raw"  # ids hold no dot, so no volume or legacy snapshot name ends so
 
 
 class FileDriver:
@@ -33,12 +39,11 @@ class FileDriver:
         self._share = os.path.abspath(os.path.expanduser(share))
         self._capacity_gb: int = section.file_capacity_gb
         self._sparse: bool = section.file_sparse
-        self._qemu_img = "qemu-img"
+        self._qemu = images.QemuImg(runner.Runner())  # only for qcow2 snapshots of earlier versions
 
     # -- set-up and capacity
 
     def setup(self) -> None:
-        self._qemu_img = runner.which("qemu-img")
         try:
             os.makedirs(self._share, exist_ok=True)
             probe = self._tmp_name("probe")
@@ -67,7 +72,8 @@ class FileDriver:
             free_capacity_gb=round(max(total_gb - used_gb, 0.0), 2),
             provisioned_capacity_gb=round(used_gb, 2),
             thin_provisioning_support=self._sparse,
-            extra={"storage_protocol": "nfs", "vendor_name": "ember", "driver_version": "1.0",
+            # "local": what initialize_connection gives (os-brick's local connector reads the path)
+            extra={"storage_protocol": "local", "vendor_name": "ember", "driver_version": "2.0",
                    "QoS_support": False, "multiattach": True},
         )]
 
@@ -80,8 +86,7 @@ class FileDriver:
         path = self._volume_file(volume_id)
         if self._grow_existing(path, size_gb):
             return
-        self._write_atomically(path, lambda tmp: self._qemu(
-            "create", "-f", "raw", *self._prealloc_create(), tmp, str(size_gb * GiB)))
+        fileops.write_atomically(path, lambda tmp: self._create(tmp, size_gb))
         log.info("created volume %s (%d GiB)", volume_id, size_gb)
 
     def create_volume_from_snapshot(self, volume_id: str, size_gb: int, *, snapshot_id: str,
@@ -89,8 +94,7 @@ class FileDriver:
         path = self._volume_file(volume_id)
         if self._grow_existing(path, size_gb):
             return
-        source = self._snapshot_file(snapshot_id)
-        self._copy_to_new_volume(path, size_gb, source=source, source_format="qcow2",
+        self._copy_to_new_volume(path, size_gb, source=self._snapshot_source(snapshot_id),
                                  what=f"snapshot {snapshot_id} of volume {source_volume_id}")
         log.info("created volume %s (%d GiB) from snapshot %s", volume_id, size_gb, snapshot_id)
 
@@ -99,8 +103,7 @@ class FileDriver:
         path = self._volume_file(volume_id)
         if self._grow_existing(path, size_gb):
             return
-        source = self._volume_file(source_volume_id)
-        self._copy_to_new_volume(path, size_gb, source=source, source_format="raw",
+        self._copy_to_new_volume(path, size_gb, source=(self._volume_file(source_volume_id), "raw"),
                                  what=f"source volume {source_volume_id}")
         log.info("cloned volume %s from %s (%d GiB)", volume_id, source_volume_id, size_gb)
 
@@ -113,30 +116,32 @@ class FileDriver:
         log.info("extended volume %s to %d GiB", volume_id, new_size_gb)
 
     def delete_volume(self, volume_id: str) -> None:
-        self._remove(self._volume_file(volume_id))
+        fileops.remove(self._volume_file(volume_id))
 
-    # -- snapshots
+    # -- snapshots: raw sparse copies (old ones qcow2, read through qemu-img)
 
     def create_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
-        path = self._snapshot_file(snapshot_id)
-        if os.path.exists(path):
+        raw, legacy = self._snapshot_files(snapshot_id)
+        if os.path.exists(raw) or os.path.exists(legacy):
             return
         source = self._volume_file(volume_id)
-        if not os.path.exists(source):
-            raise SourceNotFound(f"cannot snapshot volume {volume_id}: its file {source} is missing")
-        self._write_atomically(path, lambda tmp: self._qemu(
-            "convert", "-f", "raw", "-O", "qcow2", source, tmp))
+
+        def write(tmp: str) -> None:
+            self._copy_raw(source, tmp, what=f"volume {volume_id}", action=f"cannot snapshot volume {volume_id}")
+
+        fileops.write_atomically(raw, write)
         log.info("created snapshot %s of volume %s", snapshot_id, volume_id)
 
     def delete_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
-        self._remove(self._snapshot_file(snapshot_id))
+        for path in self._snapshot_files(snapshot_id):
+            fileops.remove(path)
 
     def revert_to_snapshot(self, volume_id: str, *, snapshot_id: str) -> None:
         path = self._volume_file(volume_id)
         with _translated(f"cannot read {path}"):
             size = os.path.getsize(path)
         size_gb = -(-size // GiB)
-        self._copy_to_new_volume(path, size_gb, source=self._snapshot_file(snapshot_id), source_format="qcow2",
+        self._copy_to_new_volume(path, size_gb, source=self._snapshot_source(snapshot_id),
                                  what=f"snapshot {snapshot_id} of volume {volume_id}")
         log.info("reverted volume %s to snapshot %s", volume_id, snapshot_id)
 
@@ -146,7 +151,7 @@ class FileDriver:
         except FileNotFoundError:
             return None
 
-    # -- exports: the file is reached where it lies (a share the compute hosts mount too)
+    # -- exports: the file is reached where it lies
 
     def create_export(self, volume_id: str, connector: Connector | None) -> Export:
         return Export(provider_location=self._volume_file(volume_id))
@@ -172,62 +177,87 @@ class FileDriver:
     def _volume_file(self, volume_id: str) -> str:
         return os.path.join(self._share, VOLUME_PREFIX + _check_id(volume_id))
 
-    def _snapshot_file(self, snapshot_id: str) -> str:
-        return os.path.join(self._share, SNAPSHOT_PREFIX + _check_id(snapshot_id))
+    def _snapshot_files(self, snapshot_id: str) -> tuple[str, str]:
+        """(raw, legacy qcow2) file names of a snapshot."""
+        legacy = os.path.join(self._share, SNAPSHOT_PREFIX + _check_id(snapshot_id))
+        return legacy + RAW_SUFFIX, legacy
+
+    def _snapshot_source(self, snapshot_id: str) -> tuple[str, str]:
+        """(file, format) of the snapshot; the raw name if neither exists (the copy then says it is missing)."""
+        raw, legacy = self._snapshot_files(snapshot_id)
+        if not os.path.exists(raw) and os.path.exists(legacy):
+            return legacy, "qcow2"
+        return raw, "raw"
 
     def _tmp_name(self, final_name: str) -> str:
         return fileops.tmp_name(os.path.join(self._share, os.path.basename(final_name)))
 
-    def _qemu(self, *args: str) -> None:
-        runner.run([self._qemu_img, *args])
-
-    def _prealloc_create(self) -> list[str]:
-        return [] if self._sparse else ["-o", "preallocation=falloc"]
-
-    def _prealloc_resize(self) -> list[str]:
-        return [] if self._sparse else ["--preallocation=falloc"]
+    def _create(self, path: str, size_gb: int) -> None:
+        with _translated(f"cannot create {path}"):
+            rawfiles.create(path, size_gb * GiB, sparse=self._sparse)
 
     def _grow_existing(self, path: str, size_gb: int) -> bool:
         """Grow the raw file at ``path`` to ``size_gb`` if smaller; False if there is no such file.
 
         A file already as large or larger is left alone: this is a replay of earlier work.
         """
-        with _translated(f"cannot read {path}"):
+        with _translated(f"cannot grow {path}"):
             try:
-                current = os.path.getsize(path)
+                rawfiles.grow(path, size_gb * GiB, sparse=self._sparse)
             except FileNotFoundError:
                 return False
-        if current < size_gb * GiB:
-            self._qemu("resize", "-f", "raw", *self._prealloc_resize(), path, str(size_gb * GiB))
         return True
 
-    def _copy_to_new_volume(self, path: str, size_gb: int, *, source: str, source_format: str,
-                            what: str) -> None:
-        if not os.path.exists(source):
-            raise SourceNotFound(f"{what} is missing: no file {source}")
-        sparse_args = [] if self._sparse else ["-S", "0"]
+    def _copy_to_new_volume(self, path: str, size_gb: int, *, source: tuple[str, str], what: str) -> None:
+        """Replace (or create) the volume file ``path`` with a copy of ``source`` grown to ``size_gb``."""
+        source_path, source_format = source
 
         def write(tmp: str) -> None:
-            try:
-                self._qemu("convert", "-f", source_format, "-O", "raw", *sparse_args, source, tmp)
-            except DriverError as exc:
-                if not os.path.exists(source):
-                    raise SourceNotFound(f"{what} disappeared during the copy") from exc
-                raise
-            with _translated(f"cannot read {tmp}"):
-                copied = os.path.getsize(tmp)
+            if source_format == "raw":
+                copied = self._copy_raw(source_path, tmp, what=what, action=f"cannot copy {what}")
+            else:
+                copied = self._convert_legacy(source_path, tmp, size_gb, what=what)
             if copied > size_gb * GiB:
                 raise DriverError(f"{what} holds {copied} bytes, more than the {size_gb} GiB requested")
-            if copied < size_gb * GiB:
-                self._qemu("resize", "-f", "raw", *self._prealloc_resize(), tmp, str(size_gb * GiB))
+            self._grow_existing(tmp, size_gb)
 
-        self._write_atomically(path, write)
+        fileops.write_atomically(path, write)
 
-    def _write_atomically(self, final: str, write: Callable[[str], None]) -> None:
-        fileops.write_atomically(final, write)
+    def _copy_raw(self, source: str, tmp: str, *, what: str, action: str) -> int:
+        with _translated(action):
+            try:
+                size, method = rawfiles.copy(source, tmp, sparse=self._sparse)
+            except FileNotFoundError:
+                if os.path.exists(source):
+                    raise
+                raise SourceNotFound(f"{what} is missing: no file {source}") from None
+        log.debug("copied %s to %s (%d bytes, %s)", source, tmp, size, method)
+        return size
 
-    def _remove(self, path: str) -> None:
-        fileops.remove(path)
+    def _convert_legacy(self, source: str, tmp: str, size_gb: int, *, what: str) -> int:
+        """A raw copy of an old qcow2 snapshot, through qemu-img (which raises MissingTool where it is absent)."""
+        try:
+            info = images.inspect(source, "qcow2")
+        except DriverError as exc:
+            if not os.path.exists(source):
+                raise SourceNotFound(f"{what} is missing: no file {source}") from exc
+            raise
+        if info.virtual_size > size_gb * GiB:
+            raise DriverError(f"{what} holds {info.virtual_size} bytes, more than the {size_gb} GiB requested")
+        try:
+            self._qemu.setup()
+        except MissingTool as exc:
+            raise BackendUnavailable(f"cannot read {what}: it is a qcow2 file of an earlier ember version, "
+                                     f"which needs qemu-img: {exc}") from exc
+        try:
+            self._qemu.convert(source, tmp, source_format="qcow2", target_format="raw", sparse=self._sparse)
+        except DriverError as exc:
+            if not os.path.exists(source):
+                raise SourceNotFound(f"{what} disappeared during the copy") from exc
+            raise
+        with _translated(f"cannot read {tmp}"):
+            os.chmod(tmp, rawfiles.FILE_MODE)
+            return os.path.getsize(tmp)
 
     def _volume_bytes(self) -> int:
         total = 0

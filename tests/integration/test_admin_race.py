@@ -112,7 +112,7 @@ def test_the_mixed_race_leaves_a_consistent_volume_every_round(stack: SplitStack
                 assert path.stat().st_size == volume["size"] * GiB, (round_no, volume)
             for snapshot in snapshots:
                 if snapshot["status"] == "available":
-                    assert (share / f"snapshot-{snapshot['id']}").exists(), (round_no, snapshot)
+                    assert (share / f"snapshot-{snapshot['id']}.raw").exists(), (round_no, snapshot)
             check = _quota_check(stack)
             assert check.returncode == 0, f"round {round_no}:\n{check.stdout}{check.stderr}"
 

@@ -14,10 +14,8 @@ from tests import driver_contract
 from tests.driver_contract import Host
 
 DRIVERS = ["file", "nfs", "nfs_qcow2", "noop"]
-# the file driver's snapshots are whole copies, so it has no chain to check
 CASES = [pytest.param(name, check, id=f"{name}-{check.__name__[len('check_'):]}")
-         for name in DRIVERS for check in driver_contract.ALL_CHECKS
-         if not (name == "file" and check is driver_contract.check_snapshots_in_a_chain)]
+         for name in DRIVERS for check in driver_contract.ALL_CHECKS]
 
 
 @pytest.mark.parametrize("name, check", CASES)
