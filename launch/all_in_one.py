@@ -21,9 +21,11 @@ from common.service import ServiceRunner
 from db import migrate, session
 from launch import opts
 from launch.presence import add_presence
+from launch.services import cannot_start
 from rpc import transport
 from scheduler import service as scheduler_service
 from volume import service as volume_service
+from volume.errors import BackendCannotStart
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ember_log.setup("ember-all", conf.host, debug=conf.debug)
     url = conf.database.connection or session.default_url(config.state_path(conf))
     migrate.upgrade(session.configure(conf, url=url))
-    runners = start_services(conf)
+    try:
+        runners = start_services(conf)
+    except BackendCannotStart as exc:
+        return cannot_start("ember-all", exc)
     host, port = conf.osapi_volume_listen, conf.osapi_volume_listen_port
     log.info("ember is up: http://%s:%s/v3 (state in %s)", host, port, config.state_path(conf))
     print(f"ember is running at http://{host}:{port}/v3  (state: {config.state_path(conf)}; Ctrl-C stops it)",

@@ -20,6 +20,7 @@ from db import session
 from launch import opts
 from launch.presence import add_presence
 from rpc import transport
+from volume.errors import BackendCannotStart
 
 _API_ARGV_ENV = "EMBER_API_ARGV"  # how the api parent hands its command line to spawned workers
 
@@ -29,6 +30,12 @@ def setup(process: str, argv: Sequence[str] | None) -> cfg.ConfigOpts:
     log.setup(process, conf.host, debug=conf.debug)
     session.configure(conf, url=conf.database.connection or session.default_url(config.state_path(conf)))
     return conf
+
+
+def cannot_start(process: str, error: BackendCannotStart) -> int:
+    """What the operator must fix before the process can start (a package to install): one line, exit 1."""
+    print(f"{process}: {error}", file=sys.stderr, flush=True)
+    return 1
 
 
 def _run(runner: ServiceRunner) -> int:
@@ -84,7 +91,12 @@ def scheduler(argv: Sequence[str] | None = None) -> int:
 def volume(argv: Sequence[str] | None = None) -> int:
     from volume.service import build_runner
 
-    return _run(build_runner(setup("ember-volume", argv)))
+    conf = setup("ember-volume", argv)
+    try:
+        runner = build_runner(conf)
+    except BackendCannotStart as exc:
+        return cannot_start("ember-volume", exc)
+    return _run(runner)
 
 
 def backup(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,10 @@
-"""Errors of volume and snapshot requests.
+"""Errors of volume and snapshot requests, and of the volume service's start.
 
 VolumeError
 ├── VolumeStateConflict     the resource is not in a status the request accepts (or changed under it)
 ├── InvalidRequest          the request itself makes no sense for this resource (e.g. shrink)
 └── StorageFailed           the storage refused what the request needed at once (a connection)
+BackendCannotStart          a configured backend's driver cannot be set up (a missing tool, an unusable folder)
 """
 
 from __future__ import annotations
@@ -36,3 +37,11 @@ class InvalidRequest(VolumeError):
 
 class StorageFailed(VolumeError):
     pass
+
+
+class BackendCannotStart(Exception):
+    """Its text is the whole story for the operator: the process prints it as one line and exits."""
+
+    def __init__(self, backend: str, reason: Exception) -> None:
+        super().__init__(f"backend {backend} cannot start: {reason}")
+        self.backend = backend

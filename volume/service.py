@@ -16,11 +16,13 @@ from oslo_config import cfg
 from common import discovery
 from common.service import PeriodicTask, ServiceRunner, heartbeat_task
 from drivers import options as driver_options
+from drivers.errors import DriverError
 from drivers.registry import load_driver
 from rpc import transport
 from volume import election
 from volume.client import BINARY
 from volume.endpoint import VolumeEndpoint
+from volume.errors import BackendCannotStart
 from volume.ha import BackendSupervisor, RpcServer
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 
 
 def build_manager(conf: cfg.ConfigOpts, backend: str) -> VolumeManager:
+    """The backend's manager over its set-up driver; raise :class:`BackendCannotStart` if the driver fails set-up."""
     driver_options.register_backend(conf, backend)
     section = conf[backend]
     identity = BackendIdentity(
@@ -39,8 +42,11 @@ def build_manager(conf: cfg.ConfigOpts, backend: str) -> VolumeManager:
         max_over_subscription_ratio=section.max_over_subscription_ratio,
         service_host=conf.host,
     )
-    driver = load_driver(conf, backend)
-    driver.setup()
+    try:
+        driver = load_driver(conf, backend)
+        driver.setup()
+    except DriverError as exc:
+        raise BackendCannotStart(backend, exc) from exc
     return VolumeManager(driver=driver, identity=identity, attachment_expiry_s=conf.attachment_expiry_s)
 
 
