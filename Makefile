@@ -1,16 +1,22 @@
 # Two commands on a fresh machine:  `make run` starts the embedded ember on 127.0.0.1:8776,
-# `make test` runs every test tier. Both create the venv first.
+# `make test` runs every test tier. Both create the venv first; `make run` needs only Python 3.11+
+# (ember and what it imports, from PyPI), the test targets add the test extras and Debian packages.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.installed-stamp
 # the C MariaDB driver needs Debian's libmariadb-dev to build, so it comes after the packages
 MYSQL_STAMP := $(VENV)/.mysqlclient-stamp
 
 .PHONY: run test test-unit test-integration test-clients test-ha packages bench lint clean sample-config
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP) pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test]'
 	touch $(STAMP)
 
@@ -19,7 +25,7 @@ $(MYSQL_STAMP): $(STAMP) pyproject.toml
 	$(VENV)/bin/pip install -q -e '.[test,mysqlclient]'
 	touch $(MYSQL_STAMP)
 
-run: $(STAMP)
+run: $(RUN_STAMP)
 	MALLOC_ARENA_MAX=2 $(VENV)/bin/ember-all $(ARGS)
 
 packages:
