@@ -7,8 +7,10 @@ the election, the file driver on a local folder, the API on 127.0.0.1:8776.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
 
 import uvicorn
 from oslo_config import cfg
@@ -55,13 +57,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("ember is up: http://%s:%s/v3 (state in %s)", host, port, config.state_path(conf))
     print(f"ember is running at http://{host}:{port}/v3  (state: {config.state_path(conf)}; Ctrl-C stops it)",
           flush=True)
+    # uvicorn stops serving on SIGTERM or SIGINT and then raises the signal again for the handler it found:
+    # this one turns it into an exception, so that the services stop cleanly (the backend's lease handed
+    # over) before ember-all exits 0, instead of dying of the signal's default action
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop_requested)
     try:
         uvicorn.run(create_app(conf), host=host, port=port, loop="uvloop", http="httptools",
                     log_level="warning", access_log=False)
+    except _StopRequested:
+        pass
     finally:
         for runner in runners:
             runner.stop()
     return 0
+
+
+class _StopRequested(Exception):
+    pass
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    raise _StopRequested
 
 
 if __name__ == "__main__":
