@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -95,8 +96,16 @@ class Tour:
             return f.read(len(data)) == data
 
 
+@dataclass
+class MakeRun:
+    make: subprocess.Popen[bytes]
+    log_path: Path
+    clone: Path
+    tour: Tour
+
+
 @pytest.fixture
-def make_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, Tour]]:
+def make_run(tmp_path: Path) -> Iterator[MakeRun]:
     """`make run` in a fresh clone of this checkout's repository, with the bare PATH; stopped afterwards."""
     root = subprocess.run(["git", "-C", str(Path(__file__).parent), "rev-parse", "--show-toplevel"],
                           capture_output=True, text=True, check=True).stdout.strip()
@@ -113,7 +122,7 @@ def make_run(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path, To
         make = subprocess.Popen([f"{bare}/make", "run", f"ARGS=--config-file {conf}"], cwd=clone,
                                 env=_bare_env(bare), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        yield make, log_path, Tour(f"http://127.0.0.1:{port}/v3", state / "volumes" / "file-1")
+        yield MakeRun(make, log_path, clone, Tour(f"http://127.0.0.1:{port}/v3", state / "volumes" / "file-1"))
     finally:
         if make.poll() is None:
             os.killpg(make.pid, signal.SIGKILL)
@@ -136,9 +145,11 @@ def _wait_for_api(make: subprocess.Popen[bytes], log_path: Path, endpoint: str) 
 
 
 @pytest.mark.timeout(INSTALL_TIMEOUT_S + 300)
-def test_make_run_on_a_bare_machine_serves_the_tour(make_run: tuple[subprocess.Popen[bytes], Path, Tour]) -> None:
-    make, log_path, tour = make_run
+def test_make_run_on_a_bare_machine_serves_the_tour(make_run: MakeRun) -> None:
+    make, log_path, tour = make_run.make, make_run.log_path, make_run.tour
     _wait_for_api(make, log_path, tour.endpoint)
+    venv = make_run.clone / ".venv" / "bin"
+    assert (venv / "ember-all").exists() and not (venv / "pytest").exists()  # what running needs, no test extras
 
     volume = tour.field(tour.cinder("create", "--name", "db", "1"), "id")
     tour.wait("show", volume, "status", "available")
