@@ -108,8 +108,13 @@ class NfsDriver:
         with translated(f"cannot list nfs share {share.address}"), os.scandir(share.local_path) as entries:
             names = [e.name for e in entries if e.name.startswith("volume-") and e.is_file(follow_symlinks=False)]
         for name in names:
-            with suppress(FileNotFoundError):  # deleted meanwhile by the active of a shared backend
-                self._guard.apply(os.path.join(share.local_path, name))
+            path = os.path.join(share.local_path, name)
+            try:
+                self._guard.apply(path)
+            except DriverError:
+                if os.path.lexists(path):
+                    raise
+                # gone meanwhile: deleted, or renamed over, by the active service of this backend
 
     def pool_stats(self) -> list[PoolStats]:
         return [self._share_stats(share) for share in self._shares.values()]

@@ -76,7 +76,10 @@ class FileGuard:
             self._runner.run(argv, root=True, timeout_s=60.0)
 
     def create_empty(self, path: str) -> None:
-        """A new empty file at ``path`` that nobody but its owner can open until it has the permissions."""
+        """A new empty file at ``path`` that nobody but its owner can open until it has the permissions
+        (without permissions to give, nothing: the writer makes the file as it does)."""
+        if self.permissions is None:
+            return
         with translated(f"cannot create {path}"):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
         self.apply(path)

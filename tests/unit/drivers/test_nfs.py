@@ -194,6 +194,9 @@ def test_files_left_open_by_an_earlier_run_are_closed_at_setup(make_nfs_driver: 
     driver.create_volume("v1", 1)
     driver.create_snapshot("s1", volume_id="v1")
     share = _share_of(driver, "v1")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((share / "volume-v1").stat().st_mode) == 0o644 & ~umask  # as qemu-img makes it
     for path in share.iterdir():
         path.chmod(0o644)  # what a Cinder or an older ember left
     group = _other_group()
