@@ -76,45 +76,19 @@ class NfsDriver:
         for address, host, export, options in nfs_shares.read_shares_file(self._shares_config):
             share = nfs_shares.attach(self._runner, address=address, host=host, export=export, options=options,
                                       mount_point_base=self._mount_base, default_options=self._mount_options)
-            self._probe(share)
-            self._secure_existing(share)
+            try:
+                self._guard.probe(share.local_path)
+                self._guard.apply_to_folder(share.local_path, prefix="volume-")
+                fileops.remove_stale_tmp_files(share.local_path)
+            except OSError as exc:
+                raise BackendUnavailable(f"nfs share {share.address} ({share.local_path}) is not writable: "
+                                         f"{exc.strerror or exc}") from exc
+            except DriverError as exc:
+                raise BackendUnavailable(f"nfs share {share.address}: {exc}") from exc
             shares[address] = share
         self._shares = shares
         log.info("nfs driver ready on %s (format %s, sparse=%s, files %s)", ", ".join(shares), self._format,
                  self._sparse, "as qemu-img makes them" if permissions is None else permissions.describe())
-
-    def _probe(self, share: Share) -> None:
-        """A file can be written on the share and given the backend's permissions, or the backend is unavailable."""
-        probe = fileops.tmp_name(os.path.join(share.local_path, "probe"))
-        try:
-            with open(probe, "wb"):
-                pass
-            self._guard.apply(probe)
-            fileops.remove_stale_tmp_files(share.local_path)
-        except OSError as exc:
-            raise BackendUnavailable(f"nfs share {share.address} ({share.local_path}) is not writable: "
-                                     f"{exc.strerror or exc}") from exc
-        except DriverError as exc:
-            raise BackendUnavailable(f"nfs share {share.address}: its files cannot be given the backend's mode, "
-                                     f"owner and group: {exc}") from exc
-        finally:
-            with suppress(OSError):
-                os.unlink(probe)
-
-    def _secure_existing(self, share: Share) -> None:
-        """Bring the files an earlier run (or version) left on the share to the backend's permissions."""
-        if self._guard.permissions is None:
-            return
-        with translated(f"cannot list nfs share {share.address}"), os.scandir(share.local_path) as entries:
-            names = [e.name for e in entries if e.name.startswith("volume-") and e.is_file(follow_symlinks=False)]
-        for name in names:
-            path = os.path.join(share.local_path, name)
-            try:
-                self._guard.apply(path)
-            except DriverError:
-                if os.path.lexists(path):
-                    raise
-                # gone meanwhile: deleted, or renamed over, by the active service of this backend
 
     def pool_stats(self) -> list[PoolStats]:
         return [self._share_stats(share) for share in self._shares.values()]
@@ -352,31 +326,10 @@ class NfsDriver:
         return None
 
     def _below(self, share: Share, chain: Chain, name: str) -> str | None:
-        """The chain's file right under ``name``, as ``name``'s header gives it; None if it has no backing file.
-
-        Refused (DriverError): a backing file that is not one of the chain's own files in this
-        share by its full path, or whose format the header does not name as the record gives it
-        (qemu would probe the format of a file a guest wrote into).
-        """
-        fmt = chain.format_of(name)
-        if fmt != "qcow2":
-            return None
-        header = images.inspect(os.path.join(share.local_path, name), fmt)
-        below = chain.own(header.backing_file, folder=share.local_path, folder_url=share.url(""))
-        if below is not None and header.backing_format != chain.format_of(below):
-            raise DriverError(f"{name} names {below} as its backing file in format {header.backing_format or '(none)'}"
-                              f", but the record gives {chain.format_of(below)}")
-        return below
+        return chain.below(name, folder=share.local_path, folder_url=share.url(""))
 
     def _check_chain(self, share: Share, chain: Chain, top: str) -> None:
-        """Check every backing file under ``top`` (:meth:`_below`) before qemu-img reads through them."""
-        seen: set[str] = set()
-        name: str | None = top
-        while name is not None:
-            if name in seen:
-                raise DriverError(f"the backing files under {top} loop back to {name}")
-            seen.add(name)
-            name = self._below(share, chain, name)
+        chain.check_below(top, folder=share.local_path, folder_url=share.url(""))
 
     def _grow_existing(self, volume_id: str, size_gb: int) -> bool:
         """Grow the volume's active file to ``size_gb`` if smaller; False if it has no file yet.

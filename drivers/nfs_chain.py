@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from drivers import fileops
+from drivers import fileops, images
 from drivers.errors import DriverError
 from drivers.fileops import translated
 
@@ -68,6 +68,33 @@ class Chain:
         if resolved is None or resolved not in self.files():
             raise DriverError(f"backing file {name!r} is not a file of this volume's chain")
         return resolved
+
+    def below(self, name: str, *, folder: str, folder_url: str) -> str | None:
+        """The chain's file right under ``name``, as ``name``'s header gives it; None if it has no backing file.
+
+        Refused (DriverError): a backing file that is not one of the chain's own files (:meth:`own`),
+        or whose format the header does not name as the record gives it (qemu would probe the
+        format of a file a guest wrote into).
+        """
+        fmt = self.format_of(name)
+        if fmt != "qcow2":
+            return None
+        header = images.inspect(os.path.join(folder, name), fmt)
+        below = self.own(header.backing_file, folder=folder, folder_url=folder_url)
+        if below is not None and header.backing_format != self.format_of(below):
+            raise DriverError(f"{name} names {below} as its backing file in format {header.backing_format or '(none)'}"
+                              f", but the record gives {self.format_of(below)}")
+        return below
+
+    def check_below(self, top: str, *, folder: str, folder_url: str) -> None:
+        """Check every backing file under ``top`` (:meth:`below`) before qemu-img reads through them."""
+        seen: set[str] = set()
+        name: str | None = top
+        while name is not None:
+            if name in seen:
+                raise DriverError(f"the backing files under {top} loop back to {name}")
+            seen.add(name)
+            name = self.below(name, folder=folder, folder_url=folder_url)
 
 
 def _name_in_folder(name: str, folder: str) -> str | None:

@@ -13,10 +13,11 @@ import os
 import pwd
 import stat
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 
-from drivers.errors import BackendUnavailable
-from drivers.fileops import translated
+from drivers.errors import BackendUnavailable, DriverError
+from drivers.fileops import tmp_name, translated
 from drivers.runner import Runner
 
 SECURE_MODE = 0o660
@@ -74,6 +75,32 @@ class FileGuard:
             change()
         except PermissionError:
             self._runner.run(argv, root=True, timeout_s=60.0)
+
+    def probe(self, folder: str) -> None:
+        """Write a file in ``folder`` and give it the permissions: the backend can, or this raises."""
+        probe = tmp_name(os.path.join(folder, "probe"))
+        try:
+            with open(probe, "wb"):
+                pass
+            self.apply(probe)
+        finally:
+            with suppress(OSError):
+                os.unlink(probe)
+
+    def apply_to_folder(self, folder: str, *, prefix: str) -> None:
+        """Bring the files of ``folder`` named ``prefix...`` (an earlier run's, or version's) to the permissions."""
+        if self.permissions is None:
+            return
+        with translated(f"cannot list {folder}"), os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.startswith(prefix) and e.is_file(follow_symlinks=False)]
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                self.apply(path)
+            except DriverError:
+                if os.path.lexists(path):
+                    raise
+                # gone meanwhile: deleted, or renamed over, by the active service of a shared backend
 
     def create_empty(self, path: str) -> None:
         """A new empty file at ``path`` that nobody but its owner can open until it has the permissions
