@@ -14,8 +14,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from typing import TYPE_CHECKING
 
 from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace
+
+if TYPE_CHECKING:
+    from drivers.permissions import FileGuard
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +56,20 @@ def tmp_name(final: str) -> str:
     return os.path.join(folder, f".{name}.{uuid.uuid4().hex}{TMP_SUFFIX}")
 
 
-def write_atomically(final: str, write: Callable[[str], None]) -> None:
-    """Call ``write(tmp)`` to fill a temporary file, then move it to ``final``."""
+def write_atomically(final: str, write: Callable[[str], None], *, guard: FileGuard | None = None) -> None:
+    """Call ``write(tmp)`` to fill a temporary file, then move it to ``final``.
+
+    With ``guard``, the temporary file is created empty with the guard's permissions before
+    ``write`` fills it (the writers open an existing file and keep its mode), and checked again
+    before the move: no name ever shows the file with a looser mode.
+    """
     tmp = tmp_name(final)
     try:
+        if guard is not None:
+            guard.create_empty(tmp)
         write(tmp)
+        if guard is not None:
+            guard.apply(tmp)
         with translated(f"cannot move {tmp} to {final}"):
             os.replace(tmp, final)
     except BaseException:

@@ -10,6 +10,12 @@ file above it; a revert to the latest snapshot replaces the active overlay with 
 A new volume's record is written before its file, and every file is written under a
 temporary name and renamed into place, so a crash leaves either the old state or the new one
 (plus a temporary file, removed once stale); a replay of the operation completes it.
+
+Every file the driver writes is 0660 with the backend's owner and group (drivers/permissions.py),
+made so before it has a name any host could open; the files already on a share are brought to
+that at setup. Before qemu-img reads through a chain of files (a copy, a rebase, a resize), the
+chain is checked from the headers down: each backing file must be one of the volume's own
+files in its share, by full path, in the format its record gives.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from drivers import fileops, images, nfs_chain, nfs_shares
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace, SourceNotFound
 from drivers.fileops import translated
-from drivers.images import QemuImg
+from drivers.images import Limits, QemuImg
 from drivers.locks import VolumeLocks
 from drivers.nfs_chain import Chain, base_name, overlay_name
 from drivers.nfs_shares import Share
+from drivers.permissions import FileGuard, FilePermissions
 from drivers.runner import Runner
 
 log = logging.getLogger(__name__)
@@ -49,7 +56,13 @@ class NfsDriver:
         self._used_ratio: float = section.nfs_used_ratio
         self._backing_urls: bool = section.nfs_qemu_backing_urls
         self._runner = Runner(section.root_helper)
-        self._qemu = QemuImg(self._runner)
+        self._qemu = QemuImg(self._runner, limits=Limits(
+            cpu_s=section.image_conversion_cpu_limit,
+            address_space_bytes=section.image_conversion_address_space_limit * GiB))
+        self._secure = section.nas_secure_file_permissions in ("true", "auto")
+        self._owner: str | None = section.nas_file_owner
+        self._group: str | None = section.nas_file_group
+        self._guard = FileGuard(None, self._runner)
         self._locks = VolumeLocks(os.path.join(conf.state_path, "locks", backend), self._runner)
         self._shares: dict[str, Share] = {}
 
@@ -57,22 +70,25 @@ class NfsDriver:
 
     def setup(self) -> None:
         self._qemu.setup()
+        permissions = (FilePermissions.resolve(owner=self._owner, group=self._group) if self._secure else None)
+        self._guard = FileGuard(permissions, self._runner)
         shares = {}
         for address, host, export, options in nfs_shares.read_shares_file(self._shares_config):
             share = nfs_shares.attach(self._runner, address=address, host=host, export=export, options=options,
                                       mount_point_base=self._mount_base, default_options=self._mount_options)
             try:
-                probe = fileops.tmp_name(os.path.join(share.local_path, "probe"))
-                with open(probe, "wb"):
-                    pass
-                os.unlink(probe)
+                self._guard.probe(share.local_path)
+                self._guard.apply_to_folder(share.local_path, prefix="volume-")
                 fileops.remove_stale_tmp_files(share.local_path)
             except OSError as exc:
-                raise BackendUnavailable(f"nfs share {address} ({share.local_path}) is not writable: "
+                raise BackendUnavailable(f"nfs share {share.address} ({share.local_path}) is not writable: "
                                          f"{exc.strerror or exc}") from exc
+            except DriverError as exc:
+                raise BackendUnavailable(f"nfs share {share.address}: {exc}") from exc
             shares[address] = share
         self._shares = shares
-        log.info("nfs driver ready on %s (format %s, sparse=%s)", ", ".join(shares), self._format, self._sparse)
+        log.info("nfs driver ready on %s (format %s, sparse=%s, files %s)", ", ".join(shares), self._format,
+                 self._sparse, "as qemu-img makes them" if permissions is None else permissions.describe())
 
     def pool_stats(self) -> list[PoolStats]:
         return [self._share_stats(share) for share in self._shares.values()]
@@ -134,7 +150,7 @@ class NfsDriver:
             share, chain = self._new_record(volume_id, size_gb, pool)
             try:
                 fileops.write_atomically(os.path.join(share.local_path, chain.active), lambda tmp: self._qemu.create(
-                    tmp, self._format, size_gb * GiB, options=self._prealloc_options()))
+                    tmp, self._format, size_gb * GiB, options=self._prealloc_options()), guard=self._guard)
             except DriverError:
                 _forget_record(share, volume_id)
                 raise
@@ -150,6 +166,7 @@ class NfsDriver:
                 raise SourceNotFound(f"snapshot {snapshot_id} of volume {source_volume_id} is missing")
             share, chain = found
             frozen = chain.snapshots[snapshot_id]
+            self._check_chain(share, chain, frozen)
             self._copy_to_new_volume(volume_id, size_gb, pool, os.path.join(share.local_path, frozen),
                                      chain.format_of(frozen), what=f"snapshot {snapshot_id}")
         log.info("created volume %s (%d GiB) from snapshot %s", volume_id, size_gb, snapshot_id)
@@ -163,6 +180,7 @@ class NfsDriver:
             if found is None:
                 raise SourceNotFound(f"source volume {source_volume_id} is missing")
             share, chain = found
+            self._check_chain(share, chain, chain.active)
             self._copy_to_new_volume(volume_id, size_gb, pool, os.path.join(share.local_path, chain.active),
                                      chain.format_of(chain.active), what=f"volume {source_volume_id}")
         log.info("cloned volume %s from %s (%d GiB)", volume_id, source_volume_id, size_gb)
@@ -193,11 +211,12 @@ class NfsDriver:
             frozen = chain.active
             overlay = overlay_name(volume_id, snapshot_id)
             fileops.write_atomically(os.path.join(share.local_path, overlay), lambda tmp: self._qemu.create(
-                tmp, "qcow2", None, backing=self._backing_ref(share, frozen), backing_format=chain.format_of(frozen)))
+                tmp, "qcow2", None, backing=self._backing_ref(share, frozen), backing_format=chain.format_of(frozen)),
+                guard=self._guard)
             chain.snapshots[snapshot_id] = frozen
             chain.formats[overlay] = "qcow2"
             chain.active = overlay
-            nfs_chain.write(share.local_path, volume_id, chain)
+            nfs_chain.write(share.local_path, volume_id, chain, guard=self._guard)
         log.info("created snapshot %s of volume %s (overlay %s)", snapshot_id, volume_id, overlay)
 
     def delete_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
@@ -216,14 +235,15 @@ class NfsDriver:
             if os.path.exists(frozen_path):
                 child = self._child_of(share, chain, frozen)
                 if child is not None:  # None: a replay, the merge was done before the crash
-                    below = chain.own(images.inspect(frozen_path, chain.format_of(frozen)).backing_file)
+                    self._check_chain(share, chain, child)
+                    below = self._below(share, chain, frozen)
                     # The file above keeps what it shows, now without the frozen file under it.
                     self._qemu.rebase(os.path.join(share.local_path, child),
                                       None if below is None else self._backing_ref(share, below),
                                       None if below is None else chain.format_of(below))
                 fileops.remove(frozen_path)
             del chain.snapshots[snapshot_id]
-            nfs_chain.write(share.local_path, volume_id, chain)
+            nfs_chain.write(share.local_path, volume_id, chain, guard=self._guard)
         log.info("deleted snapshot %s of volume %s", snapshot_id, volume_id)
 
     def revert_to_snapshot(self, volume_id: str, *, snapshot_id: str) -> None:
@@ -234,11 +254,11 @@ class NfsDriver:
             active = os.path.join(share.local_path, chain.active)
             frozen = chain.snapshots[snapshot_id]
             current = images.inspect(active, chain.format_of(chain.active))
-            if chain.format_of(chain.active) != "qcow2" or chain.own(current.backing_file) != frozen:
+            if chain.format_of(chain.active) != "qcow2" or self._below(share, chain, chain.active) != frozen:
                 raise DriverError(f"volume {volume_id} can be reverted only to its latest snapshot")
             fileops.write_atomically(active, lambda tmp: self._qemu.create(
                 tmp, "qcow2", current.virtual_size, backing=self._backing_ref(share, frozen),
-                backing_format=chain.format_of(frozen)))
+                backing_format=chain.format_of(frozen)), guard=self._guard)
         log.info("reverted volume %s to snapshot %s", volume_id, snapshot_id)
 
     # -- exports: a share is exported by its NFS server; the host mounts it and opens the file
@@ -291,7 +311,7 @@ class NfsDriver:
             return found  # a replay of a create that wrote the record, not the file
         share = self._choose_share(size_gb, pool)
         chain = Chain(active=base_name(volume_id), formats={base_name(volume_id): self._format})
-        nfs_chain.write(share.local_path, volume_id, chain)
+        nfs_chain.write(share.local_path, volume_id, chain, guard=self._guard)
         return share, chain
 
     def _backing_ref(self, share: Share, name: str) -> str:
@@ -300,11 +320,16 @@ class NfsDriver:
     def _child_of(self, share: Share, chain: Chain, name: str) -> str | None:
         """The file of the chain whose backing file is ``name``; None if none is."""
         for candidate in chain.files() - {name}:
-            path = os.path.join(share.local_path, candidate)
-            if chain.format_of(candidate) == "qcow2" and os.path.exists(path) \
-                    and chain.own(images.inspect(path, "qcow2").backing_file) == name:
+            exists = os.path.exists(os.path.join(share.local_path, candidate))
+            if exists and self._below(share, chain, candidate) == name:
                 return candidate
         return None
+
+    def _below(self, share: Share, chain: Chain, name: str) -> str | None:
+        return chain.below(name, folder=share.local_path, folder_url=share.url(""))
+
+    def _check_chain(self, share: Share, chain: Chain, top: str) -> None:
+        chain.check_below(top, folder=share.local_path, folder_url=share.url(""))
 
     def _grow_existing(self, volume_id: str, size_gb: int) -> bool:
         """Grow the volume's active file to ``size_gb`` if smaller; False if it has no file yet.
@@ -320,6 +345,7 @@ class NfsDriver:
             return False
         fmt = chain.format_of(chain.active)
         if images.inspect(path, fmt).virtual_size < size_gb * GiB:
+            self._check_chain(share, chain, chain.active)
             self._qemu.resize(path, fmt, size_gb * GiB, preallocate=fmt == "raw" and not self._sparse)
         return True
 
@@ -371,7 +397,7 @@ class NfsDriver:
                                   preallocate=self._format == "raw" and not self._sparse)
 
         try:
-            fileops.write_atomically(path, write)
+            fileops.write_atomically(path, write, guard=self._guard)
         except DriverError:
             _forget_record(share, volume_id)
             raise

@@ -96,6 +96,30 @@ def _backend_opts(backend_name: str) -> list[cfg.Opt]:
                          "nfs://host/export/file URL, for compute hosts that open volumes with qemu's "
                          "nfs:// client (libnfs). False: a name relative to the share, as kernel-mounted "
                          "clients need."),
+        cfg.StrOpt("nas_secure_file_permissions", default="true", choices=[
+                       ("true", ("every file the nfs driver writes is 0660, owned by nas_file_owner and "
+                                "nas_file_group, whatever the service's umask")),
+                       ("auto", ("Cinder's default: the same as true here (existing files are brought to "
+                                "0660 when the service starts, so there is no older install to keep open)")),
+                       ("false", ("files keep the mode qemu-img and the umask give them (0644 under umask "
+                                 "022): every host that mounts the share reads every volume"))],
+                   help="nfs driver: secure file permissions (Cinder's NAS option): volume, snapshot and "
+                        "record files readable and writable by their owner and group only."),
+        cfg.StrOpt("nas_file_owner", default=None, sample_default="<the service's user>",
+                   help="nfs driver, with nas_secure_file_permissions: owner of the files (a user name or "
+                        "uid). Changing it to another user than the service's goes through root_helper."),
+        cfg.StrOpt("nas_file_group", default=None, sample_default="<the service's group>",
+                   help="nfs driver, with nas_secure_file_permissions: group of the files (a group name or "
+                        "gid), e.g. the group the compute hosts' qemu runs in (kvm, or libvirt-qemu) so "
+                        "that they open the volumes while no one else does. A group the service's user is "
+                        "not in is set through root_helper."),
+        cfg.IntOpt("image_conversion_cpu_limit", default=60, min=1,
+                   help="nfs driver: CPU seconds a qemu-img inspection may use (qemu-img info, and create "
+                        "of a file with no preallocation) before it is killed (Cinder's option and default). "
+                        "Copies, rebases and resizes are not limited: their work grows with the volume."),
+        cfg.IntOpt("image_conversion_address_space_limit", default=1, min=1,
+                   help="nfs driver: address space, in GiB, of a qemu-img inspection (the same commands as "
+                        "image_conversion_cpu_limit; Cinder's option and default)."),
         cfg.IntOpt("noop_capacity_gb", default=100000, min=0,
                    help="noop driver: total capacity to report, in GiB."),
         cfg.IntOpt("noop_delay_ms", default=0, min=0,

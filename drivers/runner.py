@@ -2,7 +2,8 @@
 
 A failed command raises :class:`DriverError` naming the command, its exit code and the end of
 its stderr; "No space left on device" becomes :class:`NotEnoughSpace`, a lock held by another
-process :class:`ResourceBusy`, and a command killed by a signal :class:`Interrupted`. Commands
+process :class:`ResourceBusy`, and a command stopped by a signal :class:`Interrupted` (one that
+crashed, or used up its CPU time limit, is a plain failure). Commands
 run in a session of their own, so that a signal to the service's process group (a stop) does
 not cut a storage command short.
 
@@ -40,6 +41,10 @@ _ENOSPC_TEXTS = ("No space left on device", "Disk quota exceeded")
 # qemu-img on an image another process has open (a stopped old active, say)
 _LOCKED = re.compile(r'Failed to get "\w+" lock|Is another process using the image')
 
+
+# a command killed by one of these was stopped (a service stop, kill -9), not failed on its merits;
+# any other signal (SIGABRT when an allocation fails under a limit, SIGSEGV) is a failure
+_STOPPING_SIGNALS = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT})
 
 _MASK = "***"
 
@@ -123,7 +128,9 @@ def run(argv: Sequence[str], *, timeout_s: float | None = DEFAULT_TIMEOUT_S, sec
         message = f"{command} failed (rc={result.returncode}): {mask(tail, hidden)}"
         if any(text in result.stderr for text in _ENOSPC_TEXTS):
             raise NotEnoughSpace(message)
-        if result.returncode < 0:
+        if result.returncode == -signal.SIGXCPU:
+            raise DriverError(f"{command} used up its CPU time limit")
+        if result.returncode < 0 and -result.returncode in _STOPPING_SIGNALS:
             raise Interrupted(message)
         if _LOCKED.search(result.stderr):
             raise ResourceBusy(message)

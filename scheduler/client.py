@@ -15,4 +15,5 @@ class SchedulerClient:
         try:
             transport.client(transport.SCHEDULER_TOPIC).cast(ctx, "create_volume", volume_id=volume_id)
         except messaging.MessagingException as error:
-            raise ServiceUnavailable(f"scheduler unreachable: {error}") from error
+            raise ServiceUnavailable("No scheduler can be reached right now; retry later.",
+                                     detail=f"scheduler unreachable: {error}") from error

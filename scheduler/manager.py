@@ -13,6 +13,7 @@ from rpc.errors import ServiceUnavailable
 from scheduler.filters import RequestSpec, filter_pools
 from scheduler.pool_cache import PoolCache
 from scheduler.weighers import capacity_weigher
+from volume import messages
 from volume.client import VolumeClient
 from volume.states import Status, edge
 
@@ -35,7 +36,7 @@ class SchedulerManager:
         if volume is None:
             return
         spec = self._request_spec(volume)
-        reason = "no pool is known"
+        reason, all_closed = "no pool is known", False
         for refresh in (False, True):
             known, closed = self._pools.pools(refresh=refresh)
             open_pools = [pool for pool in known if pool.backend_host not in closed]
@@ -50,14 +51,16 @@ class SchedulerManager:
                 if self._unplaced(volume_id) is None:
                     return  # another scheduler placed it, or it was deleted meanwhile
             reason = _why_none(known, open_pools, closed, emptied_by)
-        self._fail(ctx, volume, f"No valid backend was found for {volume.size_gb} GB: {reason}.")
+            all_closed = bool(known) and not open_pools
+        self._fail(ctx, volume, f"no valid backend for {volume.size_gb} GB: {reason}",
+                   messages.no_valid_backend(all_closed=all_closed))
 
     def _cast_create(self, ctx: RequestContext, backend_host: str, volume_id: str) -> None:
         try:
             self._volumes.create_volume(ctx, backend_host, volume_id=volume_id)
         except ServiceUnavailable as error:
             # The volume is placed: the backend's recovery picks it up when it is back.
-            log.warning("could not reach %s for volume %s: %s", backend_host, volume_id, error)
+            log.warning("could not reach %s for volume %s: %s", backend_host, volume_id, error.detail)
 
     @staticmethod
     def _unplaced(volume_id: str) -> Volume | None:
@@ -89,12 +92,11 @@ class SchedulerManager:
         return RequestSpec(size_gb=volume.size_gb, availability_zone=volume.availability_zone,
                            extra_specs=wanted, source_pool=source_pool)
 
-    def _fail(self, ctx: RequestContext, volume: Volume, reason: str) -> None:
+    def _fail(self, ctx: RequestContext, volume: Volume, reason: str, message: messages.Message) -> None:
+        """The volume ends in error: ``reason`` (backends, filters) goes to the log, ``message`` to its project."""
         log.warning("volume %s: %s", volume.id, reason)
-        if db.volume_transition(volume.id, edge("create.fail"), status_reason=reason):
-            db.message_create(project_id=volume.project_id, resource_type="VOLUME", resource_uuid=volume.id,
-                              event_id="VOLUME_SCHEDULE_NO_VALID_BACKEND", user_message=reason,
-                              request_id=ctx.request_id)
+        if db.volume_transition(volume.id, edge("create.fail"), status_reason=message.text):
+            messages.post(message, project_id=volume.project_id, resource_uuid=volume.id, request_id=ctx.request_id)
 
     def reschedule_unplaced(self, *, older_than_s: float) -> int:
         """Place volumes whose request died with a scheduler (found by age, placed by CAS)."""

@@ -12,6 +12,7 @@ from rpc import transport
 from rpc.errors import ServiceUnavailable
 
 BINARY = binaries.VOLUME
+UNREACHABLE = "The volume's storage service cannot be reached right now; retry later."
 
 
 class VolumeClient:
@@ -21,7 +22,8 @@ class VolumeClient:
         try:
             transport.client(transport.VOLUME_TOPIC, server=backend_host).cast(ctx, method, **kwargs)
         except messaging.MessagingException as error:
-            raise ServiceUnavailable(f"volume service {backend_host} unreachable: {error}") from error
+            raise ServiceUnavailable(UNREACHABLE, detail=f"volume service {backend_host} unreachable: {error}") \
+                from error
 
     def _call(self, ctx: RequestContext, backend_host: str, method: str, *, timeout_s: int,
               **kwargs: object) -> dict[str, Any]:
@@ -31,10 +33,12 @@ class VolumeClient:
             answer = transport.client(transport.VOLUME_TOPIC, server=backend_host, timeout_s=timeout_s).call(
                 ctx, method, **kwargs)
         except messaging.MessagingTimeout as error:
-            raise ServiceUnavailable(f"the volume service of {backend_host} did not answer within {timeout_s} s") \
-                from error
+            raise ServiceUnavailable(f"The volume's storage service did not answer within {timeout_s} s.",
+                                     detail=f"the volume service of {backend_host} did not answer within "
+                                            f"{timeout_s} s") from error
         except messaging.MessagingException as error:
-            raise ServiceUnavailable(f"volume service {backend_host} unreachable: {error}") from error
+            raise ServiceUnavailable(UNREACHABLE, detail=f"volume service {backend_host} unreachable: {error}") \
+                from error
         return dict(answer or {})
 
     def connect_attachment(self, ctx: RequestContext, backend_host: str, *, attachment_id: str,

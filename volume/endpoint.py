@@ -42,7 +42,7 @@ class VolumeEndpoint:
             try:
                 self._client.forward(ctx, backend_host, method, **kwargs)
             except ServiceUnavailable as error:  # recovery finds the resource in its working status
-                log.warning("%s: could not put %s back on the queue: %s", backend_host, method, error)
+                log.warning("%s: could not put %s back on the queue: %s", backend_host, method, error.detail)
 
     @messaging.expose
     def create_volume(self, wire_ctx: dict[str, Any], volume_id: str) -> None:

@@ -28,6 +28,7 @@ from db import errors as db_errors
 from db.records import Attachment, Snapshot, Volume, WorkClaim
 from drivers.base import VolumeDriver
 from drivers.errors import DriverError, InvalidConnector, TryAgain
+from volume import messages
 from volume.client import BINARY
 from volume.connections import SETTLE_RULE, Connections
 from volume.election import Lease
@@ -319,11 +320,14 @@ class VolumeManager:
 
     def _land_failure(self, ctx: RequestContext, op: Operation, record: Record, claim: WorkClaim,
                       error: Exception) -> None:
-        reason = f"{op.name} {op.resource} failed: {error}"
+        # the project reads what failed, in Cinder's words; the error's text (a host, a command line) is
+        # only in the log line _run wrote under the request id, and in the api's answer to an admin
+        message = (messages.stopped(op.resource, op.name) if isinstance(error, OperationStopped)
+                   else messages.failed(op.resource, op.name, error))
         if op.resource == "attachment":
             self._failures[record.id] = (str(error), isinstance(error, InvalidConnector))
         fail_edge = edge_of(op.resource, op.fail)
-        extra: dict[str, Any] = {"status_reason": reason[:1024]}
+        extra: dict[str, Any] = {"status_reason": message.text}
         if op.resource == "volume":
             extra.update(release_pending=True, settle=SETTLE_RULE)
         elif op.resource == "attachment":
@@ -338,9 +342,8 @@ class VolumeManager:
             return
         if landed is not None:
             log.info("%s %s: %s -> %s", op.resource, record.id, op.working, fail_edge[1])
-            db.message_create(project_id=record.project_id, resource_type=op.resource.upper(),
-                              resource_uuid=record.id, event_id=f"{op.resource.upper()}_{op.name.upper()}_FAILED",
-                              user_message=reason, request_id=ctx.request_id)
+            about = record.volume_id if isinstance(record, Attachment) else record.id
+            messages.post(message, project_id=record.project_id, resource_uuid=about, request_id=ctx.request_id)
 
     # -- reports -----------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from api.actions import volumes
+from api.actions import disclosure, volumes
 from api.errors import BadRequest
 from api.request import ApiCall
 from db import api as db
@@ -106,13 +106,14 @@ def connect(call: ApiCall, attachment: Attachment, connector: dict[str, Any]) ->
         if _status_of(attachment.id) == AttachmentStatus.ATTACHING:  # a successor finished it meanwhile
             return db.attachment_get(attachment.id)
         _abandon_connect(call, attachment.id)
-        raise ServiceUnavailable(f"{error}; attachment {attachment.id} was not connected: retry the request") \
-            from error
-    _raise_for(answer, attachment.id, volume.backend_host, "connect")
+        raise disclosure.unavailable(call, error, f"Attachment {attachment.id} was not connected: retry the "
+                                                  "request.") from error
+    _raise_for(call, answer, attachment.id, volume.backend_host, "connect")
     connected = db.attachment_get(attachment.id)
     if connected.status != AttachmentStatus.ATTACHING:  # a takeover moved it back before it could run
-        raise ServiceUnavailable(f"the connection of attachment {attachment.id} was interrupted (the volume "
-                                 f"service of {volume.backend_host} changed); retry the request")
+        raise ServiceUnavailable(disclosure.for_caller(
+            call, f"The connection of attachment {attachment.id} was interrupted (the volume's storage service "
+                  "changed hands); retry the request.", f"backend {volume.backend_host}"))
     log.info("volume %s: attachment %s connected to %s", volume.id, attachment.id, connected.attached_host)
     return connected
 
@@ -134,15 +135,20 @@ def _abandon_connect(call: ApiCall, attachment_id: str) -> None:
         pass
 
 
-def _raise_for(answer: dict[str, Any], attachment_id: str, backend_host: str, what: str) -> None:
+def _raise_for(call: ApiCall, answer: dict[str, Any], attachment_id: str, backend_host: str, what: str) -> None:
+    """Raise what the volume service's answer says went wrong; its error text (a storage command
+    line) reaches only an admin, and the volume service's log."""
     if not answer.get("acted"):
-        raise ServiceUnavailable(f"no volume service of {backend_host} is active right now (a takeover may be "
-                                 f"under way); the {what} of attachment {attachment_id} did not run: retry")
+        raise ServiceUnavailable(disclosure.for_caller(
+            call, f"No storage service of the volume is active right now (a takeover may be under way); the "
+                  f"{what} of attachment {attachment_id} did not run: retry.", f"backend {backend_host}"))
     error = answer.get("error")
     if error:
         if answer.get("invalid"):
             raise InvalidRequest(f"Invalid connector: {error}")
-        raise StorageFailed(f"The {what} of attachment {attachment_id} failed on the storage: {error}")
+        raise StorageFailed(disclosure.for_caller(
+            call, f"The {what} of attachment {attachment_id} failed on the storage (request "
+                  f"{call.ctx.request_id}).", f"{backend_host}: {error}"))
 
 
 def complete(call: ApiCall, attachment_id: str) -> None:
@@ -173,8 +179,15 @@ def disconnect(call: ApiCall, attachment: Attachment) -> None:
     # a connect or detach under way: refused while its service lives (Busy), taken from it when it is dead
     busy = attachment.status in (AttachmentStatus.CONNECTING, AttachmentStatus.DETACHING)
     revoke = volumes.holder_check(call) if busy else None
-    begun = db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=RULE,
-                                     expected_version=attachment.version, revoke=revoke)
+    try:
+        begun = db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=RULE,
+                                         expected_version=attachment.version, revoke=revoke)
+    except db_errors.Busy as busy:
+        if call.is_admin:
+            raise  # the admin reads which service holds it, where, and since when
+        raise InvalidRequest(f"Invalid attachment: attachment {attachment.id} is busy: its storage service is "
+                             f"running '{busy.operation}' on it. Wait for it to finish, then delete it again.") \
+            from busy
     if begun is None:
         _refuse(attachment.id, "delete it", "disconnect.begin")
     volume = db.volume_get(attachment.volume_id)
@@ -185,9 +198,10 @@ def disconnect(call: ApiCall, attachment: Attachment) -> None:
     except ServiceUnavailable as error:
         if _status_of(attachment.id) is None:  # the backend's new active finished the detach meanwhile
             return
-        raise ServiceUnavailable(f"{error}; attachment {attachment.id} stays detaching and its volume service "
-                                 "finishes the detach when it is back: delete it again to wait for that") from error
-    _raise_for(answer, attachment.id, volume.backend_host, "detach")
+        raise disclosure.unavailable(call, error, f"Attachment {attachment.id} stays detaching and its storage "
+                                                  "service finishes the detach when it is back: delete it again "
+                                                  "to wait for that.") from error
+    _raise_for(call, answer, attachment.id, volume.backend_host, "detach")
     log.info("volume %s: attachment %s detached", volume.id, attachment.id)
 
 
@@ -282,7 +296,7 @@ def legacy_terminate_connection(call: ApiCall, volume_id: str, connector: dict[s
     answer = VolumeClient().terminate_connection(call.ctx, volume.backend_host, volume_id=volume.id,
                                                  connector=connector,
                                                  timeout_s=call.settings.attachment_call_timeout_s)
-    _raise_for(answer, volume.id, volume.backend_host, "terminate_connection")
+    _raise_for(call, answer, volume.id, volume.backend_host, "terminate_connection")
 
 
 def force_detach(call: ApiCall, volume_id: str, *, attachment_id: str | None,

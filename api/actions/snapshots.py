@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from api.actions import disclosure
 from api.actions.volumes import holder_check, require_thawed
 from api.errors import BadRequest
 from api.request import ApiCall
@@ -45,7 +46,7 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be snapshotted.")
-    require_thawed(backend_host)
+    require_thawed(call, backend_host)
     snapshot = db.snapshot_create(
         project_id=volume.project_id, user_id=call.ctx.user_id, volume_id=volume.id,
         volume_version=volume.version, volume_claim=claim, status=SnapshotStatus.CREATING,
@@ -54,8 +55,9 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
     try:
         VolumeClient().create_snapshot(call.ctx, backend_host, snapshot_id=snapshot.id)
     except ServiceUnavailable as error:
+        log.warning("snapshot %s: could not ask for its create: %s", snapshot.id, error.detail)
         db.snapshot_transition(snapshot.id, snapshot_edge("create.fail"), status_reason=str(error)[:MAX_REASON])
-        raise
+        raise disclosure.unavailable(call, error) from error
     return snapshot
 
 
@@ -76,7 +78,7 @@ def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> No
     if snapshot.status not in sources:
         raise VolumeStateConflict("snapshot", snapshot.id, action, sources, snapshot.status)
     backend_host = _backend_of(snapshot.volume_id)
-    require_thawed(backend_host)
+    require_thawed(call, backend_host)
     revoke = holder_check(call) if event == "force_delete.begin" else None
     if db.snapshot_transition(snapshot.id, begin, expected_version=snapshot.version, status_reason=None,
                               revoke=revoke) is None:
@@ -87,8 +89,9 @@ def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> No
     try:
         VolumeClient().delete_snapshot(call.ctx, backend_host, snapshot_id=snapshot.id)
     except ServiceUnavailable as error:
+        log.warning("snapshot %s: could not ask for its delete: %s", snapshot.id, error.detail)
         db.snapshot_transition(snapshot.id, snapshot_edge("delete.fail"), status_reason=str(error)[:MAX_REASON])
-        raise
+        raise disclosure.unavailable(call, error) from error
 
 
 def _backend_of(volume_id: str) -> str | None:

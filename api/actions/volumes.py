@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from api.actions import types, zones
+from api.actions import disclosure, types, zones
 from api.errors import BadRequest
 from api.request import ApiCall
 from api.schemas import VolumeCreate
@@ -22,6 +22,7 @@ from db import errors as db_errors
 from db.records import Volume, VolumeType
 from rpc.errors import ServiceUnavailable
 from scheduler.client import SchedulerClient
+from volume import messages
 from volume.client import BINARY as VOLUME_BINARY
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
@@ -73,9 +74,9 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
     try:
         SchedulerClient().create_volume(call.ctx, volume_id=volume.id)
     except ServiceUnavailable as error:
-        log.warning("volume %s: could not reach a scheduler: %s", volume.id, error)
+        log.warning("volume %s: could not reach a scheduler: %s", volume.id, error.detail)
         db.volume_transition(volume.id, edge("create.fail"), status_reason=_reason(error))
-        raise
+        raise disclosure.unavailable(call, error) from error
     return volume
 
 
@@ -147,7 +148,7 @@ def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
     snapshots = db.snapshot_count(project_id=None, filters={"volume_id": volume.id})
     if snapshots:
         raise InvalidRequest(f"Invalid volume: Volume still has {snapshots} dependent snapshots.")
-    require_thawed(volume.backend_host)
+    require_thawed(call, volume.backend_host)
     revoke = holder_check(call) if event == "force_delete.begin" else None
     moved = db.volume_transition(volume.id, begin, expected_version=volume.version, status_reason=None,
                                  revoke=revoke)
@@ -161,8 +162,9 @@ def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
     try:
         VolumeClient().delete_volume(call.ctx, backend_host, volume_id=volume.id)
     except ServiceUnavailable as error:
+        log.warning("volume %s: could not ask for its delete: %s", volume.id, error.detail)
         db.volume_transition(volume.id, edge("delete.fail"), status_reason=_reason(error))
-        raise
+        raise disclosure.unavailable(call, error) from error
 
 
 EXTEND_ATTACHED_SINCE = 42
@@ -179,7 +181,7 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be extended.")
-    require_thawed(backend_host)
+    require_thawed(call, backend_host)
     # counted after the read: a snapshot begun since bumps the version, and the swap below loses
     copying = db.snapshot_count(project_id=None, filters={"volume_id": volume.id,
                                                           "status": str(SnapshotStatus.CREATING)})
@@ -196,8 +198,9 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     try:
         VolumeClient().extend_volume(call.ctx, backend_host, volume_id=volume.id, new_size_gb=new_size_gb)
     except ServiceUnavailable as error:
+        log.warning("volume %s: could not ask for its extend: %s", volume.id, error.detail)
         db.volume_transition(volume.id, edge("extend.fail"), release_pending=True, status_reason=_reason(error))
-        raise
+        raise disclosure.unavailable(call, error) from error
 
 
 def reset_status(call: ApiCall, volume_id: str, *, status: str | None, values: dict[str, Any]) -> None:
@@ -218,10 +221,8 @@ def reset_status(call: ApiCall, volume_id: str, *, status: str | None, values: d
     log.info("volume %s: status reset from %s to %s by an admin", volume.id, volume.status, moved.status)
     stopped = WORKING_OPERATION.get(Status(volume.status)) if volume.status in set(Status) else None
     if stopped and target != volume.status:
-        db.message_create(project_id=volume.project_id, resource_type="VOLUME", resource_uuid=volume.id,
-                          event_id=f"VOLUME_{stopped.upper()}_STOPPED", request_id=call.ctx.request_id,
-                          user_message=f"The {stopped} of volume {volume.id} was stopped: an admin reset its "
-                                       f"status from {volume.status} to {target}.")
+        messages.post(messages.stopped("volume", stopped, by_admin=True), project_id=volume.project_id,
+                      resource_uuid=volume.id, request_id=call.ctx.request_id)
 
 
 def _refuse_reset_of_attached(volume: Volume, status: str, attach_status: str | None) -> None:
@@ -241,11 +242,12 @@ def holder_check(call: ApiCall) -> db.HolderCheck:
     return db.HolderCheck(binary=VOLUME_BINARY, alive_within_s=call.settings.service_down_time_s)
 
 
-def require_thawed(backend_host: str | None) -> None:
+def require_thawed(call: ApiCall, backend_host: str | None) -> None:
     """A frozen backend takes no new work on its volumes (Cinder's freeze)."""
     if backend_host and db.service_hosts_closed(VOLUME_BINARY, [backend_host]).get(backend_host) == "frozen":
-        raise InvalidRequest(f"Invalid volume: its backend {backend_host} is frozen; an admin thaws it with "
-                             f"PUT /os-services/thaw.")
+        raise InvalidRequest(disclosure.for_caller(
+            call, "Invalid volume: its backend is frozen; an admin thaws it with PUT /os-services/thaw.",
+            f"backend {backend_host}"))
 
 
 def change_metadata(call: ApiCall, volume_id: str, *, change: Callable[[dict[str, str]], dict[str, str]],

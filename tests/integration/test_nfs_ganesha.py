@@ -6,7 +6,9 @@ driver works on them in place while every byte check goes over NFSv3 through qem
 
 from __future__ import annotations
 
+import grp
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from tests.integration.storage_fixtures import backend_conf
 
 pytestmark = pytest.mark.integration
 BACKEND = "nfs-1"
+NOBODY = 65534
 
 
 @pytest.fixture
@@ -82,3 +85,34 @@ def test_oversubscribed_shares_refuse(make_driver: Callable[..., NfsDriver], nfs
     with pytest.raises(NotEnoughSpace, match="would exceed"):
         driver.create_volume("v1", 1)
     assert [name for export in nfs_server for name in os.listdir(export)] == []
+
+
+def test_only_the_owner_and_the_group_open_a_volume_over_nfs(make_driver: Callable[..., NfsDriver],
+                                                             nfs_server: list[Path]) -> None:
+    group = next(g for g in grp.getgrall() if g.gr_gid not in (os.getegid(), NOBODY))  # the compute hosts' qemu
+    previous = os.umask(0)
+    try:
+        driver = make_driver(nas_file_group=group.gr_name)
+        driver.create_volume("v1", 1)
+        driver.create_snapshot("s1", volume_id="v1")
+        driver.clone_volume("c1", 1, source_volume_id="v1")
+    finally:
+        os.umask(previous)
+    files = [path for export in nfs_server for path in export.iterdir()]
+    assert {p.name for p in files} == {"volume-v1", "volume-v1.s1", "volume-v1.info", "volume-c1", "volume-c1.info"}
+    for path in files:
+        mode = path.stat()
+        assert (oct(stat.S_IMODE(mode.st_mode)), mode.st_gid) == ("0o660", group.gr_gid), path
+    info = driver.initialize_connection("v1", driver.create_export("v1", CONNECTOR), CONNECTOR)
+    url, fmt = datapath.target_of(info, nfs_via_url=True)
+    in_group = (f"{url}?uid={NOBODY}&gid={group.gr_gid}", fmt)  # a host whose qemu runs in the group
+    datapath.write(in_group, 0x3C, 0)
+    assert datapath.holds(in_group, 0x3C, 0)
+    assert not datapath.can_open((f"{url}?uid={NOBODY}&gid={NOBODY}", fmt))  # any other host's user
+    control = Path(driver.volume_path("v1") or "").with_name("control")  # the mode refuses it, nothing else
+    control.write_bytes(b"\0" * 65536)
+    control.chmod(0o666)
+    assert datapath.can_open((f"{url.rpartition('/')[0]}/control?uid={NOBODY}&gid={NOBODY}", "raw"))
+    control.unlink()
+    for volume_id in ("v1", "c1"):
+        driver.delete_volume(volume_id)

@@ -109,8 +109,9 @@ def test_volume_types_place_volumes_on_each_backend(api: httpx.Client, volume_gr
 
 
 @pytest.mark.parametrize("backend, size_gb", [("lvm-1", 64), ("nfs-1", 100000)])
-def test_a_volume_bigger_than_the_storage_gets_no_backend(api: httpx.Client, volume_group: tuple[str, str],
-                                                          nfs_server: list[Path], backend: str, size_gb: int) -> None:
+def test_a_volume_bigger_than_the_storage_gets_no_backend(storage_stack: SplitStack, api: httpx.Client,
+                                                          volume_group: tuple[str, str], nfs_server: list[Path],
+                                                          backend: str, size_gb: int) -> None:
     volume_id = _create(api, backend, size_gb)
     volume = _settle(api, f"/volumes/{volume_id}")
     assert volume["status"] == "error"
@@ -120,7 +121,13 @@ def test_a_volume_bigger_than_the_storage_gets_no_backend(api: httpx.Client, vol
         if messages.json()["messages"] or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    assert "No valid backend" in messages.text and "CapacityFilter" in messages.text, messages.text
+    # the project reads Cinder's words; which backends the scheduler saw and which filter refused, its log
+    (message,) = messages.json()["messages"]
+    assert message["user_message"] == volume["status_reason"] == (
+        "schedule allocate volume: Could not find any available weighted backend."), messages.text
+    logs = "".join(p.log_path.read_text(errors="replace") for p in storage_stack.processes.values()
+                   if p.name.startswith("scheduler"))
+    assert any(volume_id in line and "CapacityFilter" in line for line in logs.splitlines()), logs[-3000:]
     assert _lvs(volume_group) == set() and _share_files(nfs_server) == set()  # nothing half-made
     api.delete(f"/volumes/{volume_id}")
 

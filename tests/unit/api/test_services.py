@@ -73,7 +73,7 @@ class _NoCasts:
 
 @pytest.mark.parametrize(("action", "why"), [("disable-log-reason", "disabled: new disks"), ("freeze", "frozen")])
 def test_the_scheduler_skips_a_closed_backend_with_a_readable_reason(api: Api, two_nodes: None, action: str,
-                                                                     why: str) -> None:
+                                                                     why: str, caplog: pytest.LogCaptureFixture) -> None:
     api.put(f"/os-services/{action}", {"host": BACKEND, "binary": "ember-volume", "disabled_reason": "new disks"})
     volume = db.volume_create(project_id="p", user_id="u", size_gb=1, status=str(Status.CREATING),
                               availability_zone="nova")
@@ -82,5 +82,9 @@ def test_the_scheduler_skips_a_closed_backend_with_a_readable_reason(api: Api, t
     scheduler.create_volume(RequestContext.service("test"), volume.id)
     failed = db.volume_get(volume.id)
     assert failed.status == Status.ERROR and failed.host is None
-    assert failed.status_reason is not None and f"{BACKEND} is {why}" in failed.status_reason
-    assert "closed to new volumes" in db.message_list(project_id="p")[0].user_message
+    # the project reads that no backend takes volumes now; which one, and why, is the operator's (the log)
+    (message,) = db.message_list(project_id="p")
+    assert failed.status_reason == message.user_message == (
+        "schedule allocate volume: Every backend is closed to new volumes (disabled or frozen).")
+    assert message.event_id == "VOLUME_VOLUME_001_108"
+    assert f"{BACKEND} is {why}" in caplog.text and volume.id in caplog.text

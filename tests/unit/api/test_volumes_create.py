@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import oslo_messaging as messaging
 import pytest
 
 from db import api as db
-from rpc.errors import ServiceUnavailable
-from scheduler.client import SchedulerClient
+from rpc import transport
 from tests.unit.api.conftest import Api, make_available
 from volume.states import SnapshotStatus, Status, edge, snapshot_edge
 
@@ -178,15 +178,24 @@ def test_create_from_another_projects_volume_is_a_404(api: Api, set_conf: Any, a
     assert other.post("/volumes", {"volume": {"source_volid": source["id"]}}).status_code == 404
 
 
-def test_unreachable_scheduler_fails_the_volume_and_answers_503(api: Api,
-                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    def unreachable(self: SchedulerClient, ctx: Any, *, volume_id: str) -> None:
-        raise ServiceUnavailable("scheduler unreachable: no broker")
+class _BrokerDown:
+    """oslo.messaging's client when the broker refuses a message (the error a real one raises)."""
 
-    monkeypatch.setattr(SchedulerClient, "create_volume", unreachable)
-    response = api.post("/volumes", {"volume": {"size": 1}})
+    def cast(self, ctx: Any, method: str, **kwargs: Any) -> None:
+        raise messaging.MessageDeliveryFailure("Unable to connect to AMQP server on mq1.example.net:5672")
+
+
+def test_unreachable_scheduler_fails_the_volume_and_answers_503(set_conf: Any, app_factory: Any,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    set_conf("noauth_admin_projects", ["admin"])
+    tenant = Api(app_factory(), "alice:proj-a")
+    monkeypatch.setattr(transport, "client", lambda *args, **kwargs: _BrokerDown())
+    response = tenant.post("/volumes", {"volume": {"size": 1}})
     assert response.status_code == 503
-    assert "serviceUnavailable" in response.json()
+    told = response.json()["serviceUnavailable"]["message"]
     (volume,) = db.volume_list(project_id="proj-a")
     assert volume.status == edge("create.fail")[1]
-    assert volume.status_reason is not None and "no broker" in volume.status_reason
+    # the project reads that no scheduler answered; which broker refused is in the log
+    assert volume.status_reason == "No scheduler can be reached right now; retry later."
+    assert told == volume.status_reason and "mq1.example.net" in caplog.text

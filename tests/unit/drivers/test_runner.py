@@ -8,7 +8,14 @@ import sys
 import pytest
 
 from drivers import runner
-from drivers.errors import BackendUnavailable, DriverError, Interrupted, NotEnoughSpace, ResourceBusy
+from drivers.errors import (
+    BackendUnavailable,
+    DriverError,
+    Interrupted,
+    NotEnoughSpace,
+    ResourceBusy,
+    TryAgain,
+)
 
 
 def test_returns_output_of_a_successful_command() -> None:
@@ -88,3 +95,16 @@ def test_secrets_never_reach_the_log_or_the_error(caplog: pytest.LogCaptureFixtu
 def test_ok_codes_accept_an_expected_exit_code() -> None:
     result = runner.run([sys.executable, "-c", "import sys; sys.exit(22)"], ok_codes=(0, 22))
     assert result.returncode == 22
+
+
+def test_a_command_that_uses_up_its_cpu_limit_failed_and_is_not_tried_again() -> None:
+    spin = ["prlimit", "--cpu=1:2", sys.executable, "-c", "while True: pass"]
+    with pytest.raises(DriverError, match="CPU time limit") as caught:
+        runner.run(spin, timeout_s=30)
+    assert not isinstance(caught.value, TryAgain)
+
+
+def test_a_command_that_crashed_failed_and_is_not_tried_again() -> None:
+    with pytest.raises(DriverError, match="rc=-6") as caught:
+        runner.run([sys.executable, "-c", "import os; os.abort()"])
+    assert not isinstance(caught.value, TryAgain)

@@ -66,7 +66,8 @@ def test_two_schedulers_never_place_more_than_a_pool_holds(sqlite_db: str) -> No
     on_big = [v for v in placed if v.host == "h@big#p"]
     failed = [v for v in placed if v.status == Status.ERROR]
     assert len(on_small) == 5 and len(on_big) == 2 and len(failed) == 5
-    assert all("No valid backend" in (v.status_reason or "") for v in failed)
+    no_backend = "schedule allocate volume: Could not find any available weighted backend."
+    assert {v.status_reason for v in failed} == {no_backend}
     assert {p.name: p.allocated_capacity_gb for p in db.pool_list()} == {"h@big#p": 2.0, "h@small#p": 5.0}
     assert len(client.casts) == 7 and len({vid for _, vid in client.casts}) == 7
 

@@ -4,6 +4,7 @@ the file driver on a temporary folder. The data path is the file the connection_
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,3 +198,28 @@ def test_bad_attachment_bodies_are_400_and_change_nothing(api: Api, body: Any) -
     response = api.post("/attachments", body)
     assert response.status_code == 400, response.text
     assert api.get("/attachments").json()["attachments"] == []
+
+
+def test_a_connect_failing_on_the_storage_tells_the_project_no_path_or_host(
+        stack: object, conf: cfg.ConfigOpts, overrides: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    overrides("noauth_admin_projects", ["admin"])
+    with TestClient(create_app(conf)) as client:
+        tenant, admin = Api(client, "alice:proj-a", V), Api(client, "admin:admin", V)
+        volume = _volume(tenant)
+        share = tmp_path / "share"
+        (share / f"volume-{volume['id']}").unlink()  # the storage has lost the volume's file
+        failed = _attach(tenant, volume["id"])
+        assert failed.status_code == 500
+        told = failed.json()["computeFault"]["message"]
+        assert "failed on the storage" in told and failed.headers["x-openstack-request-id"] in told
+        assert str(share) not in failed.text and "unit@file-1" not in failed.text
+        (message,) = tenant.get("/messages").json()["messages"]
+        assert message["user_message"] == ("update attachment: A volume or snapshot the operation reads is "
+                                           "missing on the backend.")
+        assert message["resource_uuid"] == volume["id"] and str(share) not in message["user_message"]
+        assert str(share) in caplog.text  # the driver's own words, in the volume service's log
+
+        (attachment,) = tenant.get("/attachments", params={"volume_id": volume["id"]}).json()["attachments"]
+        shown = admin.put(f"/attachments/{attachment['id']}", {"attachment": {"connector": CONNECTOR}})
+        assert shown.status_code == 500
+        assert str(share) in shown.text and "unit@file-1" in shown.text  # an admin reads what failed where

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
+from pathlib import Path
+
+import pytest
 
 from common.context import RequestContext
 from db import api as db
@@ -76,16 +80,46 @@ def test_snapshot_clone_extend_delete(stack: object, tmp_path: object) -> None:
     assert db.quota_get("p")["volumes"][1] == 2
 
 
-def test_no_valid_backend_ends_in_error_with_a_reason(stack: object) -> None:
+def test_no_valid_backend_ends_in_error_with_a_reason(stack: object, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="scheduler.manager")
     db.quota_set("p", {"gigabytes": -1})
     volume_id = _create(5000)  # the pool holds 100 GB x 20 (thin over-subscription)
     wait_for(lambda: _status(volume_id) == Status.ERROR, what="error")
-    volume = db.volume_get(volume_id)
-    assert "No valid backend" in (volume.status_reason or "")
-    assert "CapacityFilter" in (volume.status_reason or "")
     # the scheduler writes the user message just after the status
     wait_for(lambda: bool(db.message_list(project_id="p")), what="user message")
-    assert [m.resource_uuid for m in db.message_list(project_id="p")] == [volume_id]
+    (message,) = db.message_list(project_id="p")
+    assert (message.resource_uuid, message.event_id, message.request_id) == (volume_id, "VOLUME_VOLUME_001_003",
+                                                                             CTX.request_id)
+    # Cinder's words for the project; the backends and the filter that refused are in the log only
+    assert db.volume_get(volume_id).status_reason == message.user_message == (
+        "schedule allocate volume: Could not find any available weighted backend.")
+    (logged,) = [r.getMessage() for r in caplog.records if volume_id in r.getMessage()]
+    assert "CapacityFilter" in logged
+
+
+def test_a_failing_driver_command_reaches_the_log_not_the_project(stack: object, tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="volume.manager")
+    volume_id = _create(1)
+    wait_for(lambda: _status(volume_id) == Status.AVAILABLE, what="available")
+    volume = db.volume_get(volume_id)
+    assert volume.backend_host is not None
+    share = tmp_path / "share"
+    os.unlink(share / f"volume-{volume_id}")
+    os.mkdir(share / f"volume-{volume_id}")  # what qemu-img then opens is no image: its resize fails
+    assert db.volume_transition(volume_id, edge("extend.begin"), expected_version=volume.version,
+                                quota={"gigabytes": 1}, pool_claim_gb=1)
+    VolumeClient().extend_volume(CTX, volume.backend_host, volume_id=volume_id, new_size_gb=2)
+    wait_for(lambda: _status(volume_id) == Status.ERROR_EXTENDING, what="error_extending")
+    wait_for(lambda: bool(db.message_list(project_id="p")), what="user message")
+    (message,) = db.message_list(project_id="p")
+    reason = db.volume_get(volume_id).status_reason
+    assert reason == message.user_message == "extend volume: Volume Driver failed to extend volume."
+    assert (message.event_id, message.request_id) == ("VOLUME_VOLUME_007_010", CTX.request_id)
+    (logged,) = [r.getMessage() for r in caplog.records if volume_id in r.getMessage()]
+    assert "qemu-img resize" in logged and str(share) in logged  # the command line, with the storage's path
+    for text in (reason, message.user_message):
+        assert "qemu-img" not in text and str(tmp_path) not in text and "@" not in text
 
 
 def _is_available(volume_id: str) -> bool:
