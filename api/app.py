@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from anyio import to_thread
@@ -42,14 +42,35 @@ def _lifespan(conf: cfg.ConfigOpts) -> Callable[[FastAPI], AbstractAsyncContextM
 def create_app(conf: cfg.ConfigOpts) -> FastAPI:
     app = FastAPI(title="ember", openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False,
                   telemetry=_NO_TELEMETRY, lifespan=_lifespan(conf))  # type: ignore[arg-type]
-    for route in routes.ALL:
-        app.add_route(route.path, spec.endpoint(route), methods=[route.method], include_in_schema=False)
+    for path, by_method in _by_path(routes.ALL).items():
+        app.add_route(path, _method_dispatch(by_method), methods=list(by_method), include_in_schema=False)
     app.state.openapi = openapi.document(routes.ALL)
     for error_class in (errors.ApiError, db_errors.DbError, VolumeError, RpcError):
         app.add_exception_handler(error_class, _mapped_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_middleware(ApiMiddleware, settings=Settings.from_conf(conf), type_names=TypeNames())
     return app
+
+
+def _by_path(specs: list[spec.RouteSpec]) -> dict[str, dict[str, spec.RouteSpec]]:
+    """The routes of each path, paths in the order they first appear (the table's matching order)."""
+    found: dict[str, dict[str, spec.RouteSpec]] = {}
+    for route in specs:
+        found.setdefault(route.path, {})[route.method] = route
+    return found
+
+
+def _method_dispatch(by_method: dict[str, spec.RouteSpec]) -> Callable[[Request], Awaitable[Response]]:
+    """One endpoint for every method a path serves, so that a 405's Allow names them all (as Cinder's does)."""
+    endpoints = {method: spec.endpoint(route) for method, route in by_method.items()}
+    if "GET" in endpoints:
+        endpoints["HEAD"] = endpoints["GET"]
+
+    async def serve(request: Request) -> Response:
+        result: Response = await endpoints[request.method](request)
+        return result
+
+    return serve
 
 
 async def _mapped_error(request: Request, error: Exception) -> Response:

@@ -5,7 +5,7 @@ ApiError                       raised by the HTTP edge itself
 ├── Unauthorized      401      a token that names no user or project
 ├── Forbidden         403      not allowed by policy (admin-only request)
 ├── ItemNotFound      404      e.g. a method that needs a later microversion
-├── NotAcceptable     406      unsupported microversion
+├── NotAcceptable     406      unsupported microversion (Cinder's fault name for it: computeFault)
 ├── ConflictingRequest 409     e.g. an Idempotency-Key reused for another request
 ├── RequestTooLarge   413      a body above [oslo_middleware] max_request_body_size
 └── Unsupported       415      a body that is not JSON (Content-Type)
@@ -69,7 +69,7 @@ HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
     Unauthorized: (401, "unauthorized"),
     Forbidden: (403, "forbidden"),
     ItemNotFound: (404, "itemNotFound"),
-    NotAcceptable: (406, "notAcceptable"),
+    NotAcceptable: (406, "computeFault"),
     ConflictingRequest: (409, "conflictingRequest"),
     RequestTooLarge: (413, "overLimit"),
     Unsupported: (415, "badMediaType"),
@@ -84,11 +84,11 @@ HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
 }
 
 
-# Cinder's fault names for statuses the framework itself answers (unknown path, wrong method)
+# Cinder's fault names for statuses the framework itself answers (unknown path, wrong method); any
+# other status is a computeFault, as in Cinder's fault table (which names no 406, for one)
 STATUS_FAULT: dict[int, str] = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
-                                405: "badMethod", 406: "notAcceptable", 409: "conflictingRequest",
-                                413: "overLimit", 415: "badMediaType", 501: "notImplemented",
-                                503: "serviceUnavailable"}
+                                405: "badMethod", 409: "conflictingRequest", 413: "overLimit",
+                                415: "badMediaType", 501: "notImplemented", 503: "serviceUnavailable"}
 
 
 def policy_forbidden(rule: str) -> Forbidden:

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import auth, idempotency, microversion
 from api.errors import BadRequest, RequestTooLarge, response_for
-from api.request import SCOPE_KEY, ApiCall, base_url_of
+from api.request import BASE_URL_KEY, SCOPE_KEY, ApiCall, base_url_of
 from api.settings import Settings
 from api.type_names import TypeNames
 from api.views.versions import OPENAPI_PATH
@@ -58,6 +58,7 @@ class ApiMiddleware:
                 message["headers"] = [*message.get("headers", ()), *extra]
             await send(message)
 
+        scope = {**scope, BASE_URL_KEY: base_url_of(scope, headers, proxy_headers=self.settings.proxy_headers)}
         with bound_request_id(request_id):
             try:
                 await self._dispatch(scope, receive, send_with_headers, headers, request_id, extra)
@@ -76,7 +77,7 @@ class ApiMiddleware:
             await self.app(scope, receive, send)  # discovery needs no token
             return
         receive = _size_limited(receive, headers, self.settings.max_body_bytes)
-        base_url = base_url_of(scope, headers)
+        base_url: str = scope[BASE_URL_KEY]
         token = headers.get("x-auth-token")
         if not token:
             await _handshake(send, headers, url=base_url + path)

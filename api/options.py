@@ -1,4 +1,4 @@
-"""[DEFAULT] options of the REST api service: where it listens and how big a page may be."""
+"""Options of the REST api service: where it listens, how big a page, a body or metadata may be, proxies."""
 
 from __future__ import annotations
 
@@ -10,19 +10,31 @@ API_OPTS = [
     cfg.IntOpt("osapi_volume_workers", default=1, min=1, help="Worker processes of the volume API."),
     cfg.IntOpt("osapi_max_limit", default=1000, min=1,
                help="Most items a collection returns in one response, whatever limit the client asks."),
+    # Cinder limits each metadata key and value to 255 characters but not their number, so merges could
+    # grow a volume's metadata without end (and every volume body and list page with it). 64 items is far
+    # more than OpenStack's clients set (Nova, the CSI driver and Tempest use a handful), fits in one request
+    # body, and bounds a volume or snapshot body to about 33 kB of metadata.
+    cfg.IntOpt("max_metadata_items", default=64, min=1,
+               help="Most metadata items one volume or snapshot may hold; a create or change that would give "
+                    "it more is answered 400 and changes nothing."),
     cfg.IntOpt("attachment_call_timeout_s", default=20, min=1,
                help="Seconds an attachment request (connect, disconnect) waits for the backend's active volume "
                     "service; past it the client gets a retryable 503 and nothing is left half-made."),
 ]
 
 
-# Cinder reads this from oslo.middleware's sizelimit filter; the same name and group here
-BODY_OPTS = [
+# Cinder reads these from oslo.middleware's sizelimit and http_proxy_to_wsgi filters; the same names and group
+MIDDLEWARE_OPTS = [
     cfg.IntOpt("max_request_body_size", default=114688, min=1,
                help="Largest request body the API accepts, in bytes; a larger one is answered 413."),
+    cfg.BoolOpt("enable_proxy_headers_parsing", default=False,
+                help="Build the links in responses from the Forwarded / X-Forwarded-Proto / X-Forwarded-Host / "
+                     "X-Forwarded-Prefix headers. Set it only behind a proxy that sets (or removes) these "
+                     "headers itself: otherwise any client can make the API answer links to another host."),
 ]
+BODY_OPTS = MIDDLEWARE_OPTS  # the name launch/opts.py lists them by for the sample config
 
 
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(API_OPTS)
-    conf.register_opts(BODY_OPTS, group="oslo_middleware")
+    conf.register_opts(MIDDLEWARE_OPTS, group="oslo_middleware")

@@ -6,6 +6,7 @@ hands it to the route handler.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from starlette.datastructures import Headers
@@ -18,6 +19,9 @@ from common.context import RequestContext
 from db.records import IdempotencyClaim
 
 SCOPE_KEY = "ember.call"
+BASE_URL_KEY = "ember.base_url"  # scheme://host[/prefix] for links, set by the middleware on every request
+_HOST = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+_PREFIX = re.compile(r"^(/[A-Za-z0-9._~\-]+)*$")
 
 
 @dataclass(frozen=True)
@@ -61,12 +65,45 @@ class ApiCall:
         return None if self.ctx.is_admin else self.ctx.project_id
 
 
-def base_url_of(scope: Scope, headers: Headers | None = None) -> str:
-    """scheme://host[:port] the client used (or the proxy in front says it used), for links."""
+def base_url_of(scope: Scope, headers: Headers | None = None, *, proxy_headers: bool = False) -> str:
+    """scheme://host[:port][/prefix] the client used, for links.
+
+    ``proxy_headers`` ([oslo_middleware] enable_proxy_headers_parsing): what the proxy in front says
+    the client used (RFC 7239 Forwarded, else X-Forwarded-Proto / -Host, and X-Forwarded-Prefix), as
+    oslo.middleware's HTTPProxyToWSGI reads them; otherwise these headers are ignored, since any client
+    can send them. A value that is no scheme, host or path is ignored either way.
+    """
     headers = headers if headers is not None else Headers(scope=scope)
-    scheme = headers.get("x-forwarded-proto") or scope.get("scheme", "http")
-    host = headers.get("x-forwarded-host") or headers.get("host")
+    scheme = scope.get("scheme", "http")
+    host = headers.get("host")
+    prefix = ""
+    if proxy_headers:
+        proxy_scheme, proxy_host = _forwarded(headers)
+        scheme = proxy_scheme if proxy_scheme in ("http", "https") else scheme
+        host = proxy_host if proxy_host and _HOST.match(proxy_host) else host
+        proxy_prefix = headers.get("x-forwarded-prefix", "").strip().rstrip("/")
+        prefix = proxy_prefix if _PREFIX.match(proxy_prefix) else ""
     if not host:
         server = scope.get("server") or ("localhost", 8776)
         host = f"{server[0]}:{server[1]}"
-    return f"{scheme}://{host}"
+    return f"{scheme}://{host}{prefix}"
+
+
+def _forwarded(headers: Headers) -> tuple[str | None, str | None]:
+    """(scheme, host) the first proxy reports: its RFC 7239 Forwarded element, else X-Forwarded-Proto/-Host."""
+    forwarded = headers.get("forwarded")
+    if forwarded:
+        values: dict[str, str] = {}
+        for pair in forwarded.split(",")[0].split(";"):
+            key, _, value = pair.partition("=")
+            values[key.strip().lower()] = value.strip().strip('"')
+        return values.get("proto", "").lower() or None, values.get("host") or None
+    proto = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    host = headers.get("x-forwarded-host", "").split(",")[0].strip()
+    return proto or None, host or None
+
+
+def request_base_url(scope: Scope) -> str:
+    """The base URL the middleware worked out for this request (``BASE_URL_KEY``)."""
+    found = scope.get(BASE_URL_KEY)
+    return found if isinstance(found, str) else base_url_of(scope)

@@ -45,6 +45,12 @@ def obj(properties: Mapping[str, JsonSchema], *, required: Iterable[str] = (), e
     return schema
 
 
+def one_of(values: Iterable[str]) -> JsonSchema:
+    """A string that is one of ``values``, listed as plain strings (a StrEnum member would show its
+    Python repr in a validation message)."""
+    return {"type": "string", "enum": sorted(str(v) for v in values)}
+
+
 def array(items: JsonSchema) -> JsonSchema:
     return {"type": "array", "items": items}
 

@@ -50,19 +50,19 @@ META_ITEM_BODY = t.obj({"meta": {**t.METADATA, "minProperties": 1, "maxPropertie
 
 EXTEND_ARGS = t.obj({"new_size": t.SIZE}, required=["new_size"], extra=False)
 VOLUME_RESET_ARGS = t.obj({
-    "status": {"type": "string", "enum": sorted(RESETTABLE)},
-    "attach_status": {"type": "string", "enum": sorted(ATTACH_RESETTABLE)},
-    "migration_status": {"type": "string", "enum": sorted(MigrationStatus)},
+    "status": t.one_of(RESETTABLE),
+    "attach_status": t.one_of(ATTACH_RESETTABLE),
+    "migration_status": t.one_of(MigrationStatus),
 }, extra=False, anyOf=[{"required": ["status"]}, {"required": ["attach_status"]},
                        {"required": ["migration_status"]}])
-SNAPSHOT_RESET_ARGS = t.obj({"status": {"type": "string", "enum": sorted(SNAPSHOT_RESETTABLE)}},
+SNAPSHOT_RESET_ARGS = t.obj({"status": t.one_of(SNAPSHOT_RESETTABLE)},
                             required=["status"], extra=False)
 NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
 
 # -- attachments ---------------------------------------------------------------------------------
 
-ATTACH_MODE = {"type": "string", "enum": ["rw", "ro"]}
+ATTACH_MODE = t.one_of(["rw", "ro"])
 _HOST_TEXT = t.nullable(t.text())
 # os-brick's connector: the fields ember reads are typed, the rest (wwpns, nqn, ...) passed on as they are
 CONNECTOR = t.obj({

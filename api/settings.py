@@ -18,6 +18,8 @@ class Settings:
     max_body_bytes: int
     quota_defaults: dict[str, int]  # the limits of a project that has none of its own
     attachment_call_timeout_s: int = 20
+    max_metadata_items: int = 64
+    proxy_headers: bool = False  # links follow the Forwarded / X-Forwarded-* headers of a trusted proxy
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -33,4 +35,6 @@ class Settings:
                             "gigabytes": conf.quota_gigabytes, "backups": conf.quota_backups,
                             "backup_gigabytes": conf.quota_backup_gigabytes},
             attachment_call_timeout_s=conf.attachment_call_timeout_s,
+            max_metadata_items=conf.max_metadata_items,
+            proxy_headers=conf.oslo_middleware.enable_proxy_headers_parsing,
         )

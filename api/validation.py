@@ -1,8 +1,10 @@
-"""The one query value the schemas leave as text: the metadata filter, parsed here."""
+"""Checks the schemas cannot make: the metadata filter (a query value left as text), and the number of
+metadata items a volume or snapshot may hold ([DEFAULT] max_metadata_items)."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
 import orjson
 
@@ -27,3 +29,12 @@ def query_metadata(value: str) -> dict[str, str]:
                                                for k, v in parsed.items()):
         raise invalid("metadata", value, "It must be an object of string keys to string values.")
     return parsed
+
+
+def check_metadata_size(metadata: Mapping[str, str], *, limit: int, resource: str) -> None:
+    """BadRequest (Cinder's "Invalid metadata size") if the metadata a ``resource`` would hold has more
+    than ``limit`` items."""
+    if len(metadata) > limit:
+        raise BadRequest(f"Invalid metadata size: a {resource} may hold at most {limit} metadata items; this "
+                         f"request would give it {len(metadata)}. Delete some keys, or replace them all with "
+                         "PUT.")

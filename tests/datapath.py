@@ -23,7 +23,8 @@ def target_of(connection_info: dict[str, Any], *, nfs_via_url: bool = False,
     """(qemu target, image format) of a connection; ``initiator``: the iSCSI name the host logs in with
     (a target admits only the initiators of its connections)."""
     kind = connection_info["driver_volume_type"]
-    data = connection_info["data"]
+    # os-initialize_connection and drivers nest the data; the attachments API flattens it (as Cinder does)
+    data = connection_info.get("data", connection_info)
     if kind == "local":
         return data["device_path"], data.get("format", "raw")
     if kind == "nfs":

@@ -33,8 +33,8 @@ from volume.client import BINARY
 from volume.connections import SETTLE_RULE, Connections
 from volume.election import Lease
 from volume.states import (
+    ATTACHMENT_RESERVATIONS,
     OPERATIONS,
-    AttachmentStatus,
     Operation,
     Recovery,
     attachment_edge,
@@ -195,7 +195,7 @@ class VolumeManager:
 
     def expire_attachment(self, ctx: RequestContext, attachment: Attachment) -> None:
         """Delete an attachment its client left (reserved, or connected and never completed)."""
-        if attachment.status == AttachmentStatus.RESERVED:
+        if attachment.status in ATTACHMENT_RESERVATIONS:
             db.attachment_transition(attachment.id, attachment_edge("unreserve"), rule=SETTLE_RULE, destroy=True,
                                      expected_version=attachment.version)
             return

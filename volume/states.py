@@ -53,9 +53,12 @@ TRANSITIONS: dict[str, Edge] = {
                            Status.DELETING),
     "delete.done": (frozenset({Status.DELETING}), Status.DELETED),
     "delete.fail": (frozenset({Status.DELETING}), Status.ERROR_DELETING),
-    # A snapshot keeps its volume ``available`` (as Cinder does) but still claims it with a
-    # version bump, so an extend or delete racing the snapshot loses.
+    # A snapshot keeps its volume's status (as Cinder does) but still claims it with a version
+    # bump, so an extend, delete or attachment change racing the snapshot loses. An in-use volume
+    # is snapshotted only when the caller says so (force, or 3.66 on): Nova's assisted and
+    # quiesced snapshots of attached volumes need it.
     "snapshot.begin": (frozenset({Status.AVAILABLE}), Status.AVAILABLE),
+    "snapshot_in_use.begin": (frozenset({Status.IN_USE}), Status.IN_USE),
     # A clone source stays available too; its version bump orders it against deletes.
     # (landing in AVAILABLE means "at rest": the status the volume's attachments give it, see ``settled``)
     "clone.begin": (frozenset({Status.AVAILABLE, Status.IN_USE}), Status.AVAILABLE),
@@ -273,6 +276,9 @@ class AttachmentStatus(StrEnum):
     """An attachment's own status. The API shows Cinder's names (``shown_attachment_status``)."""
 
     RESERVED = "reserved"        # a place held for an instance; no connector yet
+    # a place held by the legacy os-reserve: its volume shows attaching, as Cinder's os-reserve leaves it
+    # (shown: reserved)
+    LEGACY_RESERVED = "legacy_reserved"
     CONNECTING = "connecting"    # the volume service exports the volume to the connector (shown: attaching)
     ATTACHING = "attaching"      # connection_info handed out; the host has not called os-complete yet
     ATTACHED = "attached"
@@ -282,14 +288,14 @@ class AttachmentStatus(StrEnum):
 
 # event -> (statuses it may start from, status it lands in)
 ATTACHMENT_TRANSITIONS: dict[str, tuple[frozenset[AttachmentStatus], AttachmentStatus]] = {
-    "connect.begin": (frozenset({AttachmentStatus.RESERVED, AttachmentStatus.ATTACHING}),
-                      AttachmentStatus.CONNECTING),
+    "connect.begin": (frozenset({AttachmentStatus.RESERVED, AttachmentStatus.LEGACY_RESERVED,
+                                 AttachmentStatus.ATTACHING}), AttachmentStatus.CONNECTING),
     "connect.done": (frozenset({AttachmentStatus.CONNECTING}), AttachmentStatus.ATTACHING),
     "connect.fail": (frozenset({AttachmentStatus.CONNECTING}), AttachmentStatus.RESERVED),
     "complete": (frozenset({AttachmentStatus.ATTACHING}), AttachmentStatus.ATTACHED),
     # legacy os-attach: the host says it attached, whether or not it asked for a connection first
-    "mark_attached": (frozenset({AttachmentStatus.RESERVED, AttachmentStatus.ATTACHING}),
-                      AttachmentStatus.ATTACHED),
+    "mark_attached": (frozenset({AttachmentStatus.RESERVED, AttachmentStatus.LEGACY_RESERVED,
+                                 AttachmentStatus.ATTACHING}), AttachmentStatus.ATTACHED),
     # a connecting attachment only once its holder is dead (the claim is revoked in the same transaction)
     "disconnect.begin": (frozenset({AttachmentStatus.CONNECTING, AttachmentStatus.ATTACHING,
                                     AttachmentStatus.ATTACHED, AttachmentStatus.DETACHING}),
@@ -298,8 +304,12 @@ ATTACHMENT_TRANSITIONS: dict[str, tuple[frozenset[AttachmentStatus], AttachmentS
     # the storage refused to end the connection: it holds, and the user may delete the attachment again
     "disconnect.fail": (frozenset({AttachmentStatus.DETACHING}), AttachmentStatus.ATTACHED),
     # an attachment that never got a connection is deleted at once
-    "unreserve": (frozenset({AttachmentStatus.RESERVED}), AttachmentStatus.DETACHED),
+    "unreserve": (frozenset({AttachmentStatus.RESERVED, AttachmentStatus.LEGACY_RESERVED}),
+                  AttachmentStatus.DETACHED),
 }
+
+# Reservations: attachments without a connection (deleting one needs no volume service).
+ATTACHMENT_RESERVATIONS = ATTACHMENT_TRANSITIONS["unreserve"][0]
 
 # What a successor does with an attachment a dead volume service left mid-way.
 ATTACHMENT_RECOVERY: dict[AttachmentStatus, Recovery] = {
@@ -308,7 +318,7 @@ ATTACHMENT_RECOVERY: dict[AttachmentStatus, Recovery] = {
 }
 
 # Attachments a client holds without using them: left longer than attachment_expiry_s, they are deleted.
-ATTACHMENT_EXPIRES = frozenset({AttachmentStatus.RESERVED, AttachmentStatus.ATTACHING})
+ATTACHMENT_EXPIRES = ATTACHMENT_RESERVATIONS | {AttachmentStatus.ATTACHING}
 
 # Attachments that hold the volume's connection (the export stays while one exists).
 ATTACHMENT_CONNECTED = frozenset({AttachmentStatus.ATTACHING, AttachmentStatus.ATTACHED,
@@ -320,12 +330,17 @@ def attachment_edge(event: str) -> tuple[frozenset[str], str]:
     return frozenset(str(s) for s in sources), str(target)
 
 
+# Statuses of ours the API shows by one of Cinder's names.
+_SHOWN_AS: dict[str, str] = {AttachmentStatus.CONNECTING: AttachmentStatus.ATTACHING,
+                             AttachmentStatus.LEGACY_RESERVED: AttachmentStatus.RESERVED}
+
+
 def shown_attachment_status(status: str) -> str:
-    return str(AttachmentStatus.ATTACHING) if status == AttachmentStatus.CONNECTING else status
+    return _SHOWN_AS.get(status, status)
 
 
-# the statuses the API shows (connecting is shown as attaching)
-SHOWN_ATTACHMENT_STATUSES = frozenset(str(s) for s in AttachmentStatus) - {str(AttachmentStatus.CONNECTING)}
+# the statuses the API shows
+SHOWN_ATTACHMENT_STATUSES = frozenset(str(s) for s in AttachmentStatus) - {str(s) for s in _SHOWN_AS}
 
 
 def stored_attachment_statuses(shown: str) -> list[str]:
@@ -338,18 +353,27 @@ def stored_attachment_statuses(shown: str) -> list[str]:
 SETTLED = frozenset({Status.AVAILABLE, Status.RESERVED, Status.ATTACHING, Status.IN_USE, Status.DETACHING})
 
 
+# A volume at rest shows its busiest attachment: the first row that names one of its attachments'
+# statuses gives its (status, attach_status); with no live attachment it is available, detached.
+SETTLE_ORDER: tuple[tuple[frozenset[AttachmentStatus], Status, AttachStatus], ...] = (
+    (frozenset({AttachmentStatus.DETACHING}), Status.DETACHING, AttachStatus.DETACHING),
+    (frozenset({AttachmentStatus.ATTACHED}), Status.IN_USE, AttachStatus.ATTACHED),
+    (frozenset({AttachmentStatus.CONNECTING, AttachmentStatus.ATTACHING}), Status.ATTACHING,
+     AttachStatus.ATTACHING),
+    # Cinder's os-reserve moves the volume to attaching and leaves its attach_status alone
+    (frozenset({AttachmentStatus.LEGACY_RESERVED}), Status.ATTACHING, AttachStatus.DETACHED),
+    (frozenset({AttachmentStatus.RESERVED}), Status.RESERVED, AttachStatus.RESERVED),
+)
+AT_REST_UNATTACHED = (Status.AVAILABLE, AttachStatus.DETACHED)
+
+
 def settled(attachment_statuses: Iterable[str]) -> tuple[Status, AttachStatus]:
     """The (status, attach_status) a volume at rest has with attachments in these statuses."""
     present = set(attachment_statuses)
-    if AttachmentStatus.DETACHING in present:
-        return Status.DETACHING, AttachStatus.DETACHING
-    if AttachmentStatus.ATTACHED in present:
-        return Status.IN_USE, AttachStatus.ATTACHED
-    if present & {AttachmentStatus.CONNECTING, AttachmentStatus.ATTACHING}:
-        return Status.ATTACHING, AttachStatus.ATTACHING
-    if AttachmentStatus.RESERVED in present:
-        return Status.RESERVED, AttachStatus.RESERVED
-    return Status.AVAILABLE, AttachStatus.DETACHED
+    for statuses, status, attach_status in SETTLE_ORDER:
+        if present & statuses:
+            return status, attach_status
+    return AT_REST_UNATTACHED
 
 
 # Volume statuses a new attachment may be reserved from: only ``available`` unless multiattach.

@@ -25,6 +25,7 @@ from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, StorageFailed, VolumeStateConflict
 from volume.states import (
+    ATTACHMENT_RESERVATIONS,
     RESERVABLE,
     RESERVABLE_MULTIATTACH,
     SETTLED,
@@ -59,7 +60,8 @@ def create(call: ApiCall, *, volume_id: str, instance_uuid: str | None, connecto
     return connect(call, attachment, connector)
 
 
-def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: str = "rw") -> Attachment:
+def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: str = "rw",
+            status: AttachmentStatus = AttachmentStatus.RESERVED) -> Attachment:
     sources = RESERVABLE_MULTIATTACH if volume.multiattach else RESERVABLE
     accepted = frozenset(str(s) for s in sources)
     if volume.status not in accepted:
@@ -70,7 +72,7 @@ def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: s
         raise VolumeStateConflict("volume", volume.id, "attach it", accepted, volume.status)
     if volume.backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be attached.")
-    attachment = db.attachment_reserve(volume.id, status=str(AttachmentStatus.RESERVED), sources=accepted,
+    attachment = db.attachment_reserve(volume.id, status=str(status), sources=accepted,
                                        expected_version=volume.version, instance_uuid=instance_uuid,
                                        attach_mode=mode, multiattach=volume.multiattach, rule=RULE)
     if attachment is None:
@@ -170,7 +172,7 @@ def delete(call: ApiCall, attachment_id: str) -> list[Attachment]:
 
 
 def disconnect(call: ApiCall, attachment: Attachment) -> None:
-    if attachment.status == AttachmentStatus.RESERVED:
+    if attachment.status in ATTACHMENT_RESERVATIONS:
         if db.attachment_transition(attachment.id, attachment_edge("unreserve"), rule=RULE, destroy=True,
                                     expected_version=attachment.version) is None:
             _refuse(attachment.id, "delete it", "unreserve")
@@ -225,14 +227,22 @@ def _now() -> datetime:
 # -- the legacy volume actions ----------------------------------------------------------------------
 
 def legacy_reserve(call: ApiCall, volume_id: str) -> None:
-    reserve(call, volumes.get(call, volume_id), instance_uuid=None)
+    """Cinder's os-reserve: the volume shows attaching until it is attached or unreserved."""
+    reserve(call, volumes.get(call, volume_id), instance_uuid=None, status=AttachmentStatus.LEGACY_RESERVED)
 
 
 def legacy_unreserve(call: ApiCall, volume_id: str) -> None:
+    """Give up the volume's reservations that name no server (an instance's own are Nova's to delete)."""
     volume = volumes.get(call, volume_id)
     for attachment in of_volume(volume.id):
-        if attachment.status == AttachmentStatus.RESERVED:
+        if attachment.status in ATTACHMENT_RESERVATIONS and attachment.instance_uuid is None:
             disconnect(call, attachment)
+
+
+def _reservations(attachments: list[Attachment]) -> list[Attachment]:
+    """The reservations among ``attachments``, os-reserve's first."""
+    return sorted((a for a in attachments if a.status in ATTACHMENT_RESERVATIONS),
+                  key=lambda a: a.status != AttachmentStatus.LEGACY_RESERVED)
 
 
 def legacy_initialize_connection(call: ApiCall, volume_id: str, connector: dict[str, Any]) -> Attachment:
@@ -242,7 +252,7 @@ def legacy_initialize_connection(call: ApiCall, volume_id: str, connector: dict[
     same_host = [a for a in pending if a.status == AttachmentStatus.ATTACHING and a.connector == connector]
     if same_host:
         return same_host[0]
-    reserved = [a for a in pending if a.status == AttachmentStatus.RESERVED]
+    reserved = _reservations(pending)
     attachment = reserved[0] if reserved else reserve(call, volume, instance_uuid=None)
     return connect(call, attachment, connector)
 
@@ -251,8 +261,7 @@ def legacy_attach(call: ApiCall, volume_id: str, *, instance_uuid: str | None, h
                   mountpoint: str | None, mode: str) -> None:
     volume = volumes.get(call, volume_id)
     pending = of_volume(volume.id)
-    candidates = ([a for a in pending if a.status == AttachmentStatus.ATTACHING]
-                  or [a for a in pending if a.status == AttachmentStatus.RESERVED])
+    candidates = [a for a in pending if a.status == AttachmentStatus.ATTACHING] or _reservations(pending)
     attachment = candidates[0] if candidates else reserve(call, volume, instance_uuid=instance_uuid, mode=mode)
     values: dict[str, Any] = {"attached_at": _now(), "mountpoint": mountpoint, "attach_mode": mode}
     if instance_uuid is not None:

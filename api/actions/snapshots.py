@@ -14,18 +14,19 @@ from api.actions.volumes import holder_check, require_thawed
 from api.errors import BadRequest
 from api.request import ApiCall
 from api.schemas import SnapshotCreate
+from api.validation import check_metadata_size
 from db import api as db
 from db import errors as db_errors
 from db.records import Snapshot
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import SnapshotStatus, edge, snapshot_edge
+from volume.states import SnapshotStatus, Status, edge, snapshot_edge
 
 log = logging.getLogger(__name__)
 
 ALL_STATUSES = frozenset(str(s) for s in SnapshotStatus)
-FORCE_REJECTED_SINCE = 66
+FORCE_REJECTED_SINCE = 66  # 3.66: an in-use volume is snapshotted without force; force=false is refused
 MAX_REASON = 255
 
 
@@ -39,10 +40,9 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
     if request.force is False and call.since(FORCE_REJECTED_SINCE):
         raise BadRequest("Invalid input for field/attribute force. Since microversion 3.66 the 'force' flag "
                          "is invalid for this request; leave it out.")
+    check_metadata_size(request.metadata, limit=call.settings.max_metadata_items, resource="snapshot")
     volume = db.volume_get(request.volume_id, project_id=call.scope_project())
-    claim = edge("snapshot.begin")
-    if volume.status not in claim[0]:
-        raise VolumeStateConflict("volume", volume.id, "snapshot it", claim[0], volume.status)
+    claim = _volume_claim(call, volume.id, volume.status, force=bool(request.force))
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be snapshotted.")
@@ -61,7 +61,24 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
     return snapshot
 
 
+def _volume_claim(call: ApiCall, volume_id: str, status: str, *, force: bool) -> tuple[frozenset[str], str]:
+    """The edge that claims the volume for its snapshot: an available one, or (as Cinder allows, for
+    Nova's assisted and quiesced snapshots) an in-use one when the caller forces it or asks 3.66 on."""
+    events = ["snapshot.begin"]
+    if force or call.since(FORCE_REJECTED_SINCE):
+        events.append("snapshot_in_use.begin")
+    for event in events:
+        claim = edge(event)
+        if status in claim[0]:
+            return claim
+    accepted = frozenset().union(*(edge(event)[0] for event in events))
+    hint = " (an in-use volume needs force=true before 3.66)" if status == Status.IN_USE else ""
+    raise VolumeStateConflict("volume", volume_id, "snapshot it" + hint, accepted, status)
+
+
 def update(call: ApiCall, snapshot_id: str, *, values: dict[str, Any]) -> Snapshot:
+    if "metadata" in values:
+        check_metadata_size(values["metadata"], limit=call.settings.max_metadata_items, resource="snapshot")
     return db.snapshot_update(snapshot_id, project_id=call.scope_project(), **values)
 
 

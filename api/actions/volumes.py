@@ -17,6 +17,7 @@ from api.actions import disclosure, types, zones
 from api.errors import BadRequest
 from api.request import ApiCall
 from api.schemas import VolumeCreate
+from api.validation import check_metadata_size
 from db import api as db
 from db import errors as db_errors
 from db.records import Volume, VolumeType
@@ -42,6 +43,7 @@ def get(call: ApiCall, volume_id: str) -> Volume:
 def create(call: ApiCall, request: VolumeCreate) -> Volume:
     if call.replay_resource_id is not None:
         return db.volume_get(call.replay_resource_id, project_id=call.project_id)
+    check_metadata_size(request.metadata, limit=call.settings.max_metadata_items, resource="volume")
     size_gb = request.size_gb
     origin: Volume | None = None  # the volume whose type, zone and bootable flag a clone inherits
     snapshot_claim = source_claim = None
@@ -121,6 +123,8 @@ def _zone(call: ApiCall, requested: str | None, origin: Volume | None) -> str:
 def update(call: ApiCall, volume_id: str, *, values: dict[str, Any]) -> Volume:
     if not values:
         return get(call, volume_id)
+    if "metadata" in values:
+        check_metadata_size(values["metadata"], limit=call.settings.max_metadata_items, resource="volume")
     return db.volume_update(volume_id, project_id=call.scope_project(), **values)
 
 
@@ -255,13 +259,15 @@ def change_metadata(call: ApiCall, volume_id: str, *, change: Callable[[dict[str
     """Apply ``change`` to the volume's metadata as one compare-and-swap on its version.
 
     Two concurrent merges never lose a key: the one that read a stale version tries again
-    from the new metadata (a few times, then it is a 400 like any lost swap).
+    from the new metadata (a few times, then it is a 400 like any lost swap). Neither can take
+    the volume past max_metadata_items: each checks the metadata it swaps in.
     """
     for _ in range(attempts):
         volume = get(call, volume_id)
+        changed = change(dict(volume.metadata))
+        check_metadata_size(changed, limit=call.settings.max_metadata_items, resource="volume")
         keep = (frozenset({volume.status}), volume.status)
-        moved = db.volume_transition(volume.id, keep, expected_version=volume.version,
-                                     metadata=change(dict(volume.metadata)))
+        moved = db.volume_transition(volume.id, keep, expected_version=volume.version, metadata=changed)
         if moved is not None:
             return moved
     raise VolumeStateConflict("volume", volume_id, "change its metadata", ALL_STATUSES)

@@ -26,7 +26,7 @@ routes = Routes("/v3/attachments", tag="attachments", path_params={"attachment_i
 
 SORT_KEYS = {"id": "id", "status": "status", "created_at": "created_at", "updated_at": "updated_at",
              "volume_id": "volume_id", "instance_id": "instance_uuid"}
-_STATUS = {"type": "string", "enum": sorted(SHOWN_ATTACHMENT_STATUSES)}
+_STATUS = t.one_of(SHOWN_ATTACHMENT_STATUSES)
 FILTER_PARAMS = (
     Param("volume_id", t.ID, "Only attachments of this volume."),
     Param("instance_id", t.ID, "Only attachments of this server."),
@@ -40,8 +40,13 @@ SHOW_LINKS = {"show_attachment": {"attachment_id": "$response.body#/attachment/i
               "attachment_action": {"attachment_id": "$response.body#/attachment/id"}}
 
 
-def _detail(attachment: Attachment) -> dict[str, Any]:
-    return views.detail(attachment, db.volume_get(attachment.volume_id))
+def _detail(call: ApiCall, attachment: Attachment) -> dict[str, Any]:
+    return _detail_with(call, attachment, db.volume_get(attachment.volume_id))
+
+
+def _detail_with(call: ApiCall, attachment: Attachment, volume: Volume | None) -> dict[str, Any]:
+    specs = call.type_names.extra_specs(volume.volume_type_id) if volume is not None else {}
+    return views.detail(attachment, volume, specs)
 
 
 @routes.post("", name="create_attachment", summary="Reserve a volume for a server; with a connector, connect it "
@@ -53,7 +58,7 @@ def create(call: ApiCall, req: Req) -> Response:
         raise BadRequest(f"Invalid input for field/attribute mode: it needs microversion 3.{MODE_SINCE}.")
     attachment = actions.create(call, volume_id=body["volume_uuid"], instance_uuid=body.get("instance_uuid"),
                                 connector=body.get("connector"), mode=body.get("mode", "rw"))
-    return responses.json({"attachment": _detail(attachment)})
+    return responses.json({"attachment": _detail(call, attachment)})
 
 
 @routes.get("", name="list_attachments", summary="List attachments.", query=LIST_PARAMS, since=SINCE,
@@ -76,7 +81,7 @@ def detail(call: ApiCall, req: Req) -> Response:
 
     return listing.page(call, req, key="attachments", path="/attachments/detail", sort_keys=SORT_KEYS,
                         filters=_filters, fetch=fetch, count=db.attachment_count,
-                        view=lambda c, a: views.detail(a, volumes.get(a.volume_id)))
+                        view=lambda c, a: _detail_with(c, a, volumes.get(a.volume_id)))
 
 
 def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,7 +99,7 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
 @routes.get("/{attachment_id}", name="show_attachment", summary="Show an attachment.", response=views.ONE,
             since=SINCE)
 def show(call: ApiCall, req: Req, attachment_id: str) -> Response:
-    return responses.json({"attachment": _detail(actions.get(call, attachment_id))})
+    return responses.json({"attachment": _detail(call, actions.get(call, attachment_id))})
 
 
 @routes.put("/{attachment_id}", name="update_attachment", summary="Connect a reserved attachment to the host's "
@@ -102,7 +107,7 @@ def show(call: ApiCall, req: Req, attachment_id: str) -> Response:
             since=SINCE, casts=True)
 def update(call: ApiCall, req: Req, attachment_id: str) -> Response:
     attachment = actions.update(call, attachment_id, req.body["attachment"]["connector"])
-    return responses.json({"attachment": _detail(attachment)})
+    return responses.json({"attachment": _detail(call, attachment)})
 
 
 @routes.delete("/{attachment_id}", name="delete_attachment", summary="Detach: end the connection (the export "

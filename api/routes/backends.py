@@ -20,7 +20,7 @@ from db.records import Pool, Service
 from volume.states import ACTIVE, STANDBY, ServiceState, ServiceStatus
 
 routes = Routes("/v3", tag="backends",
-                path_params={"action": {"type": "string", "enum": list(services.ACTIONS)}})
+                path_params={"action": t.one_of(services.ACTIONS)})
 
 ZONES = t.obj({"availabilityZoneInfo": t.array(t.obj({"zoneName": t.STRING, "zoneState": t.ANY_OBJECT},
                                                       required=["zoneName", "zoneState"]))},
@@ -28,8 +28,8 @@ ZONES = t.obj({"availabilityZoneInfo": t.array(t.obj({"zoneName": t.STRING, "zon
 POOLS = t.obj({"pools": t.array(t.obj({"name": t.STRING, "capabilities": t.ANY_OBJECT}, required=["name"]))},
               required=["pools"])
 SERVICE = t.obj({
-    "binary": t.STRING, "host": t.STRING, "zone": t.STRING, "status": {"enum": list(ServiceStatus)},
-    "state": {"enum": list(ServiceState)}, "updated_at": t.STRING_OR_NULL, "disabled_reason": t.STRING_OR_NULL,
+    "binary": t.STRING, "host": t.STRING, "zone": t.STRING, "status": t.one_of(ServiceStatus),
+    "state": t.one_of(ServiceState), "updated_at": t.STRING_OR_NULL, "disabled_reason": t.STRING_OR_NULL,
     "frozen": t.BOOL, "cluster": t.STRING_OR_NULL, "node": t.STRING,
     "ha_role": t.nullable({"type": "string", "enum": ["active", "standby"]}), "ha_epoch": t.nullable(t.INTEGER),
 }, required=["binary", "host", "zone", "status", "state", "updated_at", "disabled_reason"])

@@ -8,7 +8,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from api import responses
 from api import schema_types as t
-from api.request import ApiCall, base_url_of
+from api.request import ApiCall, request_base_url
 from api.spec import Req, Routes
 from api.views import versions
 from db import api as db
@@ -21,13 +21,13 @@ routes = Routes("", tag="versions")
 @routes.get("/", name="list_versions", summary="The API versions (a multiple-choices document).", success=300,
             response=versions.VERSIONS, project_scoped=False)
 def root(call: ApiCall | None, req: Req) -> Response:
-    return responses.json({"versions": [versions.v3(base_url_of(req.request.scope))]}, 300)
+    return responses.json({"versions": [versions.v3(request_base_url(req.request.scope))]}, 300)
 
 
 @routes.get("/v3", name="show_v3", summary="The v3 API and its microversion range.", response=versions.VERSIONS,
             project_scoped=False)
 def v3(call: ApiCall | None, req: Req) -> Response:
-    return responses.json({"versions": [versions.v3(base_url_of(req.request.scope))]})
+    return responses.json({"versions": [versions.v3(request_base_url(req.request.scope))]})
 
 
 routes.get("/v3/", name="show_v3_slash", summary="The same as /v3.", response=versions.VERSIONS,
@@ -39,7 +39,7 @@ routes.get("/v3/", name="show_v3_slash", summary="The same as /v3.", response=ve
             project_scoped=False)
 def openapi(call: ApiCall | None, req: Req) -> Response:
     document = req.request.app.state.openapi  # built once by api.app from the same route table
-    return responses.json({**document, "servers": [{"url": base_url_of(req.request.scope)}]})
+    return responses.json({**document, "servers": [{"url": request_base_url(req.request.scope)}]})
 
 
 @routes.get("/healthcheck", name="healthcheck", summary="OK while the database answers (for load balancers).",

@@ -138,7 +138,9 @@ def _unreserve(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
 
 def _initialize_connection(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     attachment = attachment_actions.legacy_initialize_connection(call, volume_id, args["connector"])
-    info = attachment_views.connection_info(attachment, db.volume_get(attachment.volume_id))
+    volume = db.volume_get(attachment.volume_id)
+    info = attachment_views.legacy_connection_info(attachment, volume,
+                                                   call.type_names.extra_specs(volume.volume_type_id))
     return responses.json({"connection_info": info})
 
 

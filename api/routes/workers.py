@@ -28,7 +28,7 @@ RESOURCE_TYPES = {"Volume": "volume", "Snapshot": "snapshot"}
 BODY = t.obj({
     "service_id": {"type": "integer", "minimum": 1, "maximum": t.MAX_INT}, "cluster_name": t.text(min_len=1),
     "host": t.text(min_len=1), "binary": t.text(min_len=1), "is_up": t.BOOLEAN, "disabled": t.BOOLEAN,
-    "resource_id": t.ID, "resource_type": {"type": "string", "enum": sorted(RESOURCE_TYPES)},
+    "resource_id": t.ID, "resource_type": t.one_of(RESOURCE_TYPES),
 }, extra=False)
 _SERVICE = t.obj({"id": t.INTEGER, "host": t.STRING, "binary": t.STRING, "cluster_name": t.STRING_OR_NULL},
                  required=["id", "host", "binary"])

@@ -10,7 +10,7 @@ from api.views import attachments as attachment_views
 from api.views.common import iso, links
 from db import api as db
 from db.records import Attachment, Volume
-from volume.states import AttachStatus
+from volume.states import AttachmentStatus, AttachStatus
 
 SUMMARY = t.obj({"id": t.STRING, "name": t.STRING_OR_NULL, "links": t.LINKS}, required=["id", "name", "links"])
 DETAIL = t.obj({
@@ -37,7 +37,10 @@ def summary(call: ApiCall, volume: Volume) -> dict[str, Any]:
 
 
 def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | None = None) -> dict[str, Any]:
-    """``attachments``: the volume's, when the caller has them (a list fetches them for the whole page)."""
+    """``attachments``: the volume's, when the caller has them (a list fetches them for the whole page).
+
+    Only the attached ones are listed, as Cinder lists them: a server that only holds a reservation or
+    is still connecting is not attached to the volume."""
     if attachments is None:
         attachments = (db.attachments_of([volume.id]).get(volume.id, [])
                        if volume.attach_status != AttachStatus.DETACHED else [])
@@ -51,7 +54,8 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
         "availability_zone": volume.availability_zone,
         "created_at": iso(volume.created_at),
         "updated_at": iso(volume.updated_at),
-        "attachments": [attachment_views.of_volume(a) for a in attachments],
+        "attachments": [attachment_views.of_volume(a, show_host=call.is_admin) for a in attachments
+                        if a.status == AttachmentStatus.ATTACHED],
         "attach_status": volume.attach_status,
         "bootable": "true" if volume.bootable else "false",
         "encrypted": False,

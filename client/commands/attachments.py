@@ -23,8 +23,16 @@ def masked(attachment: Mapping[str, Any], *, reveal: bool) -> dict[str, Any]:
     shown = dict(attachment)
     info = shown.get("connection_info")
     if isinstance(info, dict) and not reveal:
-        data = {k: (MASK if k in SECRET_KEYS and v else v) for k, v in dict(info.get("data") or {}).items()}
-        shown["connection_info"] = {**info, "data": data}
+        shown["connection_info"] = _without_secrets(info)
+    return shown
+
+
+def _without_secrets(info: Mapping[str, Any]) -> dict[str, Any]:
+    """The secrets masked, at the top (the attachments API's flat connection_info) and in ``data``."""
+    shown: dict[str, Any] = {k: (MASK if k in SECRET_KEYS and v else v) for k, v in info.items()}
+    data = shown.get("data")
+    if isinstance(data, dict):
+        shown["data"] = _without_secrets(data)
     return shown
 
 

@@ -161,6 +161,10 @@ heartbeat_timeout_threshold = 15
 
 [coordination]
 backend_url = {layout.coordination_url(coordination)}
+
+[oslo_middleware]
+# HAProxy (haproxy.cfg.in) sets X-Forwarded-Proto and drops the forwarding headers clients send
+enable_proxy_headers_parsing = true
 """]
     storage = BackendStorage(state, backends)
     for backend in backends:

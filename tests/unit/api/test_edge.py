@@ -84,7 +84,7 @@ def test_requested_microversion_is_honoured(api: Api, asked: str, answered: str)
 def test_unsupported_microversion_is_a_406(api: Api, asked: str) -> None:
     response = api.get("/volumes", headers={"OpenStack-API-Version": f"volume {asked}"})
     assert response.status_code == 406
-    assert "3.71" in response.json()["notAcceptable"]["message"]
+    assert "3.71" in response.json()["computeFault"]["message"]  # Cinder names no other fault for a 406
 
 
 @pytest.mark.parametrize("asked", ["3.x", "three", "3.01", "3"])
@@ -122,6 +122,56 @@ def test_unknown_path_and_method_are_cinder_faults(api: Api) -> None:
     wrong_method = api.request("PATCH", "/volumes")
     assert wrong_method.status_code == 405
     assert wrong_method.json()["badMethod"]["code"] == 405
+
+
+@pytest.mark.parametrize(("path", "allowed"), [
+    ("/volumes", {"GET", "HEAD", "POST"}),
+    ("/volumes/00000000-0000-0000-0000-000000000000", {"GET", "HEAD", "PUT", "DELETE"}),
+    ("/volumes/00000000-0000-0000-0000-000000000000/metadata", {"GET", "HEAD", "POST", "PUT"}),
+])
+def test_a_405_names_every_method_the_path_serves(api: Api, path: str, allowed: set[str]) -> None:
+    for prefix in ("", f"/{api.token.split(':')[1] if api.token else ''}"):
+        response = api.request("PATCH", prefix + path)
+        assert response.status_code == 405
+        assert {m.strip() for m in response.headers["allow"].split(",")} == allowed
+
+
+def test_each_method_of_a_path_reaches_its_own_handler(api: Api) -> None:
+    volume = api.create_volume()
+    path = f"/volumes/{volume['id']}"
+    assert api.get(path).json()["volume"]["id"] == volume["id"]
+    assert api.request("HEAD", path).status_code == 200
+    assert api.put(path, {"volume": {"name": "renamed"}}).json()["volume"]["name"] == "renamed"
+    assert "to delete it" in api.delete(path).json()["badRequest"]["message"]  # still creating: no scheduler here
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-Forwarded-Host": "evil.example:666", "X-Forwarded-Proto": "https"},
+    {"Forwarded": "host=evil.example:666;proto=https"},
+])
+def test_forwarded_headers_do_not_change_links_unless_the_operator_trusts_them(
+        set_conf: Any, app_factory: Any, headers: dict[str, str]) -> None:
+    volume = Api(app_factory()).create_volume()
+    plain = Api(app_factory())
+    shown = plain.get(f"/volumes/{volume['id']}", headers=headers).json()["volume"]
+    assert all(link["href"].startswith("http://testserver/") for link in shown["links"])
+    assert plain.client.get("/", headers=headers).json()["versions"][0]["links"][-1]["href"].startswith(
+        "http://testserver/")
+
+    set_conf("enable_proxy_headers_parsing", True, group="oslo_middleware")
+    behind_proxy = Api(app_factory())
+    shown = behind_proxy.get(f"/volumes/{volume['id']}", headers=headers).json()["volume"]
+    assert all(link["href"].startswith("https://evil.example:666/") for link in shown["links"])
+    root = behind_proxy.client.get("/", headers={**headers, "X-Forwarded-Prefix": "/block"}).json()
+    assert root["versions"][0]["links"][-1]["href"] == "https://evil.example:666/block/v3/"
+
+
+def test_a_trusted_proxy_header_that_is_no_host_is_ignored(set_conf: Any, app_factory: Any) -> None:
+    set_conf("enable_proxy_headers_parsing", True, group="oslo_middleware")
+    api = Api(app_factory())
+    volume = api.create_volume()
+    shown = api.get(f"/volumes/{volume['id']}", headers={"X-Forwarded-Host": "a b/c", "X-Forwarded-Proto": "gopher"})
+    assert all(link["href"].startswith("http://testserver/") for link in shown.json()["volume"]["links"])
 
 
 def test_unexpected_error_is_a_500_that_only_names_the_request(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:

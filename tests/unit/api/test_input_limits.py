@@ -182,3 +182,38 @@ def test_type_list_takes_cinderclients_is_public_none(api: Api) -> None:
     private = api.get("/types", params={"is_public": "false"}).json()["volume_types"]
     assert [t["name"] for t in private] == ["hidden"]
     _fault(api.get("/types", params={"is_public": "sometimes"}), 400)
+
+
+@pytest.mark.parametrize(("field", "listed"), [("status", "'available', 'creating'"),
+                                               ("attach_status", "'attached', 'detached'"),
+                                               ("migration_status", "'completing', 'error'")])
+def test_an_unknown_status_is_answered_with_the_values_as_plain_strings(api: Api, field: str, listed: str) -> None:
+    volume = api.create_volume()
+    make_available(volume["id"])
+    before = db.volume_get(volume["id"])
+    message = _fault(api.post(f"/volumes/{volume['id']}/action", {"os-reset_status": {field: "bogus"}}), 400)
+    assert f"Invalid input for field/attribute {field}. Value: bogus. 'bogus' is not one of [" in message
+    assert listed in message and "<" not in message  # no enum repr such as <Status.AVAILABLE: 'available'>
+    assert db.volume_get(volume["id"]) == before
+
+
+def _enums(schema: Any) -> list[list[Any]]:
+    if isinstance(schema, dict):
+        found = [list(schema["enum"])] if "enum" in schema else []
+        return found + [e for value in schema.values() for e in _enums(value)]
+    if isinstance(schema, list):
+        return [e for value in schema for e in _enums(value)]
+    return []
+
+
+def test_every_enum_of_every_route_lists_plain_json_values() -> None:
+    from api import routes
+
+    schemas: list[Any] = []
+    for spec in routes.ALL:
+        schemas += [spec.body, spec.response, *spec.path_params.values(), *(p.schema for p in spec.query),
+                    *(a.args for a in spec.actions)]
+    enums = _enums(schemas)
+    assert enums
+    for enum in enums:
+        assert all(type(value) in (str, bool, int, type(None)) for value in enum), enum

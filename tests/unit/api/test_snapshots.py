@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from db import api as db
+from db import errors as db_errors
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
-from volume.states import SnapshotStatus, snapshot_edge
+from volume.states import SnapshotStatus, edge, snapshot_edge
 
 
 @pytest.fixture
@@ -117,3 +118,39 @@ def test_snapshots_are_project_scoped(api: Api, volume: dict[str, Any], casts: l
     assert other.get(f"/snapshots/{snapshot['id']}").status_code == 404
     assert other.delete(f"/snapshots/{snapshot['id']}").status_code == 404
     assert other.put(f"/snapshots/{snapshot['id']}", {"snapshot": {"name": "x"}}).status_code == 404
+
+
+def _in_use(api: Api, volume_id: str) -> None:
+    """Attached the legacy way (os-reserve, os-attach): no volume service needed."""
+    actions: list[dict[str, Any]] = [{"os-reserve": {}},
+                                     {"os-attach": {"instance_uuid": "0b8d3c52-77a1-4c1e-9f3a-5a6b7c8d9e0f"}}]
+    for action in actions:
+        assert api.post(f"/volumes/{volume_id}/action", action).status_code == 202
+    assert db.volume_get(volume_id).status == "in-use"
+
+
+def test_an_in_use_volume_needs_force_before_3_66(api: Api, volume: dict[str, Any], casts: list[Any]) -> None:
+    _in_use(api, volume["id"])
+    version = db.volume_get(volume["id"]).version
+    refused = api.post("/snapshots", {"snapshot": {"volume_id": volume["id"]}})
+    assert refused.status_code == 400 and "force=true" in refused.json()["badRequest"]["message"]
+    assert (db.snapshot_count(project_id=None), db.volume_get(volume["id"]).version, casts) == (0, version, [])
+    forced = _snapshot(api, volume["id"], force=True)
+    assert forced["status"] == SnapshotStatus.CREATING
+    after = db.volume_get(volume["id"])
+    assert (after.status, after.attach_status, after.version) == ("in-use", "attached", version + 1)
+    implied = api.as_(api.token, "3.66").post("/snapshots", {"snapshot": {"volume_id": volume["id"]}})
+    assert implied.status_code == 202, implied.text
+    assert [method for method, _, _ in casts] == ["create_snapshot", "create_snapshot"]
+
+
+def test_two_claims_of_one_in_use_volume_at_one_version_let_one_win(api: Api, volume: dict[str, Any]) -> None:
+    _in_use(api, volume["id"])
+    read = db.volume_get(volume["id"])
+    claim: dict[str, Any] = {"project_id": "proj-a", "user_id": "alice", "volume_id": read.id,
+                             "volume_version": read.version, "volume_claim": edge("snapshot_in_use.begin"),
+                             "status": "creating"}
+    db.snapshot_create(**claim)
+    with pytest.raises(db_errors.Conflict):
+        db.snapshot_create(**claim)
+    assert db.snapshot_count(project_id=None) == 1 and db.volume_get(read.id).status == "in-use"

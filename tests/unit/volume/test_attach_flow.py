@@ -21,6 +21,8 @@ CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:compute-1", "ip": "192.0.2.
              "platform": "x86_64", "os_type": "linux", "multipath": False, "mountpoint": "/dev/vdb"}
 OTHER_HOST = {**CONNECTOR, "initiator": "iqn.1993-08.org.debian:01:compute-2", "host": "compute-2"}
 SERVER = "7f3c1d8e-5a41-4c26-9d3e-1b2a3c4d5e6f"
+# what Cinder 29's volume manager adds to every driver's connection data
+CINDER_OPTIONS = ("qos_specs", "access_mode", "encrypted", "cacheable", "enforce_multipath")
 V = "3.71"
 
 
@@ -53,7 +55,11 @@ def test_attach_write_complete_detach(api: Api) -> None:
     attachment = created.json()["attachment"]
     assert attachment["status"] == "attaching" and attachment["instance"] == SERVER
     info = attachment["connection_info"]
-    assert info["driver_volume_type"] == "local" and info["data"]["access_mode"] == "rw"
+    assert info["driver_volume_type"] == "local" and "data" not in info  # flat, as Cinder's attachments API
+    assert (info["access_mode"], info["attachment_id"], info["device_path"]) == (
+        "rw", attachment["id"], str(datapath.target_of(info)[0]))
+    assert {key: info[key] for key in CINDER_OPTIONS} == {
+        "qos_specs": None, "access_mode": "rw", "encrypted": False, "cacheable": False, "enforce_multipath": False}
     assert _show(api, volume["id"])["status"] == "attaching"
 
     target = datapath.target_of(info)
@@ -87,17 +93,19 @@ def test_reserve_then_connect_with_put(api: Api) -> None:
     volume = _volume(api)
     reserved = _attach(api, volume["id"], None).json()["attachment"]
     assert (reserved["status"], reserved["connection_info"]) == ("reserved", None)
-    assert _show(api, volume["id"])["status"] == "reserved"
+    shown = _show(api, volume["id"])
+    assert (shown["status"], shown["attachments"]) == ("reserved", [])  # a reservation is not attached
     assert api.post(f"/attachments/{reserved['id']}/action", {"os-complete": {}}).status_code == 400
     updated = api.put(f"/attachments/{reserved['id']}", {"attachment": {"connector": CONNECTOR}})
     assert updated.status_code == 200, updated.text
-    assert updated.json()["attachment"]["connection_info"]["data"]["device_path"].endswith(volume["id"])
+    assert updated.json()["attachment"]["connection_info"]["device_path"].endswith(volume["id"])
     again = api.put(f"/attachments/{reserved['id']}", {"attachment": {"connector": CONNECTOR}})
     assert again.status_code == 200  # the same host asking again gets the same connection
+    assert _show(api, volume["id"])["attachments"] == []  # connected, not attached until os-complete
     listed = api.get("/attachments", params={"volume_id": volume["id"], "status": "attaching"}).json()
     assert [a["id"] for a in listed["attachments"]] == [reserved["id"]]
     (detailed,) = api.get("/attachments/detail", params={"volume_id": volume["id"]}).json()["attachments"]
-    assert detailed["connection_info"]["data"]["device_path"].endswith(volume["id"])
+    assert detailed["connection_info"]["device_path"].endswith(volume["id"])
     assert api.delete(f"/attachments/{reserved['id']}").status_code == 200
     assert _show(api, volume["id"])["status"] == "available"
 
@@ -115,7 +123,7 @@ def test_read_only_mode_needs_3_54_and_reaches_the_connection(api: Api) -> None:
     refused = old.post("/attachments", {"attachment": {"volume_uuid": volume["id"], "mode": "ro"}})
     assert refused.status_code == 400
     attachment = _attach(api, volume["id"], mode="ro").json()["attachment"]
-    assert attachment["attach_mode"] == "ro" and attachment["connection_info"]["data"]["access_mode"] == "ro"
+    assert attachment["attach_mode"] == "ro" and attachment["connection_info"]["access_mode"] == "ro"
 
 
 def test_multiattach_type_gives_several_attachments_and_keeps_the_export_for_the_last(api: Api) -> None:
@@ -140,13 +148,21 @@ def test_legacy_actions_reserve_connect_attach_terminate_detach(api: Api) -> Non
     volume = _volume(api)
     path = f"/volumes/{volume['id']}/action"
     assert api.post(path, {"os-reserve": {}}).status_code == 202
-    assert _show(api, volume["id"])["status"] == "reserved"
+    shown = _show(api, volume["id"])  # Cinder's os-reserve: attaching, attach_status untouched, no attachment
+    assert (shown["status"], shown["attach_status"], shown["attachments"]) == ("attaching", "detached", [])
+    (held,) = api.get("/attachments", params={"volume_id": volume["id"]}).json()["attachments"]
+    assert held["status"] == "reserved"
     assert api.post(path, {"os-unreserve": {}}).status_code == 202
     assert _show(api, volume["id"])["status"] == "available"
     assert api.post(path, {"os-reserve": {}}).status_code == 202
-    connected = api.post(path, {"os-initialize_connection": {"connector": CONNECTOR}})
+    connector = {**CONNECTOR, "enforce_multipath": True}
+    connected = api.post(path, {"os-initialize_connection": {"connector": connector}})
     assert connected.status_code == 200, connected.text
-    assert connected.json()["connection_info"]["driver_volume_type"] == "local"
+    info = connected.json()["connection_info"]  # Cinder's shape: the driver's data apart, with its options
+    assert info["driver_volume_type"] == "local" and info["enforce_multipath"] is True
+    assert {key: info["data"][key] for key in CINDER_OPTIONS} == {
+        "qos_specs": None, "access_mode": "rw", "encrypted": False, "cacheable": False, "enforce_multipath": True}
+    assert _show(api, volume["id"])["status"] == "attaching"
     assert api.post(path, {"os-attach": {"instance_uuid": SERVER, "mountpoint": "/dev/vdc"}}).status_code == 202
     shown = _show(api, volume["id"])
     assert shown["status"] == "in-use" and shown["attachments"][0]["device"] == "/dev/vdc"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from volume.states import (
     ATTACHMENT_RECOVERY,
+    ATTACHMENT_RESERVATIONS,
     ATTACHMENT_TRANSITIONS,
     OPERATIONS,
     RECOVERY,
+    SETTLE_ORDER,
     SETTLED,
     SNAPSHOT_RECOVERY,
     SNAPSHOT_TRANSIENT,
@@ -98,10 +100,25 @@ def test_a_volume_at_rest_shows_its_busiest_attachment() -> None:
     assert settled(["reserved", "connecting"]) == (Status.ATTACHING, AttachStatus.ATTACHING)
     assert settled(["attaching", "attached"]) == (Status.IN_USE, AttachStatus.ATTACHED)
     assert settled(["attached", "detaching"]) == (Status.DETACHING, AttachStatus.DETACHING)
+    # Cinder's os-reserve: attaching, and attach_status left as it was
+    assert settled(["legacy_reserved"]) == (Status.ATTACHING, AttachStatus.DETACHED)
+    assert settled(["legacy_reserved", "attached"]) == (Status.IN_USE, AttachStatus.ATTACHED)
+
+
+def test_every_live_attachment_status_settles_its_volume_in_one_row() -> None:
+    rows = [statuses for statuses, _, _ in SETTLE_ORDER]
+    assert set().union(*rows) == set(AttachmentStatus) - {AttachmentStatus.DETACHED}
+    assert sum(len(r) for r in rows) == len(set().union(*rows))  # no status in two rows
+    assert {status for _, status, _ in SETTLE_ORDER} <= SETTLED
+
+
+def test_an_in_use_volume_is_snapshotted_in_place() -> None:
+    assert edge("snapshot_in_use.begin") == (frozenset({"in-use"}), "in-use")
+    assert "in-use" not in edge("snapshot.begin")[0]
 
 
 def test_every_attachment_status_is_reachable_and_every_mid_way_one_has_a_recovery_rule() -> None:
-    targets = {target for _, target in ATTACHMENT_TRANSITIONS.values()} | {AttachmentStatus.RESERVED}
+    targets = {target for _, target in ATTACHMENT_TRANSITIONS.values()} | ATTACHMENT_RESERVATIONS  # made by reserve
     assert targets == set(AttachmentStatus)
     for status, rule in ATTACHMENT_RECOVERY.items():
         op, found = recovery_of("attachment", str(status))
