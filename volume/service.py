@@ -60,6 +60,7 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
         heartbeat = heartbeat_task(conf.report_interval, beat=manager.heartbeat, registry=registry, service=record,
                                    role=functools.partial(getattr, supervisor, "role"))
         supervisor.on_change(heartbeat.run)
+        supervisor.on_death(functools.partial(runner.fail, f"the HA supervisor of {backend}"))
         runner.tasks += [
             heartbeat,
             PeriodicTask(f"pools:{backend}", conf.report_interval, manager.report_pools),
