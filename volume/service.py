@@ -3,7 +3,8 @@
 Several ember-volume processes may serve one backend: they share its identity
 (``backend_host@backend``, the ``backend_host`` option) and differ by node (``host``). Only the
 elected active consumes the backend's queue and calls the driver (``volume.ha``); every process
-heartbeats with its role, and only the active reports the pools and recovers unfinished work.
+heartbeats with its role, and only the active reports the pools, recovers unfinished work and reports
+attachments its clients never completed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from volume.endpoint import VolumeEndpoint
 from volume.ha import BackendSupervisor, RpcServer
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
+from volume.unfinished import UnfinishedAttachments
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def build_manager(conf: cfg.ConfigOpts, backend: str) -> VolumeManager:
     )
     driver = load_driver(conf, backend)
     driver.setup()
-    return VolumeManager(driver=driver, identity=identity, attachment_expiry_s=conf.attachment_expiry_s)
+    return VolumeManager(driver=driver, identity=identity)
 
 
 def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
@@ -68,6 +70,9 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
             PeriodicTask(f"exports:{backend}", conf.report_interval, manager.ensure_exports),
             PeriodicTask(f"recover:{backend}", conf.stuck_work_after_s / 3,
                          functools.partial(resume_stuck_work, manager, older_than_s=conf.stuck_work_after_s),
+                         run_at_start=False),
+            PeriodicTask(f"unfinished:{backend}", conf.stuck_work_after_s / 3,
+                         UnfinishedAttachments(manager, after_s=conf.attachment_unfinished_after_s).report,
                          run_at_start=False),
         ]
         runner.on_stop.append(functools.partial(registry.deregister, record))
