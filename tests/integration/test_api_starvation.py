@@ -113,6 +113,7 @@ def test_waiting_attachment_calls_leave_the_api_answering(stack: SplitStack) -> 
             call.start()
         _wait_until_calls_wait(engine)
         timings = _measure(stack)
+        stopped_throughout = not resume.finished.is_set()
     finally:
         resume.cancel()
         volume.send_signal(signal.SIGCONT)
@@ -122,8 +123,9 @@ def test_waiting_attachment_calls_leave_the_api_answering(stack: SplitStack) -> 
     for what, samples in timings.items():
         print(f"{what} with {CALLS} attachment calls waiting: median {statistics.median(samples) * 1000:.1f} ms, "
               f"max {max(samples) * 1000:.1f} ms")
-    print(f"the {CALLS} attachment calls after SIGCONT: {sorted(answers.values()).count(200)} connected, "
-          f"{sorted(answers.values()).count(503)} answered 503")
+    codes = list(answers.values())
+    print(f"the {CALLS} attachment calls after SIGCONT: {codes.count(200)} connected, {codes.count(503)} answered 503")
+    assert stopped_throughout, "the volume service was resumed before the measurement ended"
     assert sorted(answers) == sorted(attachment_ids), "an attachment call did not end"
     assert set(answers.values()) <= {200, 503}, answers
     for attachment_id, code in answers.items():
