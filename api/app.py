@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from api import errors, openapi, routes, spec
+from api.call_pool import CallPool
 from api.middleware import ApiMiddleware
 from api.settings import Settings
 from api.type_names import TypeNames
@@ -31,7 +32,8 @@ def _lifespan(conf: cfg.ConfigOpts) -> Callable[[FastAPI], AbstractAsyncContextM
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Sync routes run on anyio's worker threads, each holding a DB connection while it
-        # works: no more threads than connections, so no request opens one past the pool.
+        # works: no more threads than connections, so no request opens one past the pool. (The
+        # call pool's threads spend their time waiting on RPC answers, holding no connection.)
         limiter = to_thread.current_default_thread_limiter()
         limiter.total_tokens = conf.database.max_pool_size + conf.database.max_overflow
         yield
@@ -45,6 +47,7 @@ def create_app(conf: cfg.ConfigOpts) -> FastAPI:
     for path, by_method in _by_path(routes.ALL).items():
         app.add_route(path, _method_dispatch(by_method), methods=list(by_method), include_in_schema=False)
     app.state.openapi = openapi.document(routes.ALL)
+    app.state.call_pool = CallPool(threads=conf.service_call_threads, queue=conf.service_call_queue)
     for error_class in (errors.ApiError, db_errors.DbError, VolumeError, RpcError):
         app.add_exception_handler(error_class, _mapped_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -20,6 +20,14 @@ API_OPTS = [
     cfg.IntOpt("attachment_call_timeout_s", default=20, min=1,
                help="Seconds an attachment request (connect, disconnect) waits for the backend's active volume "
                     "service; past it the client gets a retryable 503 and nothing is left half-made."),
+    cfg.IntOpt("service_call_threads", default=20, min=1,
+               help="Threads of each api process that run the requests waiting for a volume service's answer "
+                    "(attach, detach, os-initialize_connection, os-terminate_connection, ...), apart from the "
+                    "threads of every other request: however long a backend takes, listings and health "
+                    "checks keep their own."),
+    cfg.IntOpt("service_call_queue", default=200, min=0,
+               help="Requests that wait for one of the service_call_threads; past this many more, an api "
+                    "process answers a new one 503 at once (retryable)."),
 ]
 
 

@@ -20,6 +20,7 @@ class Settings:
     attachment_call_timeout_s: int = 20
     max_metadata_items: int = 64
     proxy_headers: bool = False  # links follow the Forwarded / X-Forwarded-* headers of a trusted proxy
+    attachment_unfinished_after_s: int = 3600
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -37,4 +38,5 @@ class Settings:
             attachment_call_timeout_s=conf.attachment_call_timeout_s,
             max_metadata_items=conf.max_metadata_items,
             proxy_headers=conf.oslo_middleware.enable_proxy_headers_parsing,
+            attachment_unfinished_after_s=conf.attachment_unfinished_after_s,
         )

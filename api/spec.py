@@ -8,6 +8,7 @@ runs; what fails is a 400 in Cinder's fault format naming the field, and nothing
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.call_pool import CallPool
 from api.errors import BadRequest, Unsupported
 from api.request import SCOPE_KEY, ApiCall
 
@@ -65,6 +67,7 @@ class Action:
     summary: str
     admin_rule: str | None = None
     since: int = 0
+    calls_service: bool = False  # waits for a volume service's answer: runs on the call pool (api.call_pool)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class RouteSpec:
     # operationId -> {parameter: runtime expression}, for the document's links (stateful fuzzing)
     links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     casts: bool = False         # hands work to another service: may answer 503
+    calls_service: bool = False  # waits for a volume service's answer: runs on the call pool (api.call_pool)
     validators: dict[str, Draft202012Validator] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -154,15 +158,36 @@ class Routes:
 # -- serving --------------------------------------------------------------------------------------
 
 def endpoint(spec: RouteSpec) -> Callable[[Request], Any]:
-    """The ASGI-facing endpoint of ``spec``: reads the body, then checks and runs on a worker thread."""
+    """The ASGI-facing endpoint of ``spec``: reads the body, then checks and runs on a worker thread
+    (one of the call pool's when the request waits for a volume service)."""
     wants_body = spec.body is not None or bool(spec.actions)
 
     async def serve(request: Request) -> Response:
         raw = await request.body() if wants_body else b""
-        return await run_in_threadpool(_serve, spec, request, raw)
+        work = functools.partial(_serve, spec, request, raw)
+        pool: CallPool | None = getattr(request.app.state, "call_pool", None)
+        if pool is not None and _calls_service(spec, raw):
+            return await pool.run(work)
+        return await run_in_threadpool(work)
 
     serve.__name__ = spec.name
     return serve
+
+
+def _calls_service(spec: RouteSpec, raw: bytes) -> bool:
+    """Whether the request waits for a volume service: its route says so, or the action its body names."""
+    if spec.calls_service:
+        return True
+    if not any(action.calls_service for action in spec.actions):
+        return False
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False  # answered with a 400 on the default threads
+    if not isinstance(body, dict) or len(body) != 1:
+        return False
+    action = spec.action_map.get(next(iter(body)))
+    return action is not None and action.calls_service
 
 
 def _serve(spec: RouteSpec, request: Request, raw: bytes) -> Response:

@@ -37,6 +37,12 @@ DEFAULT_OPTS = [
     cfg.IntOpt("service_down_time", default=30, min=1,
                help="Seconds without a heartbeat after which a service is shown as down."),
     cfg.IntOpt("rpc_response_timeout_s", default=30, min=1, help="Seconds an RPC call waits for its answer."),
+    cfg.IntOpt("attachment_unfinished_after_s", default=3600, min=60, deprecated_name="attachment_expiry_s",
+               help="Seconds after which an attachment connected to a host and never completed (os-complete) "
+                    "is reported: a user message to its project (once), and a line in the answer of "
+                    "workers/cleanup (ember-manage cleanup). Nothing ends it on a timer, since its host may be "
+                    "using the volume: an attachment delete, os-force_detach, or workers/cleanup with "
+                    "detach_unfinished_attachments (ember-manage cleanup --detach-unfinished-attachments) does."),
     cfg.BoolOpt("debug", default=False, help="Log at DEBUG level."),
 ]
 

@@ -1,8 +1,10 @@
-"""Running a service: its RPC servers, other parts, periodic tasks (the heartbeat), a clean stop on SIGTERM."""
+"""Running a service: its RPC servers, other parts, periodic tasks (the heartbeat), a clean stop on SIGTERM,
+and the end of the process when a part it cannot live without dies (``fail``)."""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -12,6 +14,11 @@ from typing import Any, Protocol
 from common.discovery import Registry, ServiceRecord
 
 log = logging.getLogger(__name__)
+
+# the exit status of a process that ended because a part of it died (sysexits' EX_SOFTWARE)
+EXIT_PART_DIED = 70
+# how long such a process tries to stop cleanly (hand its lease over) before it ends anyway
+FAIL_STOP_S = 10.0
 
 
 class Part(Protocol):
@@ -93,6 +100,24 @@ class ServiceRunner:
                 hook()
             except Exception:
                 log.exception("a stop hook of %s failed", self.name)
+
+    def fail(self, what: str) -> None:
+        """``what``, a part this process cannot run without, has died: end the process.
+
+        Its heartbeats stop at once (it must not go on looking alive); then it stops what it can
+        within ``FAIL_STOP_S`` (an active hands its lease over) and exits with ``EXIT_PART_DIED``,
+        so that systemd or its supervisor starts it again.
+        """
+        log.critical("%s: %s died; ending the process (exit status %d)", self.name, what, EXIT_PART_DIED)
+        self._stopping.set()
+        threading.Thread(target=self._end_process, name=f"{self.name}:fail", daemon=True).start()
+
+    def _end_process(self) -> None:
+        stopping = threading.Thread(target=self.stop, name=f"{self.name}:fail-stop", daemon=True)
+        stopping.start()
+        stopping.join(FAIL_STOP_S)
+        logging.shutdown()
+        os._exit(EXIT_PART_DIED)  # from any thread, whatever else still runs
 
     def wait_for_signal(self) -> None:
         """Block the main thread until SIGTERM or SIGINT, then stop."""

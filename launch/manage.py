@@ -1,7 +1,7 @@
 """``ember-manage``: the operator's commands.
 
 ``db sync|version|purge``, ``quota check|sync`` (usage against the live resources),
-``service list|remove`` and ``cleanup`` (Cinder's workers/cleanup).
+``service list|remove`` and ``cleanup`` (Cinder's workers/cleanup, and the attachments never completed).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from db import migrate, session
 from launch import opts
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
+from volume.connections import SETTLE_RULE
+from volume.states import ATTACHMENT_UNFINISHED, attachment_edge
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     cleanup.add_argument("--host", help="only the services of this host (host@backend)")
     cleanup.add_argument("--resource-id", help="only the work on this volume or snapshot")
     cleanup.add_argument("--resource-type", choices=["volume", "snapshot"])
+    cleanup.add_argument("--detach-unfinished-attachments", action="store_true",
+                         help="also detach the attachments it lists as connected and never completed (their "
+                              "host loses its access)")
     cleanup.set_defaults(command="")
     return parser
 
@@ -134,7 +139,37 @@ def _cleanup(env: Env) -> int:
         print(f"unavailable: {service.host} (node {service.node}): no live volume service of that backend")
     if not (done.cleaning or done.unavailable):
         print("no volume service that is down matches")
+    if args.resource_type != "snapshot":
+        _unfinished_attachments(env)
     return 0
+
+
+def _unfinished_attachments(env: Env) -> None:
+    """List (and with --detach-unfinished-attachments, detach) the attachments never completed."""
+    args, after_s = env.args, env.conf.attachment_unfinished_after_s
+    found = db.attachment_list_unfinished(statuses=frozenset(str(s) for s in ATTACHMENT_UNFINISHED),
+                                          older_than_s=after_s, backend_host=args.host,
+                                          resource_id=args.resource_id)
+    volumes = db.volumes_by_id(a.volume_id for a in found)
+    backends: set[str] = set()
+    for attachment in found:
+        changed = attachment.updated_at or attachment.created_at
+        print(f"unfinished attachment: {attachment.id} of volume {attachment.volume_id} (project "
+              f"{attachment.project_id}), connected to {attachment.attached_host or '-'}, not completed since "
+              f"{changed.isoformat(timespec='seconds')}")
+        volume = volumes.get(attachment.volume_id)
+        if not args.detach_unfinished_attachments or volume is None or volume.backend_host is None:
+            continue
+        if db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=SETTLE_RULE,
+                                    expected_version=attachment.version) is None:
+            print("  it changed meanwhile: left as it is")
+            continue
+        print("  detaching: the backend's active ends its connection")
+        backends.add(volume.backend_host)
+    for backend_host in sorted(backends):
+        nudge_recovery(backend_host)
+    if not found:
+        print(f"no attachment has been connected and not completed for {after_s} s or more")
 
 
 def nudge_recovery(backend_host: str) -> None:

@@ -4,10 +4,13 @@ The volume's export (an iSCSI target with its CHAP account, an NFS share's addre
 for its first connection, recorded in the DB under the active's epoch *before* any host is
 told about it, and removed with its last connection (then the record is cleared), so a crash
 at any point leaves either no export or one on record; ``ensure`` (at takeover and at every
-report) removes a recorded export no attachment holds and re-makes the others with each
-holder's access. Each connection adds the connector's own access (the initiator's ACL);
-ending it takes that away. The caller holds ``volume_lock``: whether an export is still needed
-is then certain.
+report) removes a recorded export no attachment holds and re-makes the others with the access
+their attachments still hold. Each connection adds the connector's own access (the initiator's
+ACL); ending it, or os-terminate_connection, takes that away, unless another attachment still
+admitted from that host keeps it. An attachment whose connection os-terminate_connection ended
+has no connection_info (the api records that before it asks for the access to go), and nothing
+gives its access back. The caller holds ``volume_lock``: whether an export is still needed is
+then certain.
 """
 
 from __future__ import annotations
@@ -81,18 +84,19 @@ class Connections:
             return {}
         export = _recorded(volume)
         if export is not None:
-            self._driver.terminate_connection(volume.id, export, attachment.connector)
+            self._revoke(volume.id, export, attachment.connector, leaving=attachment.id)
             self._drop_unused_export(volume, export, leaving=attachment.id)
         return {}
 
     def terminate(self, volume_id: str, connector: Connector) -> None:
+        """os-terminate_connection: the connector's access goes; its attachments stay (until os-detach)."""
         export = _recorded(db.volume_get(volume_id))
         if export is not None:
-            self._driver.terminate_connection(volume_id, export, connector)
+            self._revoke(volume_id, export, connector, leaving=None)
 
     def ensure(self, volume_id: str) -> None:
-        """The recorded export of the volume as its attachments need it: re-made with each holder's
-        access (a restarted target daemon knows none), or removed when none holds it."""
+        """The recorded export of the volume as its attachments need it: re-made with the access they
+        still hold (a restarted target daemon knows none), or removed when none holds it."""
         volume = db.volume_get(volume_id)
         export = _recorded(volume)
         if export is None:
@@ -102,13 +106,18 @@ class Connections:
             self._drop_unused_export(volume, export, leaving=None)
             return
         self._driver.ensure_export(volume.id, export)
-        for attachment in holders:
-            if attachment.connector:
-                self._driver.initialize_connection(volume.id, export, dict(attachment.connector))
+        for connector in _admitted(holders):
+            self._driver.initialize_connection(volume.id, export, connector)
 
     def _holders(self, volume_id: str, *, leaving: str | None) -> list[Attachment]:
         return [a for a in db.attachments_of([volume_id]).get(volume_id, [])
                 if a.id != leaving and a.status in ATTACHMENT_CONNECTED]
+
+    def _revoke(self, volume_id: str, export: Export, connector: Connector | None, *, leaving: str | None) -> None:
+        """Take the connector's access away, unless another attachment admitted from its host still holds it."""
+        if any(_same_access(kept, connector) for kept in _admitted(self._holders(volume_id, leaving=leaving))):
+            return
+        self._driver.terminate_connection(volume_id, export, connector)
 
     # -- the export
 
@@ -116,9 +125,8 @@ class Connections:
         export = _recorded(volume)
         if export is not None:
             self._driver.ensure_export(volume.id, export)
-            for holder in self._holders(volume.id, leaving=None):  # a re-made target has lost their access
-                if holder.connector:
-                    self._driver.initialize_connection(volume.id, export, dict(holder.connector))
+            for admitted in _admitted(self._holders(volume.id, leaving=None)):  # a re-made target lost them
+                self._driver.initialize_connection(volume.id, export, admitted)
             return export
         export = self._driver.create_export(volume.id, connector)
         try:
@@ -143,6 +151,19 @@ def _recorded(volume: Volume) -> Export | None:
     if not volume.provider_location:
         return None
     return Export(volume.provider_location, volume.provider_auth)
+
+
+def _admitted(holders: list[Attachment]) -> list[Connector]:
+    """The connectors whose access these attachments hold: not those os-terminate_connection ended."""
+    return [dict(a.connector) for a in holders if a.connector and a.connection_info]
+
+
+def _same_access(kept: Connector, connector: Connector | None) -> bool:
+    """Whether both connectors are admitted as one: by the initiator's name, or the host's without one."""
+    if not connector:
+        return False
+    key = "initiator" if connector.get("initiator") else "host"
+    return bool(connector.get(key)) and kept.get(key) == connector.get(key)
 
 
 def _text(value: object) -> str | None:

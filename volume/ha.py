@@ -6,7 +6,9 @@ arrive now) and runs takeover recovery on a thread of its own. The active renews
 of the lease; when a renewal fails, or the lease's deadline passes without one, it stops
 consuming and acting at once and goes back to campaigning. A clean stop (SIGTERM) stops
 acting, lets the operations it runs land (briefly), releases the lease — a standby takes over
-within its poll interval — and then stops consuming.
+within its poll interval — and then stops consuming. If the supervising thread dies of an
+unexpected error, it says so (``on_death``): the process must then end, not live on as a standby
+that never campaigns.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class BackendSupervisor:
         self._retry_s = min(0.1, self._renew_s)
         self._drain_s = drain_s
         self._on_change: Callable[[], Any] = lambda: None
+        self._on_death: Callable[[], Any] = lambda: None
         self._server: RpcServer | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -52,6 +55,10 @@ class BackendSupervisor:
     def on_change(self, callback: Callable[[], Any]) -> None:
         """Call ``callback`` when the role changes (a heartbeat, so that os-services shows it at once)."""
         self._on_change = callback
+
+    def on_death(self, callback: Callable[[], Any]) -> None:
+        """Call ``callback`` (once) if the supervising thread dies of an unexpected error."""
+        self._on_death = callback
 
     @property
     def backend_host(self) -> str:
@@ -66,6 +73,14 @@ class BackendSupervisor:
         self._thread.start()
 
     def _run(self) -> None:
+        try:
+            self._supervise()
+        except BaseException:  # whatever it was, nothing campaigns or renews for this backend any more
+            log.critical("%s: the HA supervisor died; this process ends so that it is restarted", self.backend_host,
+                         exc_info=True)
+            self._on_death()
+
+    def _supervise(self) -> None:
         while not self._stopping.is_set():
             lease = self._manager.lease
             if lease is None:

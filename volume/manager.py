@@ -33,11 +33,9 @@ from volume.client import BINARY
 from volume.connections import SETTLE_RULE, Connections
 from volume.election import Lease
 from volume.states import (
-    ATTACHMENT_RESERVATIONS,
     OPERATIONS,
     Operation,
     Recovery,
-    attachment_edge,
     edge_of,
     recovery_of,
 )
@@ -66,11 +64,9 @@ class BackendIdentity:
 
 
 class VolumeManager:
-    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity,
-                 attachment_expiry_s: float | None = None) -> None:
+    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity) -> None:
         self._driver = driver
         self.identity = identity
-        self.attachment_expiry_s = attachment_expiry_s  # None: attachments never expire
         self.lease: Lease | None = None  # set by the backend's supervisor while this process is the active
         self._last_epoch: int | None = None
         self._running: set[str] = set()
@@ -192,17 +188,6 @@ class VolumeManager:
             raise OperationStopped(why)
 
         self._run(ctx, op, record.id, stopped)
-
-    def expire_attachment(self, ctx: RequestContext, attachment: Attachment) -> None:
-        """Delete an attachment its client left (reserved, or connected and never completed)."""
-        if attachment.status in ATTACHMENT_RESERVATIONS:
-            db.attachment_transition(attachment.id, attachment_edge("unreserve"), rule=SETTLE_RULE, destroy=True,
-                                     expected_version=attachment.version)
-            return
-        begun = db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=SETTLE_RULE,
-                                         expected_version=attachment.version)
-        if begun is not None:
-            self.disconnect_attachment(ctx, attachment.id)
 
     def _recover_attachment(self, ctx: RequestContext, op: Operation, rule: Recovery, attachment: Attachment,
                             why: str) -> None:

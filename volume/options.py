@@ -10,10 +10,6 @@ VOLUME_OPTS = [
     cfg.IntOpt("stuck_work_after_s", default=15, min=5,
                help="Seconds after which a volume or snapshot left in a transient status, with no "
                     "operation running on it, is picked up again (resumed or failed)."),
-    cfg.IntOpt("attachment_expiry_s", default=3600, min=60,
-               help="Seconds after which an attachment left reserved (no connector given), or connected and "
-                    "never completed (os-complete), is taken to belong to a client that is gone: the active "
-                    "volume service deletes it, ending its connection."),
 ]
 
 

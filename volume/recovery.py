@@ -4,6 +4,7 @@ Runs at start (everything transient on this backend) and periodically (what has 
 untouched for ``stuck_work_after_s``). Each transient status is treated by its rule in
 ``states.RECOVERY``: redone when its driver call is idempotent (a request still queued then
 finds its work done and does nothing), otherwise failed with a user message. Nothing stays stuck.
+What clients leave unfinished is not a dead service's work: it is reported (``volume/unfinished.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from common.context import RequestContext
 from db import api as db
 from volume.manager import BINARY, VolumeManager
-from volume.states import ATTACHMENT_EXPIRES, ATTACHMENT_RECOVERY, RECOVERY, SNAPSHOT_RECOVERY
+from volume.states import ATTACHMENT_RECOVERY, RECOVERY, SNAPSHOT_RECOVERY
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,7 @@ STOPPED = "the service running it stopped"
 def resume_stuck_work(manager: VolumeManager, *, older_than_s: float) -> int:
     """Redo or fail this backend's stuck volumes, snapshots and attachments; returns how many it handled.
 
-    Attachments come first (a volume's status follows them). Reserved attachments, and
-    connections never completed, untouched for the manager's ``attachment_expiry_s`` are deleted
-    (their client is gone).
+    Attachments come first (a volume's status follows them).
     """
     if not manager.acting():
         return 0  # a standby recovers nothing; the active will
@@ -38,14 +37,6 @@ def resume_stuck_work(manager: VolumeManager, *, older_than_s: float) -> int:
             log.info("resuming attachment %s of volume %s left %s", attachment.id, attachment.volume_id,
                      attachment.status)
             manager.recover(ctx, "attachment", attachment, why=STOPPED)
-            handled += 1
-    expire_s = manager.attachment_expiry_s
-    if expire_s is not None:
-        for attachment in db.attachment_list_stale(statuses=frozenset(str(s) for s in ATTACHMENT_EXPIRES),
-                                                   older_than_s=expire_s, backend_host=backend_host):
-            log.info("attachment %s of volume %s was left %s for %.0f s or more: deleting it", attachment.id,
-                     attachment.volume_id, attachment.status, expire_s)
-            manager.expire_attachment(ctx, attachment)
             handled += 1
     for volume in db.volume_list_stale(statuses=frozenset(str(s) for s in RECOVERY), older_than_s=older_than_s,
                                        backend_host=backend_host):

@@ -3,7 +3,8 @@
 Several ember-volume processes may serve one backend: they share its identity
 (``backend_host@backend``, the ``backend_host`` option) and differ by node (``host``). Only the
 elected active consumes the backend's queue and calls the driver (``volume.ha``); every process
-heartbeats with its role, and only the active reports the pools and recovers unfinished work.
+heartbeats with its role, and only the active reports the pools, recovers unfinished work and reports
+attachments its clients never completed.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from volume.errors import BackendCannotStart
 from volume.ha import BackendSupervisor, RpcServer
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
+from volume.unfinished import UnfinishedAttachments
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +49,7 @@ def build_manager(conf: cfg.ConfigOpts, backend: str) -> VolumeManager:
         driver.setup()
     except DriverError as exc:
         raise BackendCannotStart(backend, exc) from exc
-    return VolumeManager(driver=driver, identity=identity, attachment_expiry_s=conf.attachment_expiry_s)
+    return VolumeManager(driver=driver, identity=identity)
 
 
 def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
@@ -66,6 +68,7 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
         heartbeat = heartbeat_task(conf.report_interval, beat=manager.heartbeat, registry=registry, service=record,
                                    role=functools.partial(getattr, supervisor, "role"))
         supervisor.on_change(heartbeat.run)
+        supervisor.on_death(functools.partial(runner.fail, f"the HA supervisor of {backend}"))
         runner.tasks += [
             heartbeat,
             PeriodicTask(f"pools:{backend}", conf.report_interval, manager.report_pools),
@@ -73,6 +76,9 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
             PeriodicTask(f"exports:{backend}", conf.report_interval, manager.ensure_exports),
             PeriodicTask(f"recover:{backend}", conf.stuck_work_after_s / 3,
                          functools.partial(resume_stuck_work, manager, older_than_s=conf.stuck_work_after_s),
+                         run_at_start=False),
+            PeriodicTask(f"unfinished:{backend}", conf.stuck_work_after_s / 3,
+                         UnfinishedAttachments(manager, after_s=conf.attachment_unfinished_after_s).report,
                          run_at_start=False),
         ]
         runner.on_stop.append(functools.partial(registry.deregister, record))

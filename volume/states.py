@@ -317,12 +317,17 @@ ATTACHMENT_RECOVERY: dict[AttachmentStatus, Recovery] = {
     AttachmentStatus.DETACHING: Recovery.REDO,    # ending a connection and an export is idempotent
 }
 
-# Attachments a client holds without using them: left longer than attachment_expiry_s, they are deleted.
-ATTACHMENT_EXPIRES = ATTACHMENT_RESERVATIONS | {AttachmentStatus.ATTACHING}
-
-# Attachments that hold the volume's connection (the export stays while one exists).
+# Attachments that hold the volume's connection (the export stays while one exists). Each also keeps its
+# host's access while it has connection_info: os-terminate_connection clears that (the host's access is
+# gone and nothing gives it back) and leaves the status to os-detach, Cinder's order.
 ATTACHMENT_CONNECTED = frozenset({AttachmentStatus.ATTACHING, AttachmentStatus.ATTACHED,
                                   AttachmentStatus.DETACHING})
+
+# Connected and never completed (os-complete): past attachment_unfinished_after_s the active reports it (a
+# user message, and the admins' workers/cleanup answer); only a request removes it, never a timer: its host
+# may be using the volume. A reservation (no connector) holds no access and is left alone, as in Cinder:
+# Nova keeps one for as long as a shelved-offloaded server exists.
+ATTACHMENT_UNFINISHED = frozenset({AttachmentStatus.ATTACHING})
 
 
 def attachment_edge(event: str) -> tuple[frozenset[str], str]:

@@ -25,7 +25,9 @@ from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, StorageFailed, VolumeStateConflict
 from volume.states import (
+    ATTACHMENT_CONNECTED,
     ATTACHMENT_RESERVATIONS,
+    ATTACHMENT_UNFINISHED,
     RESERVABLE,
     RESERVABLE_MULTIATTACH,
     SETTLED,
@@ -88,10 +90,13 @@ def update(call: ApiCall, attachment_id: str, connector: dict[str, Any]) -> Atta
 
 
 def connect(call: ApiCall, attachment: Attachment, connector: dict[str, Any]) -> Attachment:
-    """Export the volume to ``connector`` (through the backend's active) and return the connected attachment."""
-    if attachment.status == AttachmentStatus.ATTACHING and attachment.connector == connector:
-        return attachment  # connected to this host already: a retry
-    if attachment.status == AttachmentStatus.ATTACHING:
+    """Export the volume to ``connector`` (through the backend's active) and return the connected attachment.
+
+    An attachment whose connection os-terminate_connection ended is connected again.
+    """
+    if attachment.status == AttachmentStatus.ATTACHING and attachment.connection_info:
+        if attachment.connector == connector:
+            return attachment  # connected to this host already: a retry
         raise InvalidRequest(f"Invalid attachment: attachment {attachment.id} is connected to another connector; "
                              "delete it and create a new one for this host.")
     begun = db.attachment_transition(attachment.id, attachment_edge("connect.begin"), rule=RULE,
@@ -250,8 +255,8 @@ def legacy_initialize_connection(call: ApiCall, volume_id: str, connector: dict[
     volume = volumes.get(call, volume_id)
     pending = of_volume(volume.id)
     same_host = [a for a in pending if a.status == AttachmentStatus.ATTACHING and a.connector == connector]
-    if same_host:
-        return same_host[0]
+    if same_host:  # connected already (a retry), or again after os-terminate_connection
+        return connect(call, same_host[0], connector)
     reserved = _reservations(pending)
     attachment = reserved[0] if reserved else reserve(call, volume, instance_uuid=None)
     return connect(call, attachment, connector)
@@ -298,8 +303,18 @@ def legacy_detach(call: ApiCall, volume_id: str, attachment_id: str | None) -> N
 
 
 def legacy_terminate_connection(call: ApiCall, volume_id: str, connector: dict[str, Any]) -> None:
-    """The connector loses its access to the volume; its attachment stays until os-detach (Cinder's order)."""
+    """The connector loses its access to the volume; its attachments stay until os-detach (Cinder's order).
+
+    Their connection is recorded as ended first, so that nothing gives the access back (the
+    volume service's export pass re-admits only the connections attachments still hold); then
+    the backend's active takes the access away.
+    """
     volume = volumes.get(call, volume_id)
+    connected = frozenset(str(s) for s in ATTACHMENT_CONNECTED)
+    ended = [a.id for a in of_volume(volume.id) if a.connection_info and _same_host(a.connector, connector)
+             and db.attachment_connection_end(a.id, statuses=connected) is not None]
+    if ended:
+        log.info("volume %s: the connection of attachment %s terminated", volume.id, ", ".join(ended))
     if volume.backend_host is None or not volume.provider_location:
         return
     answer = VolumeClient().terminate_connection(call.ctx, volume.backend_host, volume_id=volume.id,
@@ -336,3 +351,35 @@ def _same_host(theirs: dict[str, Any] | None, connector: dict[str, Any]) -> bool
     if not theirs:
         return False
     return any(connector.get(key) and theirs.get(key) == connector.get(key) for key in ("initiator", "host"))
+
+
+# -- attachments connected and never completed (workers/cleanup) -----------------------------------
+
+def unfinished(call: ApiCall, *, backend_host: str | None, resource_id: str | None,
+               detach: bool) -> list[Attachment]:
+    """Attachments connected and not completed for ``attachment_unfinished_after_s`` (of the backend, and of
+    the attachment or volume ``resource_id``, when given); with ``detach``, each that is still so is moved
+    to detaching and its backend's active asked to end it. Returns them as they are now."""
+    found = db.attachment_list_unfinished(statuses=frozenset(str(s) for s in ATTACHMENT_UNFINISHED),
+                                          older_than_s=call.settings.attachment_unfinished_after_s,
+                                          backend_host=backend_host, resource_id=resource_id)
+    if not detach:
+        return found
+    shown: list[Attachment] = []
+    volumes_of = db.volumes_by_id(a.volume_id for a in found)
+    backends: set[str] = set()
+    for attachment in found:
+        begun = db.attachment_transition(attachment.id, attachment_edge("disconnect.begin"), rule=RULE,
+                                         expected_version=attachment.version)
+        shown.append(begun or attachment)
+        volume = volumes_of.get(attachment.volume_id)
+        if begun is not None and volume is not None and volume.backend_host is not None:
+            log.info("volume %s: detaching attachment %s, never completed (workers/cleanup)", volume.id,
+                     attachment.id)
+            backends.add(volume.backend_host)
+    for backend in sorted(backends):  # the active finishes a detaching attachment as its recovery does
+        try:
+            VolumeClient().recover(call.ctx, backend)
+        except ServiceUnavailable:
+            pass  # its periodic recovery does within seconds
+    return shown

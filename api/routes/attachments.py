@@ -51,7 +51,7 @@ def _detail_with(call: ApiCall, attachment: Attachment, volume: Volume | None) -
 
 @routes.post("", name="create_attachment", summary="Reserve a volume for a server; with a connector, connect it "
              "at once and return its connection_info.", body=schemas.ATTACHMENT_CREATE, response=views.ONE,
-             since=SINCE, links=SHOW_LINKS, casts=True)
+             since=SINCE, links=SHOW_LINKS, casts=True, calls_service=True)
 def create(call: ApiCall, req: Req) -> Response:
     body = req.body["attachment"]
     if "mode" in body and not call.since(MODE_SINCE):
@@ -104,7 +104,7 @@ def show(call: ApiCall, req: Req, attachment_id: str) -> Response:
 
 @routes.put("/{attachment_id}", name="update_attachment", summary="Connect a reserved attachment to the host's "
             "connector and return its connection_info.", body=schemas.ATTACHMENT_UPDATE, response=views.ONE,
-            since=SINCE, casts=True)
+            since=SINCE, casts=True, calls_service=True)
 def update(call: ApiCall, req: Req, attachment_id: str) -> Response:
     attachment = actions.update(call, attachment_id, req.body["attachment"]["connector"])
     return responses.json({"attachment": _detail(call, attachment)})
@@ -112,7 +112,7 @@ def update(call: ApiCall, req: Req, attachment_id: str) -> Response:
 
 @routes.delete("/{attachment_id}", name="delete_attachment", summary="Detach: end the connection (the export "
                "goes with the volume's last one) and delete the attachment; returns the volume's others.",
-               response=views.listing(views.SUMMARY), since=SINCE, casts=True)
+               response=views.listing(views.SUMMARY), since=SINCE, casts=True, calls_service=True)
 def delete(call: ApiCall, req: Req, attachment_id: str) -> Response:
     remaining = actions.delete(call, attachment_id)
     return responses.json({"attachments": [views.summary(a) for a in remaining]})

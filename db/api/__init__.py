@@ -6,10 +6,12 @@ Each function opens its own short transaction and returns frozen values from
 
 from db.api.attachments import (
     SettleRule,
+    attachment_connection_end,
     attachment_count,
     attachment_get,
     attachment_list,
     attachment_list_stale,
+    attachment_list_unfinished,
     attachment_reserve,
     attachment_transition,
     attachments_of,
@@ -25,7 +27,7 @@ from db.api.backends import (
 )
 from db.api.housekeeping import Cleanup, db_purge, work_cleanup
 from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_store
-from db.api.messages import message_create, message_delete, message_get, message_list
+from db.api.messages import message_create, message_create_once, message_delete, message_get, message_list
 from db.api.pools import pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
     UsageDrift,
@@ -88,10 +90,12 @@ __all__ = [
     "HolderCheck",
     "SettleRule",
     "UsageDrift",
+    "attachment_connection_end",
     "attachment_count",
     "attachment_get",
     "attachment_list",
     "attachment_list_stale",
+    "attachment_list_unfinished",
     "attachment_reserve",
     "attachment_transition",
     "attachments_of",
@@ -108,6 +112,7 @@ __all__ = [
     "idempotency_forget",
     "idempotency_store",
     "message_create",
+    "message_create_once",
     "message_delete",
     "message_get",
     "message_list",

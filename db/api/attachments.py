@@ -119,6 +119,24 @@ def attachment_transition(attachment_id: str, edge: Edge, *, rule: SettleRule, e
 
 
 @retry_on_conflict
+def attachment_connection_end(attachment_id: str, *, statuses: frozenset[str]) -> Attachment | None:
+    """Record that the attachment's host lost its access (os-terminate_connection): its connection_info
+    goes, its status stays. None if it is not (or no longer) in ``statuses``."""
+    with writer() as conn:
+        row = conn.execute(sa.select(_attachments.c.volume_id).where(_attachments.c.id == attachment_id,
+                                                                     _attachments.c.deleted == sa.false())).first()
+        if row is None:
+            return None
+        if not cas_update(conn, _volumes, row.volume_id, sources=None, values={}):  # the volume first, as always
+            return None
+        # SQL NULL, not JSON null: ``attachment_list_unfinished`` asks for the connected ones in SQL
+        if not cas_update(conn, _attachments, attachment_id, sources=statuses, values={"connection_info": sa.null()}):
+            return None
+        return from_row(Attachment, conn.execute(sa.select(_attachments).where(_attachments.c.id == attachment_id))
+                        .one())
+
+
+@retry_on_conflict
 def attachment_get(attachment_id: str, *, project_id: str | None = None) -> Attachment:
     with reader() as conn:
         return from_row(Attachment, get_one(conn, _attachments, attachment_id, resource="Attachment",
@@ -183,6 +201,25 @@ def attachment_list_stale(*, statuses: Iterable[str], older_than_s: float, backe
              .order_by(_attachments.c.created_at).limit(limit))
     with reader() as conn:
         return from_rows(Attachment, conn.execute(query))
+
+
+@retry_on_conflict
+def attachment_list_unfinished(*, statuses: Iterable[str], older_than_s: float, backend_host: str | None = None,
+                               resource_id: str | None = None, limit: int = 1000) -> list[Attachment]:
+    """Live attachments in ``statuses`` that hold a connection (connection_info) and have not changed for
+    ``older_than_s``: of ``backend_host``'s volumes, and of the attachment or volume ``resource_id`` (if given)."""
+    where = [_attachments.c.deleted == sa.false(), _attachments.c.status.in_(sorted(statuses)),
+             _attachments.c.connection_info.is_not(None),
+             sa.func.coalesce(_attachments.c.updated_at, _attachments.c.created_at)
+             < utcnow() - timedelta(seconds=older_than_s)]
+    if backend_host is not None:
+        where.append(_volumes.c.host.startswith(f"{backend_host}#", autoescape=True))
+    if resource_id is not None:
+        where.append(sa.or_(_attachments.c.id == resource_id, _attachments.c.volume_id == resource_id))
+    query = (sa.select(_attachments).join(_volumes, _volumes.c.id == _attachments.c.volume_id).where(*where)
+             .order_by(_attachments.c.created_at, _attachments.c.id).limit(limit))
+    with reader() as conn:
+        return [a for a in from_rows(Attachment, conn.execute(query)) if a.connection_info]
 
 
 @retry_on_conflict

@@ -30,6 +30,23 @@ def message_create(*, project_id: str, resource_type: str, resource_uuid: str, e
             request_id=request_id, created_at=now, expires_at=now + MESSAGE_TTL))
 
 
+@retry_on_conflict
+def message_create_once(*, project_id: str, resource_type: str, resource_uuid: str, event_id: str,
+                        user_message: str, level: str = "ERROR") -> bool:
+    """A message, unless the resource already has one for ``event_id``; True if this call made it."""
+    with writer() as conn:
+        exists = conn.execute(sa.select(_messages.c.id).where(_messages.c.resource_uuid == resource_uuid,
+                                                              _messages.c.event_id == event_id).limit(1)).first()
+        if exists is not None:
+            return False
+        now = utcnow()
+        conn.execute(sa.insert(_messages).values(
+            id=new_id(), project_id=project_id, resource_type=resource_type, resource_uuid=resource_uuid,
+            event_id=event_id, message_level=level, user_message=user_message[:1024], request_id=None,
+            created_at=now, expires_at=now + MESSAGE_TTL))
+        return True
+
+
 SORT_KEYS = frozenset({"id", "event_id", "resource_type", "resource_uuid", "message_level", "request_id",
                        "created_at", "expires_at"})
 FILTER_KEYS = frozenset({"event_id", "resource_type", "resource_uuid", "message_level", "request_id"})

@@ -9,16 +9,19 @@ nfs-1: the file on nfs-ganesha, opened through qemu's nfs:// client. Both behind
 from __future__ import annotations
 
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from localcluster.storage import tgt_targets
 
-from bench.stack import SplitStack
+from bench.stack import BIN, SplitStack
 from tests import datapath
 from tests.integration.storage_fixtures import TGT_CONTROL, active_volume_service
 
@@ -280,3 +283,73 @@ def test_a_takeover_between_update_and_complete_leaves_nothing_half_made(storage
     assert _no_targets()
     print(f"attach cycles under two takeovers: {outcomes.count('cycle')} done, "
           f"{sum(o.endswith('503') for o in outcomes)} retryable 503s")
+
+
+def _export_passes(count: int = 3) -> None:
+    """Time for ``count`` export passes of the active (every report_interval, 2 s here)."""
+    time.sleep(2 * count + 1)
+
+
+def test_a_terminated_connection_is_not_given_back_by_the_export_pass(api: httpx.Client) -> None:
+    volume_id = _volume(api, "lvm-1")
+    path = f"/volumes/{volume_id}/action"
+    connected = api.post(path, json={"os-initialize_connection": {"connector": HOST_A}})
+    assert connected.status_code == 200, connected.text
+    target = datapath.target_of(connected.json()["connection_info"], initiator=str(HOST_A["initiator"]))
+    assert api.post(path, json={"os-attach": {"instance_uuid": SERVER, "mountpoint": "/dev/vdb"}}).status_code == 202
+    datapath.write(target, 0x3C, 0)
+
+    assert api.post(path, json={"os-terminate_connection": {"connector": HOST_A}}).status_code == 202
+    assert not datapath.can_open(target)
+    _export_passes()
+    assert not datapath.can_open(target), "the export pass gave a terminated connection its access back"
+    assert api.get(f"/volumes/{volume_id}").json()["volume"]["status"] == "in-use"  # until os-detach
+
+    assert api.post(path, json={"os-detach": {}}).status_code == 202
+    shown = api.get(f"/volumes/{volume_id}").json()["volume"]
+    assert (shown["status"], shown["attachments"]) == ("available", [])
+    assert _no_targets()
+    _delete_volume(api, volume_id)
+
+
+def _untouched_for(stack: SplitStack, attachment_id: str, seconds: float) -> None:
+    engine = sa.create_engine(stack.db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE attachments SET updated_at = :at WHERE id = :id"),
+                     {"at": datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=seconds), "id": attachment_id})
+    engine.dispose()
+
+
+def _manage_cleanup(stack: SplitStack, *args: str) -> str:
+    done = subprocess.run([str(BIN / "ember-manage"), "--config-file", str(stack.workdir / "ember.conf"), "cleanup",
+                           *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_connection_never_completed_is_reported_and_ended_only_on_request(storage_stack: SplitStack,
+                                                                           api: httpx.Client) -> None:
+    volume_id = _volume(api, "lvm-1")
+    attachment = _attach(api, volume_id, HOST_A).json()["attachment"]  # connected, and os-complete never comes
+    target = _target(attachment, HOST_A)
+    _untouched_for(storage_stack, attachment["id"], 2 * 3600)  # past attachment_unfinished_after_s (1 h)
+
+    deadline = time.monotonic() + 30  # the active's next report (every 5 s)
+    while not (reports := api.get(f"/messages?resource_uuid={attachment['id']}").json()["messages"]):
+        assert time.monotonic() < deadline, "the unfinished attachment was not reported"
+        time.sleep(0.5)
+    assert [m["event_id"] for m in reports] == ["ATTACHMENT_NOT_COMPLETED"]
+    listed = api.post("/workers/cleanup", json={}).json()["unfinished_attachments"]
+    assert [(a["id"], a["status"]) for a in listed] == [(attachment["id"], "attaching")]
+    assert attachment["id"] in _manage_cleanup(storage_stack)
+    _export_passes()
+    assert datapath.holds(target, 0, 0), "the host lost its access without a request"
+    assert len(api.get(f"/messages?resource_uuid={attachment['id']}").json()["messages"]) == 1  # reported once
+
+    assert "detaching" in _manage_cleanup(storage_stack, "--detach-unfinished-attachments")
+    deadline = time.monotonic() + 30
+    while api.get(f"/volumes/{volume_id}").json()["volume"]["status"] != "available":
+        assert time.monotonic() < deadline, "the requested detach did not happen"
+        time.sleep(0.2)
+    assert not datapath.can_open(target) and _no_targets()
+    _delete_volume(api, volume_id)

@@ -4,15 +4,20 @@ the file driver on a temporary folder. The data path is the file the connection_
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from oslo_config import cfg
 
 from api.app import create_app
 from db import api as db
+from db import models
+from db import session as db_session
+from db.api._common import utcnow
 from tests import datapath
 from tests.unit.api.conftest import Api
 from tests.unit.conftest import wait_for
@@ -239,3 +244,78 @@ def test_a_connect_failing_on_the_storage_tells_the_project_no_path_or_host(
         shown = admin.put(f"/attachments/{attachment['id']}", {"attachment": {"connector": CONNECTOR}})
         assert shown.status_code == 500
         assert str(share) in shown.text and "unit@file-1" in shown.text  # an admin reads what failed where
+
+
+def _attachment_of(api: Api, volume_id: str) -> dict[str, Any]:
+    (attachment,) = api.get(f"/attachments/detail?volume_id={volume_id}").json()["attachments"]
+    return dict(attachment)
+
+
+def test_a_terminated_connection_stays_terminated_until_os_detach_ends_the_attachment(api: Api) -> None:
+    volume = _volume(api)
+    path = f"/volumes/{volume['id']}/action"
+    assert api.post(path, {"os-initialize_connection": {"connector": CONNECTOR}}).status_code == 200
+    assert api.post(path, {"os-attach": {"instance_uuid": SERVER, "mountpoint": "/dev/vdb"}}).status_code == 202
+    assert _attachment_of(api, volume["id"])["connection_info"] is not None
+
+    assert api.post(path, {"os-terminate_connection": {"connector": CONNECTOR}}).status_code == 202
+    attachment = _attachment_of(api, volume["id"])
+    # recorded on the attachment: the export pass gives back only the access attachments still hold
+    assert (attachment["status"], attachment["connection_info"]) == ("attached", None)
+    assert _show(api, volume["id"])["status"] == "in-use"
+    assert db.volume_get(volume["id"]).provider_location is not None  # the export goes with os-detach
+
+    assert api.post(path, {"os-detach": {"attachment_id": attachment["id"]}}).status_code == 202
+    shown = _show(api, volume["id"])
+    assert (shown["status"], shown["attachments"]) == ("available", [])
+    assert db.volume_get(volume["id"]).provider_location is None
+
+
+def test_initialize_connection_after_terminate_connects_the_same_attachment_again(api: Api) -> None:
+    volume = _volume(api)
+    path = f"/volumes/{volume['id']}/action"
+    first = api.post(path, {"os-initialize_connection": {"connector": CONNECTOR}}).json()["connection_info"]
+    assert api.post(path, {"os-terminate_connection": {"connector": CONNECTOR}}).status_code == 202
+    assert _attachment_of(api, volume["id"])["connection_info"] is None
+    again = api.post(path, {"os-initialize_connection": {"connector": CONNECTOR}})
+    assert again.status_code == 200, again.text
+    assert again.json()["connection_info"]["data"] == first["data"]
+    attachment = _attachment_of(api, volume["id"])
+    assert attachment["status"] == "attaching" and attachment["connection_info"] is not None
+    assert api.delete(f"/attachments/{attachment['id']}").status_code == 200
+    assert db.volume_get(volume["id"]).provider_location is None
+
+
+def _untouched_for(attachment_id: str, seconds: float) -> None:
+    """As if the attachment had not changed for ``seconds``."""
+    attachments = models.table_of(models.Attachment)
+    with db_session.writer() as conn:
+        conn.execute(sa.update(attachments).where(attachments.c.id == attachment_id)
+                     .values(updated_at=utcnow() - timedelta(seconds=seconds)))
+
+
+def test_workers_cleanup_lists_unfinished_attachments_and_detaches_them_only_when_asked(api: Api) -> None:
+    unfinished_on = _volume(api)
+    unfinished = _attach(api, unfinished_on["id"]).json()["attachment"]
+    reserved_on = _volume(api)
+    reserved = _attach(api, reserved_on["id"], None).json()["attachment"]
+    completed_on = _volume(api)
+    completed = _attach(api, completed_on["id"]).json()["attachment"]
+    api.post(f"/attachments/{completed['id']}/action", {"os-complete": {}})
+    for attachment in (unfinished, reserved, completed):
+        _untouched_for(attachment["id"], 2 * 3600)
+
+    listed = api.post("/workers/cleanup", {}).json()["unfinished_attachments"]
+    assert [(a["id"], a["volume_id"], a["status"], a["attached_host"]) for a in listed] == [
+        (unfinished["id"], unfinished_on["id"], "attaching", "compute-1")]
+    assert _show(api, unfinished_on["id"])["status"] == "attaching"  # listing changes nothing
+    narrowed = api.post("/workers/cleanup", {"resource_id": reserved_on["id"],
+                                             "detach_unfinished_attachments": True})
+    assert narrowed.json()["unfinished_attachments"] == []
+
+    detached = api.post("/workers/cleanup", {"detach_unfinished_attachments": True}).json()
+    assert [(a["id"], a["status"]) for a in detached["unfinished_attachments"]] == [(unfinished["id"], "detaching")]
+    wait_for(lambda: _show(api, unfinished_on["id"])["status"] == "available", what="the detach")
+    assert db.volume_get(unfinished_on["id"]).provider_location is None
+    assert _show(api, reserved_on["id"])["status"] == "reserved"
+    assert _show(api, completed_on["id"])["status"] == "in-use"

@@ -15,6 +15,7 @@ from volume.election.sql import SqlElector
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
 from volume.states import AttachmentStatus, Status, attachment_edge, edge
+from volume.unfinished import EVENT_ID, UnfinishedAttachments
 
 HOST = "node@file-1"
 
@@ -141,19 +142,46 @@ def test_a_detach_its_service_died_in_is_finished(manager: VolumeManager) -> Non
     assert db.attachments_of([volume_id]) == {}
 
 
-def test_attachments_a_client_left_expire(manager: VolumeManager) -> None:
+def test_attachments_a_client_left_are_reported_once_and_never_ended_by_a_timer(manager: VolumeManager) -> None:
     reserved_on = _available_volume(manager)
-    _reserved(reserved_on)
+    reservation_id = _reserved(reserved_on)
     connected_on = _available_volume(manager)
     attachment_id = _connecting(connected_on)
     manager.connect_attachment(None, attachment_id)  # type: ignore[arg-type]  # and never completed
-    resume_stuck_work(manager, older_than_s=0)
-    assert db.volume_get(reserved_on).status == Status.RESERVED  # attachment_expiry_s not passed yet
-    manager.attachment_expiry_s = 0
-    resume_stuck_work(manager, older_than_s=0)
-    for volume_id in (reserved_on, connected_on):
-        volume = db.volume_get(volume_id)
-        assert (volume.status, volume.provider_location) == (Status.AVAILABLE, None)
+    assert UnfinishedAttachments(manager, after_s=3600).report() == 0  # not unfinished for long enough yet
+    assert db.message_list(project_id="p") == []
+
+    unfinished = UnfinishedAttachments(manager, after_s=0)
+    for _ in range(2):
+        resume_stuck_work(manager, older_than_s=0)
+        unfinished.report()
+    (message,) = db.message_list(project_id="p")
+    assert (message.resource_uuid, message.event_id) == (attachment_id, EVENT_ID)
+    assert "keeps its access" in message.user_message and connected_on in message.user_message
+    connected = db.attachment_get(attachment_id)
+    assert (connected.status, bool(connected.connection_info)) == (AttachmentStatus.ATTACHING, True)
+    volume = db.volume_get(connected_on)
+    assert volume.status == Status.ATTACHING and volume.provider_location is not None  # the host keeps its access
+    assert db.attachment_get(reservation_id).status == AttachmentStatus.RESERVED  # a reservation holds no access
+    assert db.volume_get(reserved_on).status == Status.RESERVED
+
+    db.message_delete(message.id, project_id="p")  # the user read it: this active does not make it again
+    assert unfinished.report() == 0 and db.message_list(project_id="p") == []
+    # a successor (after a takeover) reports it again only if no message for it is left
+    assert UnfinishedAttachments(manager, after_s=0).report() == 1
+    assert UnfinishedAttachments(manager, after_s=0).report() == 0
+
+
+def test_a_terminated_connection_is_neither_reported_nor_given_back(manager: VolumeManager) -> None:
+    volume_id = _available_volume(manager)
+    attachment_id = _connecting(volume_id)
+    manager.connect_attachment(None, attachment_id)  # type: ignore[arg-type]
+    ended = db.attachment_connection_end(attachment_id, statuses=frozenset({"attaching", "attached"}))
+    assert ended is not None and ended.connection_info is None and ended.status == AttachmentStatus.ATTACHING
+    assert UnfinishedAttachments(manager, after_s=0).report() == 0
+    assert manager.ensure_exports() == 1  # the export stays for the attachment, until os-detach
+    assert db.volume_get(volume_id).provider_location is not None
+    assert db.attachment_connection_end(attachment_id, statuses=frozenset({"reserved"})) is None
 
 
 def test_a_volume_left_attaching_takes_the_status_its_attachments_give(manager: VolumeManager) -> None:
