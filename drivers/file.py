@@ -18,6 +18,7 @@ from contextlib import suppress
 
 from oslo_config import cfg
 
+from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import fileops, images, rawfiles, runner
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, MissingTool, SourceNotFound
@@ -40,6 +41,7 @@ class FileDriver:
         self._capacity_gb: int = section.file_capacity_gb
         self._sparse: bool = section.file_sparse
         self._qemu = images.QemuImg(runner.Runner())  # only for qcow2 snapshots of earlier versions
+        self._reflink = False
 
     # -- set-up and capacity
 
@@ -51,6 +53,7 @@ class FileDriver:
                 pass
             os.unlink(probe)
             self._remove_stale_tmp_files()
+            self._reflink = rawfiles.reflink_supported(self._share)
         except OSError as exc:
             raise BackendUnavailable(f"share folder {self._share} is not writable: "
                                      f"{exc.strerror or exc}") from exc
@@ -74,7 +77,9 @@ class FileDriver:
             thin_provisioning_support=self._sparse,
             # "local": what initialize_connection gives (os-brick's local connector reads the path)
             extra={"storage_protocol": "local", "vendor_name": "ember", "driver_version": "2.0",
-                   "QoS_support": False, "multiattach": True},
+                   "QoS_support": False, "multiattach": True,
+                   # a snapshot of a volume a host writes is one point in time only as a reflink
+                   ATTACHED_SNAPSHOTS: self._reflink},
         )]
 
     def volume_path(self, volume_id: str) -> str | None:

@@ -23,6 +23,7 @@ import os
 
 from oslo_config import cfg
 
+from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, InvalidConnector, NotEnoughSpace, SourceNotFound
 from drivers.fileops import check_id
@@ -101,7 +102,9 @@ class LvmDriver:
             extra={"storage_protocol": "iSCSI", "vendor_name": "ember", "driver_version": VERSION,
                    "QoS_support": False, "multiattach": True, "thick_provisioning_support": True,
                    "lvm_activation": "loop" if self._loop_mode else "activate",
-                   "snapshots": "full-copy" if self._loop_mode else "copy-on-write"},
+                   "snapshots": "full-copy" if self._loop_mode else "copy-on-write",
+                   # a full copy of an LV a host writes is no point in time; a copy-on-write snapshot is
+                   ATTACHED_SNAPSHOTS: not self._loop_mode},
         )]
 
     def volume_path(self, volume_id: str) -> str | None:

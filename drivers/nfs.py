@@ -26,6 +26,7 @@ from contextlib import suppress
 
 from oslo_config import cfg
 
+from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import fileops, images, nfs_chain, nfs_shares
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace, SourceNotFound
@@ -106,7 +107,9 @@ class NfsDriver:
             reserved_percentage=round(100 * (1 - self._used_ratio)),
             extra={"storage_protocol": "nfs", "vendor_name": "ember", "driver_version": VERSION,
                    "QoS_support": False, "multiattach": False, "sparse_copy_volume": self._sparse,
-                   "thick_provisioning_support": not self._sparse},
+                   "thick_provisioning_support": not self._sparse,
+                   # the host keeps writing the file a snapshot freezes (Cinder asks Nova to snapshot it)
+                   ATTACHED_SNAPSHOTS: False},
         )
 
     def _capacity(self, share: Share) -> tuple[float, float, float]:

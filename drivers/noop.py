@@ -11,6 +11,7 @@ import time
 
 from oslo_config import cfg
 
+from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers.base import ConnectionInfo, Connector, Export, PoolStats
 from drivers.errors import SourceNotFound
 
@@ -43,7 +44,7 @@ class NoopDriver:
             provisioned_capacity_gb=provisioned,
             thin_provisioning_support=True,
             extra={"storage_protocol": "noop", "vendor_name": "ember", "driver_version": "1.0",
-                   "QoS_support": False, "multiattach": True},
+                   "QoS_support": False, "multiattach": True, ATTACHED_SNAPSHOTS: True},
         )]
 
     def _grow(self, volume_id: str, size_gb: int) -> None:

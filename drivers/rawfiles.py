@@ -129,6 +129,28 @@ def _copy_data(src: int, dst: int, size: int) -> CopyMethod:
     return method
 
 
+def reflink_supported(folder: str) -> bool:
+    """Whether files in ``folder`` can share extents: a reflink copy is then one atomic point in time."""
+    source, clone = os.path.join(folder, ".reflink-probe"), os.path.join(folder, ".reflink-probe-clone")
+    try:
+        src = os.open(source, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            os.write(src, b"probe")
+            dst = os.open(clone, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            try:
+                return _reflink(src, dst)
+            finally:
+                os.close(dst)
+        finally:
+            os.close(src)
+    finally:
+        for path in (source, clone):
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+
 def _reflink(src: int, dst: int) -> bool:
     try:
         fcntl.ioctl(dst, _FICLONE, src)

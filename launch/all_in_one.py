@@ -64,7 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         signal.signal(sig, _stop_requested)
     try:
         uvicorn.run(create_app(conf), host=host, port=port, loop="uvloop", http="httptools",
-                    log_level="warning", access_log=False)
+                    log_level="warning", access_log=False,
+                    proxy_headers=False)
     except _StopRequested:
         pass
     finally:

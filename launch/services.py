@@ -55,7 +55,10 @@ def api(argv: Sequence[str] | None = None) -> int:
     add_presence(presence, conf, binary=binaries.API, topic="")
     presence.start()
     common = {"host": conf.osapi_volume_listen, "port": conf.osapi_volume_listen_port, "loop": "uvloop",
-              "http": "httptools", "log_level": "warning", "access_log": False}
+              "http": "httptools", "log_level": "warning", "access_log": False,
+              # links follow proxy headers only as [oslo_middleware] enable_proxy_headers_parsing says (the api's
+              # own middleware), never uvicorn's, which trusts any client on loopback
+              "proxy_headers": False}
     try:
         if conf.osapi_volume_workers > 1:
             os.environ[_API_ARGV_ENV] = json.dumps(argv)

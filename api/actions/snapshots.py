@@ -15,9 +15,10 @@ from api.errors import BadRequest
 from api.request import ApiCall
 from api.schemas import SnapshotCreate
 from api.validation import check_metadata_size
+from common.capabilities import ATTACHED_SNAPSHOTS
 from db import api as db
 from db import errors as db_errors
-from db.records import Snapshot
+from db.records import Snapshot, Volume
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
@@ -46,6 +47,8 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be snapshotted.")
+    if claim == edge("snapshot_in_use.begin"):
+        _require_point_in_time(volume)
     require_thawed(call, backend_host)
     snapshot = db.snapshot_create(
         project_id=volume.project_id, user_id=call.ctx.user_id, volume_id=volume.id,
@@ -74,6 +77,16 @@ def _volume_claim(call: ApiCall, volume_id: str, status: str, *, force: bool) ->
     accepted = frozenset().union(*(edge(event)[0] for event in events))
     hint = " (an in-use volume needs force=true before 3.66)" if status == Status.IN_USE else ""
     raise VolumeStateConflict("volume", volume_id, "snapshot it" + hint, accepted, status)
+
+
+def _require_point_in_time(volume: Volume) -> None:
+    """An attached volume's snapshot only where its pool takes one at a single point in time: a copy made
+    while the host writes would hold neither the data before nor after (Cinder asks Nova for those)."""
+    capabilities = db.pool_capabilities(volume.host) if volume.host else None
+    if capabilities is not None and not capabilities.get(ATTACHED_SNAPSHOTS, False):
+        raise InvalidRequest(f"Invalid volume: the storage of volume {volume.id} cannot take a consistent "
+                             "snapshot while the volume is attached (it copies the data while the host writes); "
+                             "detach it, or snapshot it from the server.")
 
 
 def update(call: ApiCall, snapshot_id: str, *, values: dict[str, Any]) -> Snapshot:

@@ -28,7 +28,7 @@ from db.api.backends import (
 from db.api.housekeeping import Cleanup, db_purge, work_cleanup
 from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_store
 from db.api.messages import message_create, message_create_once, message_delete, message_get, message_list
-from db.api.pools import pool_delete_backend, pool_list, pool_report
+from db.api.pools import pool_capabilities, pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
     UsageDrift,
     quota_check,
@@ -117,6 +117,7 @@ __all__ = [
     "message_get",
     "message_list",
     "ping",
+    "pool_capabilities",
     "pool_delete_backend",
     "pool_list",
     "pool_report",

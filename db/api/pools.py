@@ -64,6 +64,14 @@ def pool_list(*, fresh_within_s: float | None = None) -> list[Pool]:
         return from_rows(Pool, conn.execute(query))
 
 
+@retry_on_conflict
+def pool_capabilities(pool_name: str) -> dict[str, Any] | None:
+    """What the pool ``pool_name`` (host@backend#pool) last reported it can do; None if it never reported."""
+    with reader() as conn:
+        row = conn.execute(sa.select(_pools.c.capabilities).where(_pools.c.name == pool_name)).first()
+    return None if row is None else dict(row.capabilities or {})
+
+
 def claim(conn: Connection, pool_name: str, size_gb: float) -> bool:
     """Add ``size_gb`` to the pool's allocation if it still fits; part of the caller's transaction."""
     stmt = (sa.update(_pools)

@@ -82,21 +82,19 @@ def test_cinder_list_shows_a_server_once_it_is_attached(ember: EmbeddedStack) ->
     _delete(ember, volume_id, connected)
 
 
-def test_an_in_use_volume_is_snapshotted_with_force_and_from_3_66_without(ember: EmbeddedStack) -> None:
+def test_an_in_use_volume_needs_force_and_a_point_in_time_snapshot(ember: EmbeddedStack) -> None:
     volume_id = _volume(ember, "parity-snap")
     attachment_id = field(cinder(ember, "attachment-create", volume_id, SERVER, *CONNECT, version="3.54"), "id")
     cinder(ember, "attachment-complete", attachment_id, version="3.44")
     refused = cinder(ember, "snapshot-create", volume_id, version="3.0", check=False)
     assert "ERROR" in refused and "force=true" in refused, refused
-    # without --os-volume-api-version cinderclient asks for the newest version both sides know (3.71)
-    snapshots = [field(cinder(ember, "snapshot-create", "--force", "True", volume_id, version="3.0"), "id"),
-                 field(cinder(ember, "snapshot-create", volume_id), "id")]
-    for snapshot_id in snapshots:
-        wait_status(ember, "snapshot-", snapshot_id, "available")
+    # forced (or from 3.66, where force is implied) it is Cinder's answer on storage that snapshots at one
+    # point in time; this file share (no reflink) would copy while the host writes, so it says so
+    for args in (("--force", "True"), ()):
+        out = cinder(ember, "snapshot-create", *args, volume_id, version="3.0" if args else None, check=False)
+        assert "ERROR" in out and "cannot take a consistent snapshot while the volume is attached" in out, out
+    assert "parity-snap" not in cinder(ember, "snapshot-list")
     assert field(cinder(ember, "show", volume_id), "status") == "in-use"
-    for snapshot_id in snapshots:
-        cinder(ember, "snapshot-delete", snapshot_id)
-        wait_gone(ember, "snapshot-show", snapshot_id)
     _delete(ember, volume_id, attachment_id)
 
 
@@ -141,9 +139,10 @@ def test_a_405_names_every_method_and_forwarded_headers_are_ignored_by_default(e
     wrong = httpx.patch(f"{ember.endpoint}/volumes/{volume_id}", headers=headers)
     assert wrong.status_code == 405 and list(wrong.json()) == ["badMethod"]
     assert {m.strip() for m in wrong.headers["allow"].split(",")} == {"GET", "HEAD", "PUT", "DELETE"}
-    spoofed = httpx.get(f"{ember.endpoint}/volumes/{volume_id}", headers={**headers, "X-Forwarded-Host": "evil.example"})
-    links = [urlsplit(link["href"]).netloc for link in spoofed.json()["volume"]["links"]]
-    assert links == [f"127.0.0.1:{ember.port}"] * 2
+    spoofed = httpx.get(f"{ember.endpoint}/volumes/{volume_id}",
+                        headers={**headers, "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"})
+    links = [urlsplit(link["href"])[:2] for link in spoofed.json()["volume"]["links"]]
+    assert links == [("http", f"127.0.0.1:{ember.port}")] * 2  # neither the api nor uvicorn took them
     deadline = time.monotonic() + 60
     while httpx.delete(f"{ember.endpoint}/volumes/{volume_id}", headers=headers).status_code != 202:
         assert time.monotonic() < deadline

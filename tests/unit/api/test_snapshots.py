@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from common.capabilities import ATTACHED_SNAPSHOTS
 from db import api as db
 from db import errors as db_errors
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
@@ -131,6 +132,7 @@ def _in_use(api: Api, volume_id: str) -> None:
 
 def test_an_in_use_volume_needs_force_before_3_66(api: Api, volume: dict[str, Any], casts: list[Any]) -> None:
     _in_use(api, volume["id"])
+    _pool_snapshots_attached(volume["id"], point_in_time=True)
     version = db.volume_get(volume["id"]).version
     refused = api.post("/snapshots", {"snapshot": {"volume_id": volume["id"]}})
     assert refused.status_code == 400 and "force=true" in refused.json()["badRequest"]["message"]
@@ -142,6 +144,29 @@ def test_an_in_use_volume_needs_force_before_3_66(api: Api, volume: dict[str, An
     implied = api.as_(api.token, "3.66").post("/snapshots", {"snapshot": {"volume_id": volume["id"]}})
     assert implied.status_code == 202, implied.text
     assert [method for method, _, _ in casts] == ["create_snapshot", "create_snapshot"]
+
+
+def _pool_snapshots_attached(volume_id: str, *, point_in_time: bool) -> None:
+    """The volume's pool reports whether it snapshots an attached volume at one point in time."""
+    read = db.volume_get(volume_id)
+    assert read.host is not None and read.backend_host is not None
+    db.pool_report(read.backend_host, [{
+        "name": read.host, "volume_backend_name": "b", "availability_zone": "nova", "total_capacity_gb": 10,
+        "free_capacity_gb": 10, "reserved_percentage": 0, "max_over_subscription_ratio": 1.0,
+        "thin_provisioning_support": True, "capabilities": {ATTACHED_SNAPSHOTS: point_in_time}}])
+
+
+def test_an_in_use_volume_on_a_pool_without_point_in_time_snapshots_is_refused(
+        api: Api, volume: dict[str, Any], casts: list[Any]) -> None:
+    _in_use(api, volume["id"])
+    _pool_snapshots_attached(volume["id"], point_in_time=False)
+    version = db.volume_get(volume["id"]).version
+    refused = api.post("/snapshots", {"snapshot": {"volume_id": volume["id"], "force": True}})
+    assert refused.status_code == 400
+    assert "cannot take a consistent snapshot while the volume is attached" in refused.json()["badRequest"]["message"]
+    assert (db.snapshot_count(project_id=None), db.volume_get(volume["id"]).version, casts) == (0, version, [])
+    _pool_snapshots_attached(volume["id"], point_in_time=True)
+    assert _snapshot(api, volume["id"], force=True)["status"] == SnapshotStatus.CREATING
 
 
 def test_two_claims_of_one_in_use_volume_at_one_version_let_one_win(api: Api, volume: dict[str, Any]) -> None:
