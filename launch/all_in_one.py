@@ -7,12 +7,9 @@ the election, the file driver on a local folder, the API on 127.0.0.1:8776.
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from collections.abc import Sequence
-from types import FrameType
 
-import uvicorn
 from oslo_config import cfg
 
 from api.app import create_app
@@ -23,7 +20,7 @@ from common.service import ServiceRunner
 from db import migrate, session
 from launch import opts
 from launch.presence import add_presence
-from launch.services import cannot_start
+from launch.services import cannot_start, serve_api
 from rpc import transport
 from scheduler import service as scheduler_service
 from volume import service as volume_service
@@ -57,29 +54,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.info("ember is up: http://%s:%s/v3 (state in %s)", host, port, config.state_path(conf))
     print(f"ember is running at http://{host}:{port}/v3  (state: {config.state_path(conf)}; Ctrl-C stops it)",
           flush=True)
-    # uvicorn stops serving on SIGTERM or SIGINT and then raises the signal again for the handler it found:
-    # this one turns it into an exception, so that the services stop cleanly (the backend's lease handed
-    # over) before ember-all exits 0, instead of dying of the signal's default action
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, _stop_requested)
     try:
-        uvicorn.run(create_app(conf), host=host, port=port, loop="uvloop", http="httptools",
-                    log_level="warning", access_log=False,
-                    proxy_headers=False)
-    except _StopRequested:
-        pass
+        serve_api(create_app(conf), conf)
     finally:
         for runner in runners:
             runner.stop()
     return 0
-
-
-class _StopRequested(Exception):
-    pass
-
-
-def _stop_requested(signum: int, frame: FrameType | None) -> None:
-    raise _StopRequested
 
 
 if __name__ == "__main__":

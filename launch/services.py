@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from types import FrameType
+from typing import Any
 
 from fastapi import FastAPI
 from oslo_config import cfg
@@ -44,9 +47,35 @@ def _run(runner: ServiceRunner) -> int:
     return 0
 
 
-def api(argv: Sequence[str] | None = None) -> int:
+class _StopRequested(Exception):
+    pass
+
+
+def _stop_requested(signum: int, frame: FrameType | None) -> None:
+    raise _StopRequested
+
+
+def serve_api(app: FastAPI | str, conf: cfg.ConfigOpts, **options: Any) -> None:
+    """Serve the api with uvicorn until SIGTERM or SIGINT; return (not die) once it has stopped serving.
+
+    uvicorn stops on those signals and then raises the signal again for the handler it found: these
+    handlers turn it into an exception, so the caller's clean-up (services handing their leases over,
+    the presence row) runs before the process exits 0, instead of the signal's default action killing it.
+    """
     import uvicorn
 
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _stop_requested)
+    try:
+        # links follow proxy headers only as [oslo_middleware] enable_proxy_headers_parsing says (the api's
+        # own middleware), never as uvicorn's, which trusts any client on loopback
+        uvicorn.run(app, host=conf.osapi_volume_listen, port=conf.osapi_volume_listen_port, loop="uvloop",
+                    http="httptools", log_level="warning", access_log=False, proxy_headers=False, **options)
+    except _StopRequested:
+        pass
+
+
+def api(argv: Sequence[str] | None = None) -> int:
     from api.app import create_app
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -54,18 +83,12 @@ def api(argv: Sequence[str] | None = None) -> int:
     presence = ServiceRunner(name=binaries.API)
     add_presence(presence, conf, binary=binaries.API, topic="")
     presence.start()
-    common = {"host": conf.osapi_volume_listen, "port": conf.osapi_volume_listen_port, "loop": "uvloop",
-              "http": "httptools", "log_level": "warning", "access_log": False,
-              # links follow proxy headers only as [oslo_middleware] enable_proxy_headers_parsing says (the api's
-              # own middleware), never uvicorn's, which trusts any client on loopback
-              "proxy_headers": False}
     try:
         if conf.osapi_volume_workers > 1:
             os.environ[_API_ARGV_ENV] = json.dumps(argv)
-            uvicorn.run("launch.services:api_worker_app", factory=True, workers=conf.osapi_volume_workers,
-                        **common)
+            serve_api("launch.services:api_worker_app", conf, factory=True, workers=conf.osapi_volume_workers)
         else:
-            uvicorn.run(create_app(conf), **common)
+            serve_api(create_app(conf), conf)
     finally:
         presence.stop()
     return 0
