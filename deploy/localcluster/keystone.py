@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from localcluster import identity, probes
+from localcluster import identity, layout, probes
 from localcluster.component import Component
 from localcluster.procs import LaunchError, spawn, tail
 from localcluster.sqladmin import MariaDBAdmin, OwnDatabase
@@ -289,3 +289,10 @@ class Keystone(Component):
 def authtoken_section(options: dict[str, str]) -> str:
     """``options`` as the ``[keystone_authtoken]`` section of an INI file."""
     return "[keystone_authtoken]\n" + "".join(f"{key} = {value}\n" for key, value in options.items())
+
+
+def cluster_keystone(state: Path) -> Keystone:
+    """The local cluster's Keystone: port 5000, its database on the cluster's Galera behind HAProxy."""
+    database = OwnDatabase(name=layout.KEYSTONE_DB_NAME, user=layout.KEYSTONE_DB_USER,
+                           password=layout.KEYSTONE_DB_PASSWORD, port=layout.HAPROXY_GALERA_PORT)
+    return Keystone(state, port=layout.KEYSTONE_PORT, database=database)

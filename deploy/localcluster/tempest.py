@@ -30,7 +30,7 @@ VENV = ToolVenv(
 # services Tempest must not look for: ember is the only service of this cloud besides Keystone
 ABSENT_SERVICES = ("nova", "glance", "neutron", "swift", "horizon", "heat", "placement")
 PASSED = frozenset({"success", "xfail"})
-FAILED = frozenset({"fail", "uxsuccess"})
+FAILED = frozenset({"fail", "failure", "error", "uxsuccess"})
 SKIPPED = frozenset({"skip"})
 
 
@@ -108,7 +108,8 @@ class TempestResult:
 
 
 def parse_csv(text: str) -> dict[str, str]:
-    """Test id -> final status, from subunit2csv's rows (test,status,start_time,stop_time)."""
+    """Test id -> final status, from subunit2csv's rows (test,status,start_time,stop_time); a failed
+    setUpClass is one row, "setUpClass (<class>)"."""
     outcome: dict[str, str] = {}
     for row in csv.DictReader(io.StringIO(text)):
         status = row.get("status", "")

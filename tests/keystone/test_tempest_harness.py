@@ -49,3 +49,17 @@ def test_run_counts_a_real_run_against_keystone(workspace: tempest.TempestWorksp
     assert result.ran > 0 and result.failed == 0, (result, Path(result.log).read_text()[-3000:])
     assert result.passed + result.skipped == result.ran
     assert result.returncode == 0
+
+
+def test_run_reports_the_failing_tests_by_id(keystone: Keystone, tmp_path: Path) -> None:
+    # Tempest's admin cannot log in, so the class cannot make its credentials: a genuine failure
+    admin = keystone.credentials("admin")
+    space = tempest.TempestWorkspace(tmp_path / "ws")
+    space.init()
+    space.write_conf(tempest.TempestSettings(
+        auth_url=keystone.url, admin_username=admin.username, admin_password="not-the-password",
+        admin_project_name=admin.project_name, region=keystone.region))
+    result = space.run(r"^tempest\.api\.identity\.v3\.test_tokens\.TokensV3Test", concurrency=1)
+    assert result.failed >= 1 and result.returncode != 0
+    assert result.passed == 0
+    assert all("TokensV3Test" in test for test in result.failing), result.failing
