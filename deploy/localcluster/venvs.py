@@ -17,6 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from localcluster.procs import LaunchError, tail
 
@@ -81,19 +82,26 @@ class ToolVenv:
         # stamp is written last, so a build that died half-way is never taken for a good one
         shutil.rmtree(self.path, ignore_errors=True)
         base = getattr(sys, "_base_executable", sys.executable)
+        pip = [str(self.bin("pip")), "install", "-q", "-c", str(self.constraints), *self.requirements]
         with open(self.build_log, "w") as log:
-            steps = [[base, "-m", "venv", str(self.path)],
-                     [str(self.bin("pip")), "install", "-q", "-c", str(self.constraints), *self.requirements]]
-            for argv in steps:
-                log.write(f"$ {' '.join(argv)}\n")
-                log.flush()
-                result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT_S,
-                                        check=False)
-                if result.returncode != 0:
-                    raise LaunchError(f"building {self.path} failed (rc {result.returncode}); "
-                                      f"last lines of {self.build_log}:\n{tail(self.build_log)}")
+            self._step(log, [base, "-m", "venv", str(self.path)])
+            if not self._step(log, pip, required=False):
+                # uWSGI compiles its C on one thread per core; once here a compiler thread died (EFAULT on
+                # exec of /bin/sh) and the link failed: retry once with a serial compile
+                self._step(log, pip, extra_env={"CPUCOUNT": "1"})
         check = subprocess.run([str(self.python), "-c", self.check], capture_output=True, text=True, timeout=120,
                                check=False)
         if check.returncode != 0:
             raise LaunchError(f"{self.path} was built but its check fails:\n{check.stderr[-2000:]}")
         (self.path / ".ember-stamp").write_text(self.digest() + "\n")
+
+    def _step(self, log: TextIO, argv: list[str], *, extra_env: dict[str, str] | None = None,
+              required: bool = True) -> bool:
+        log.write(f"$ {' '.join(argv)}{f' (with {extra_env})' if extra_env else ''}\n")
+        log.flush()
+        result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT, timeout=INSTALL_TIMEOUT_S,
+                                env={**os.environ, **(extra_env or {})}, check=False)
+        if result.returncode != 0 and required:
+            raise LaunchError(f"building {self.path} failed (rc {result.returncode}); "
+                              f"last lines of {self.build_log}:\n{tail(self.build_log)}")
+        return result.returncode == 0
