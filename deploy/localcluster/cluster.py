@@ -1,7 +1,8 @@
 """The whole local cluster: start order, bootstrap and join rules, stop order, status and env.
 
 Start order: galera (first node bootstraps, then the others join), rabbit (all boot, new nodes
-join the first), etcd, haproxy, then the ember table. ``down`` goes the other way.
+join the first), etcd, haproxy, keystone (with ``--auth keystone``), then the ember table. ``down``
+goes the other way.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from localcluster.component import Component
 from localcluster.etcd import EtcdMember
 from localcluster.galera import GaleraNode, choose_bootstrap, setup_database
 from localcluster.haproxy import HAProxy
+from localcluster.keystone import Keystone, cluster_keystone
 from localcluster.procs import LaunchError, wait_until
 from localcluster.rabbit import RabbitNode
+from localcluster.sqladmin import MariaDBAdmin
 
 
 def in_parallel(calls: list[Callable[[], object]]) -> None:
@@ -52,6 +55,10 @@ class Cluster:
         self.rabbit = [RabbitNode(state, i) for i in layout.NODES]
         self.etcd = [EtcdMember(state, i) for i in layout.NODES]
         self.haproxy = HAProxy(state)
+        keystone = cluster_keystone(state)
+        # one still running after a switch to noauth stays listed, so that `up` and `down` stop it
+        self.keystone: Keystone | None = (keystone if self.settings.auth == "keystone" or keystone.alive()
+                                          else None)
         # what an earlier `up` started stays listed (so `down` stops it) even if this one did not ask
         started = ember.started_backends(state)
         backends = self.settings.volume_backends + [b for b in started if b not in self.settings.volume_backends]
@@ -60,7 +67,9 @@ class Cluster:
         self.storage = BackendStorage(state, backends if ember_ran else [])
 
     def components(self) -> list[Component]:
-        return [*self.galera, *self.rabbit, *self.etcd, self.haproxy, *self.storage.components, *self.ember]
+        identity = [self.keystone] if self.keystone is not None else []
+        return [*self.galera, *self.rabbit, *self.etcd, self.haproxy, *identity, *self.storage.components,
+                *self.ember]
 
     def find(self, name: str) -> Component:
         for comp in self.components():
@@ -91,6 +100,12 @@ class Cluster:
             in_parallel([m.start for m in self.etcd])
         with step("haproxy"):
             self.haproxy.start()
+        if self.keystone is not None and self.settings.auth == "keystone":
+            with step("keystone"):
+                self.up_keystone(self.keystone)
+        elif self.keystone is not None:
+            with step("keystone (stopped: auth is noauth now)"):
+                self.keystone.stop()
         if self.storage.components:
             with step("storage (" + ", ".join(c.name for c in self.storage.components) + ")"):
                 self.storage.up()
@@ -122,6 +137,18 @@ class Cluster:
                 print(f"  {node.name} joined in {took:.1f}s", flush=True)
         setup_database(self.galera[0] if self.galera[0].healthy() else next(n for n in self.galera
                                                                             if n.healthy()))
+
+    def up_keystone(self, keystone: Keystone) -> None:
+        """Its database on Galera (made as root over a node's socket), bootstrap, uWSGI, then ember's
+        endpoints at HAProxy's api address and the personas' openrc files."""
+        if not keystone.alive():
+            node = next((n for n in self.galera if n.healthy()), None)
+            if node is None:
+                raise LaunchError("keystone: no galera node is healthy to create its database on")
+            keystone.setup(MariaDBAdmin.defaults_file(node.cnf))
+        keystone.start()
+        keystone.register(f"http://127.0.0.1:{layout.HAPROXY_API_PORT}")
+        print(f"  {keystone.url}; openrc files and clouds.yaml in {keystone.dir}", flush=True)
 
     def up_rabbit(self) -> None:
         down = [n for n in self.rabbit if not n.alive()]
@@ -240,6 +267,9 @@ class Cluster:
         began = time.monotonic()
         with step("ember"):
             in_parallel([p.stop for p in self.ember])
+        if self.keystone is not None:
+            with step("keystone"):
+                self.keystone.stop()
         if self.storage.components:
             with step("storage"):
                 self.storage.down(wipe=wipe)
@@ -301,6 +331,10 @@ class Cluster:
             values[f"EMBER_DB_URL_{i}"] = layout.db_url(layout.galera_sql_port(i))
         for rabbit in self.rabbit:
             values[f"EMBER_RABBIT_ENV_{rabbit.i}"] = str(rabbit.dir / "env.sh")
+        if self.keystone is not None:
+            values["EMBER_KEYSTONE_URL"] = self.keystone.url
+            values["EMBER_OPENRC_DIR"] = str(self.keystone.dir)
+            values["EMBER_CLOUDS_YAML"] = str(self.keystone.clouds_yaml)
         return values
 
 

@@ -135,6 +135,12 @@ def driver_of(backend: str) -> str:
 
 
 COORDINATIONS = ("sql", "etcd")
+# how ember's API authenticates: "noauth" (its own tokens) or a real Keystone next to the cluster
+AUTHS = ("noauth", "keystone")
+KEYSTONE_PORT = 5000
+KEYSTONE_DB_NAME = "keystone"
+KEYSTONE_DB_USER = "keystone"
+KEYSTONE_DB_PASSWORD = "keystone"
 BACKEND_HOST = "cluster"  # the host part every volume service of a backend shares: cluster@<backend>
 VOLUME_NODES = ("a", "b")  # two volume services per backend: one active, one standby
 
@@ -157,6 +163,7 @@ class Settings:
     volume_backends: list[str] = field(default_factory=lambda: list(DEFAULT_BACKENDS))
     ember: bool = True
     coordination: str = "sql"
+    auth: str = "noauth"
 
     @classmethod
     def load(cls, state: Path) -> Settings:
@@ -165,7 +172,8 @@ class Settings:
             return cls()
         data = json.loads(path.read_text())
         return cls(volume_backends=list(data.get("volume_backends", DEFAULT_BACKENDS)),
-                   ember=bool(data.get("ember", True)), coordination=str(data.get("coordination", "sql")))
+                   ember=bool(data.get("ember", True)), coordination=str(data.get("coordination", "sql")),
+                   auth=str(data.get("auth", "noauth")))
 
     def save(self, state: Path) -> None:
         (state / "cluster.json").write_text(json.dumps(asdict(self), indent=2) + "\n")
