@@ -69,7 +69,7 @@ class TokenCache:
             self._items.move_to_end(key)
             return value
 
-    def set(self, key: str, value: Any, time: float = 0, min_compress_len: int = 0) -> bool:  # noqa: A002
+    def set(self, key: str, value: Any, time: float = 0, min_compress_len: int = 0) -> bool:
         expires_at = _monotonic_deadline(time)
         with self._lock:
             self._items[key] = (expires_at, value)

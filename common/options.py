@@ -10,6 +10,10 @@ import socket
 
 from oslo_config import cfg
 
+_NOAUTH = ("X-Auth-Token is user:project and the caller is whoever it names: for development only (the "
+           "embedded default)")
+_KEYSTONE = "Keystone tokens, validated by keystonemiddleware as [keystone_authtoken] says"
+
 DEFAULT_OPTS = [
     cfg.StrOpt("host", default=socket.gethostname(), sample_default="<hostname>",
                help="Name of this node; volume services are addressed as host@backend."),
@@ -22,10 +26,7 @@ DEFAULT_OPTS = [
     cfg.StrOpt("default_volume_type", default="__DEFAULT__",
                help="Volume type given to volumes created without one."),
     cfg.StrOpt("auth_strategy", default="noauth",
-               choices=[("noauth", "X-Auth-Token is user:project and the caller is whoever it names: for "
-                                   "development only (the embedded default)"),
-                        ("keystone", "Keystone tokens, validated by keystonemiddleware as [keystone_authtoken] "
-                                     "says")],
+               choices=[("noauth", _NOAUTH), ("keystone", _KEYSTONE)],
                help="How the API authenticates callers. Under noauth anyone who reaches the API is whoever "
                     "they claim to be; use keystone for anything but development."),
     cfg.ListOpt("noauth_admin_projects", default=[],

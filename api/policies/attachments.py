@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from oslo_policy.policy import DocumentedRuleDefault as Rule
 
-from api.policies.base import ADMIN_OR_OWNER, ADMIN_OR_PROJECT_MEMBER, ADMIN_OR_PROJECT_READER
-from api.policies.base import deprecated, operation
+from api.policies.base import (
+    ADMIN_OR_OWNER,
+    ADMIN_OR_PROJECT_MEMBER,
+    ADMIN_OR_PROJECT_READER,
+    deprecated,
+    operation,
+)
 
 CREATE = "volume:attachment_create"
 UPDATE = "volume:attachment_update"

@@ -30,7 +30,7 @@ def deprecated(name: str, check_str: str, reason: str = DEPRECATED_REASON) -> po
                                  deprecated_since=DEPRECATED_SINCE)
 
 
-def operation(method: str, path: str) -> dict[str, str]:
+def operation(method: str, path: str) -> policy.Operation:
     return {"method": method, "path": path}
 
 

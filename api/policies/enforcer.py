@@ -30,6 +30,11 @@ def set_defaults(conf: cfg.ConfigOpts) -> None:
     opts.set_defaults(conf, enforce_new_defaults=True)
 
 
+def set_library_defaults() -> None:
+    """oslo-config-generator's ``oslo.config.opts.defaults`` hook: the sample shows ember's defaults."""
+    set_defaults(cfg.CONF)
+
+
 def new_enforcer(conf: cfg.ConfigOpts) -> policy.Enforcer:
     set_defaults(conf)
     enforcer = policy.Enforcer(conf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from oslo_policy.policy import DocumentedRuleDefault as Rule
+from oslo_policy.policy import Operation
 
 from api.policies.base import ADMIN_API, ADMIN_OR_OWNER, ADMIN_OR_PROJECT_MEMBER, deprecated, operation
 
@@ -21,7 +22,7 @@ ATTACH = "volume_extension:volume_actions:attach"
 DETACH = "volume_extension:volume_actions:detach"
 
 
-def _action(name: str) -> list[dict[str, str]]:
+def _action(name: str) -> list[Operation]:
     return [operation("POST", f"/volumes/{{volume_id}}/action ({name})")]
 
 

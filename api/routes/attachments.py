@@ -11,8 +11,8 @@ from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as actions
 from api.errors import BadRequest
-from api.request import ApiCall
 from api.policies import attachments as rules
+from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import attachments as views
 from db import api as db

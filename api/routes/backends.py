@@ -11,8 +11,8 @@ from api import paging, responses
 from api import schema_types as t
 from api.actions import services, zones
 from api.errors import BadRequest
-from api.request import ApiCall
 from api.policies import backends as rules
+from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views.common import iso
 from common.binaries import binary_of

@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from api import listing, paging, responses
 from api import schema_types as t
-from api.request import ApiCall
 from api.policies import messages as rules
+from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views.common import iso, links
 from db import api as db

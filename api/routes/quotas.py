@@ -9,8 +9,8 @@ from starlette.responses import Response
 from api import paging, responses
 from api import schema_types as t
 from api.errors import BadRequest
-from api.request import ApiCall
 from api.policies import quotas as rules
+from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from db import api as db
 from db.api.quotas import RESOURCES

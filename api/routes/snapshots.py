@@ -10,8 +10,8 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import snapshots as actions
-from api.request import ApiCall
 from api.policies import snapshots as rules
+from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import snapshots as views
 from db import api as db

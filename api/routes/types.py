@@ -10,8 +10,8 @@ from api import paging, responses
 from api import schema_types as t
 from api.actions import types as actions
 from api.errors import BadRequest
-from api.request import ApiCall
 from api.policies import volume_type as rules
+from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views import types as views
 from db import api as db

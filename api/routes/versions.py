@@ -8,8 +8,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from api import responses
 from api import schema_types as t
-from api.request import ApiCall, request_base_url
 from api.policies import PUBLIC
+from api.request import ApiCall, request_base_url
 from api.spec import Req, Routes
 from api.views import versions
 from db import api as db

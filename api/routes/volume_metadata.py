@@ -8,8 +8,8 @@ from api import responses, schemas
 from api import schema_types as t
 from api.actions import volumes as actions
 from api.errors import BadRequest
-from api.request import ApiCall
 from api.policies import volume_metadata as rules
+from api.request import ApiCall
 from api.spec import Req, Routes
 from db import errors as db_errors
 

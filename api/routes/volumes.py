@@ -11,9 +11,9 @@ from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
 from api.actions import volumes as actions
-from api.request import ApiCall
 from api.policies import volume_actions as action_rules
 from api.policies import volumes as rules
+from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import attachments as attachment_views
 from api.views import volumes as views

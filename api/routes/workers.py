@@ -16,8 +16,8 @@ from starlette.responses import Response
 from api import responses
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
-from api.request import ApiCall
 from api.policies import workers as rules
+from api.request import ApiCall
 from api.spec import Req, Routes
 from api.views.common import iso
 from common import binaries
