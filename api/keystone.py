@@ -78,7 +78,8 @@ class TokenCache:
                 self._items.popitem(last=False)
         return True
 
-    def __len__(self) -> int:
+    def size(self) -> int:
+        # not __len__: keystonemiddleware takes an empty cache object for no cache at all (``if cache``)
         return len(self._items)
 
 
