@@ -15,6 +15,9 @@ Validated tokens are kept for ``token_cache_time`` seconds: in memcached when ``
 set, otherwise in one in-process cache shared by every thread (:class:`TokenCache`), handed to
 keystonemiddleware through its ``cache`` environ hook. Its own in-process fallback would keep one cache
 per concurrently used client, so a token would be validated again on each of them.
+
+ember calls no other OpenStack service (no Nova, Glance or Barbican calls), so unlike Cinder it has no
+``[service_user]`` section: the service user of ``[keystone_authtoken]`` only validates tokens.
 """
 
 from __future__ import annotations
