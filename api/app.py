@@ -15,9 +15,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from api import errors, openapi, routes, spec
+from api import auth, errors, openapi, routes, spec
 from api.call_pool import CallPool
 from api.middleware import ApiMiddleware
+from api.policies.enforcer import Policy
 from api.settings import Settings
 from api.type_names import TypeNames
 from common.context import current_request_id
@@ -46,12 +47,14 @@ def create_app(conf: cfg.ConfigOpts) -> FastAPI:
                   telemetry=_NO_TELEMETRY, lifespan=_lifespan(conf))  # type: ignore[arg-type]
     for path, by_method in _by_path(routes.ALL).items():
         app.add_route(path, _method_dispatch(by_method), methods=list(by_method), include_in_schema=False)
-    app.state.openapi = openapi.document(routes.ALL)
+    app.state.openapi = openapi.document(routes.ALL, keystone=conf.auth_strategy == auth.KEYSTONE)
     app.state.call_pool = CallPool(threads=conf.service_call_threads, queue=conf.service_call_queue)
     for error_class in (errors.ApiError, db_errors.DbError, VolumeError, RpcError):
         app.add_exception_handler(error_class, _mapped_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_middleware(ApiMiddleware, settings=Settings.from_conf(conf), type_names=TypeNames())
+    policy = Policy(conf)
+    app.add_middleware(ApiMiddleware, settings=Settings.from_conf(conf), type_names=TypeNames(),
+                       authenticator=auth.build(conf, policy), policy=policy)
     return app
 
 

@@ -2,13 +2,14 @@
 
 ApiError                       raised by the HTTP edge itself
 ├── BadRequest        400
-├── Unauthorized      401      a token that names no user or project
-├── Forbidden         403      not allowed by policy (admin-only request)
+├── Unauthorized      401      no token, or one Keystone (or noauth) does not accept; WWW-Authenticate
+├── Forbidden         403      not allowed by policy (api.policies)
 ├── ItemNotFound      404      e.g. a method that needs a later microversion
 ├── NotAcceptable     406      unsupported microversion (Cinder's fault name for it: computeFault)
 ├── ConflictingRequest 409     e.g. an Idempotency-Key reused for another request
 ├── RequestTooLarge   413      a body above [oslo_middleware] max_request_body_size
-└── Unsupported       415      a body that is not JSON (Content-Type)
+├── Unsupported       415      a body that is not JSON (Content-Type)
+└── IdentityUnavailable 503    Keystone does not answer the token validation
 Other layers' errors (db, volume, rpc) are mapped in ``HTTP_FAULT`` by walking the MRO,
 so the most specific entry wins. Anything unmapped is a 500 that carries only the
 request id; its details go to the log.
@@ -29,7 +30,9 @@ log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    pass
+    def __init__(self, message: str = "", *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.headers = dict(headers or {})  # sent with the fault (a 401's WWW-Authenticate)
 
 
 class BadRequest(ApiError):
@@ -64,6 +67,10 @@ class Unsupported(ApiError):
     pass
 
 
+class IdentityUnavailable(ApiError):
+    pass
+
+
 HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
     BadRequest: (400, "badRequest"),
     Unauthorized: (401, "unauthorized"),
@@ -73,6 +80,7 @@ HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
     ConflictingRequest: (409, "conflictingRequest"),
     RequestTooLarge: (413, "overLimit"),
     Unsupported: (415, "badMediaType"),
+    IdentityUnavailable: (503, "serviceUnavailable"),
     db_errors.NotFound: (404, "itemNotFound"),
     db_errors.Conflict: (400, "badRequest"),
     db_errors.Duplicate: (409, "conflictingRequest"),
@@ -112,7 +120,7 @@ def response_for(error: Exception, request_id: str) -> Response:
     for cls in type(error).__mro__:
         if cls in HTTP_FAULT:
             code, kind = HTTP_FAULT[cls]
-            return fault_response(code, kind, str(error))
+            return fault_response(code, kind, str(error), headers=getattr(error, "headers", None) or None)
     log.exception("unexpected error", exc_info=error)
     return fault_response(500, "computeFault",
                           f"The server has either erred or is incapable of performing the requested "

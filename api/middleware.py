@@ -1,8 +1,9 @@
-"""The pure-ASGI edge every request passes: request id, noauth, project in the URL, microversion.
+"""The pure-ASGI edge every request passes: request id, authentication, project in the URL, microversion.
 
-It rewrites ``/v3/{project_id}/...`` to ``/v3/...`` (the routes never see the project),
-answers the token-less noauth handshake, and turns any error raised before or around the
-routes into a Cinder fault that carries the request id.
+It authenticates the caller (``api.auth``: Keystone tokens or noauth; the version documents, the
+OpenAPI document and /healthcheck need no token), rewrites ``/v3/{project_id}/...`` to ``/v3/...``
+(the routes never see the project), answers noauth's token-less handshake, and turns any error
+raised before or around the routes into a Cinder fault that carries the request id.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import re
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import auth, idempotency, microversion
+from api import idempotency, microversion, noauth
+from api.auth import Authenticator
 from api.errors import BadRequest, RequestTooLarge, response_for
+from api.policies.enforcer import Policy
 from api.request import BASE_URL_KEY, SCOPE_KEY, ApiCall, base_url_of
 from api.settings import Settings
 from api.type_names import TypeNames
@@ -24,6 +27,7 @@ _REQUEST_ID = re.compile(r"^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-
 _PROJECT_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 _VARY = (b"vary", microversion.HEADER.encode())
 _TOKENLESS = frozenset({"/v3", "/v3/", OPENAPI_PATH})
+MALFORMED_URL = "Malformed request url"  # Cinder 29's words (wsgi.Resource) for a project that is not the token's
 
 # first path segments after /v3 that are collections, never a project id
 COLLECTIONS = frozenset({
@@ -37,10 +41,13 @@ COLLECTIONS = frozenset({
 
 
 class ApiMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings, type_names: TypeNames) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, type_names: TypeNames, authenticator: Authenticator,
+                 policy: Policy) -> None:
         self.app = app
         self.settings = settings
         self.type_names = type_names
+        self.authenticator = authenticator
+        self.policy = policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -78,16 +85,15 @@ class ApiMiddleware:
             return
         receive = _size_limited(receive, headers, self.settings.max_body_bytes)
         base_url: str = scope[BASE_URL_KEY]
-        token = headers.get("x-auth-token")
-        if not token:
+        if self.authenticator.handshake and not headers.get("x-auth-token"):
             await _handshake(send, headers, url=base_url + path)
             return
-        ctx = auth.context_from_token(token, request_id=request_id, admin_projects=self.settings.admin_projects)
+        ctx = await self.authenticator.context(headers, method=scope["method"], path=path, request_id=request_id)
         minor = microversion.parse(headers.get(microversion.HEADER))
         extra += [(microversion.HEADER.encode(), microversion.header_value(minor).encode()), _VARY]
         route_path = _strip_project(path, ctx.project_id)
         call = ApiCall(ctx=ctx, minor=minor, base_url=base_url, settings=self.settings,
-                       type_names=self.type_names)
+                       type_names=self.type_names, policy=self.policy)
         scope = {**scope, "path": route_path, "raw_path": route_path.encode(), SCOPE_KEY: call}
         key = headers.get(idempotency.HEADER)
         if key is not None and scope["method"] == "POST":
@@ -128,20 +134,20 @@ def _request_id(headers: Headers) -> str:
 
 
 def _strip_project(path: str, project_id: str) -> str:
-    """``/v3/{project}/rest`` -> ``/v3/rest``; a project that is not the caller's is a 400."""
+    """``/v3/{project}/rest`` -> ``/v3/rest``; a project that is not the caller's is Cinder's 400
+    (whoever the caller is, an admin too)."""
     first, slash, rest = path[len("/v3/"):].partition("/")
     if not first or first in COLLECTIONS or not _PROJECT_ID.match(first):
         return path
     if not slash and first != project_id:
         return path  # /v3/<word> alone: an unknown collection (404), not a project
     if first != project_id:
-        raise BadRequest(f"Malformed request URL: URL's project_id '{first}' doesn't match Context's "
-                         f"project_id '{project_id}'")
+        raise BadRequest(MALFORMED_URL)
     return f"/v3/{rest}"
 
 
 async def _handshake(send: Send, headers: Headers, *, url: str) -> None:
-    response_headers = auth.handshake_headers(user=headers.get("x-auth-user"),
+    response_headers = noauth.handshake_headers(user=headers.get("x-auth-user"),
                                               project=headers.get("x-auth-project-id"), url=url)
     await send({"type": "http.response.start", "status": 204, "headers": response_headers})
     await send({"type": "http.response.body", "body": b""})

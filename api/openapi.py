@@ -2,7 +2,8 @@
 
 Each /v3 route appears twice, as ``/v3/...`` and ``/v3/{project_id}/...`` (both are served);
 bodies, query parameters and success codes are the ones the routes check and answer, and every
-4xx is Cinder's fault body.
+4xx is Cinder's fault body. Each token route names its policy rule (``x-policy``; an action route
+``x-action-policies`` too) and documents the 401 of a missing or refused token and the 403 of its rule.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ VERSION_HEADER = {"name": microversion.HEADER, "in": "header", "required": False
                                  "'volume latest'; 3.0 without the header.",
                   "schema": {"type": "string",
                              "pattern": f"^{microversion.SERVICE} (3\\.([0-9]|[1-6][0-9]|7[01])|latest)$"}}
+UNAUTHORIZED_RESPONSE = {
+    "description": "No token, or one that is not valid (expired, revoked, unknown): Cinder's fault "
+                   "{\"unauthorized\": ...}; under Keystone the WWW-Authenticate header names where to get one.",
+    "headers": {"WWW-Authenticate": {"description": "Keystone uri=\"<the identity endpoint>\" (Keystone only).",
+                                     "schema": {"type": "string"}}},
+    "content": {"application/json": {"schema": t.FAULT}}}
+FORBIDDEN_RESPONSE = {"description": "The policy rule (x-policy) does not allow the caller: "
+                                     "{\"forbidden\": {\"message\": \"Policy doesn't allow <rule> to be performed.\"}}.",
+                      "content": {"application/json": {"schema": t.FAULT}}}
 HANDSHAKE_RESPONSE = {"description": "No X-Auth-Token: Cinder's noauth handshake, a made-up token in the "
                                      "X-Auth-Token response header and the project's URL in X-Server-Management-Url."}
 FAULT_RESPONSE = {"description": "A Cinder fault: {\"<kind>\": {\"code\": N, \"message\": \"...\"}}.",
@@ -30,19 +40,23 @@ STATUS_TEXT = {200: "OK", 202: "Accepted: the work runs in the background.", 204
                300: "Multiple choices: the versions."}
 
 
-def document(specs: Iterable[RouteSpec]) -> dict[str, Any]:
+def document(specs: Iterable[RouteSpec], *, keystone: bool = False) -> dict[str, Any]:
+    """``keystone``: the api takes Keystone tokens (else noauth's, and a token-less request gets the handshake)."""
     paths: dict[str, dict[str, Any]] = {}
     for spec in specs:
-        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, in_project=False)
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _operation(spec, in_project=False, keystone=keystone)
         if spec.project_scoped:
             scoped = spec.path.replace("/v3", "/v3/{project_id}", 1)
-            paths.setdefault(scoped, {})[spec.method.lower()] = _operation(spec, in_project=True)
+            paths.setdefault(scoped, {})[spec.method.lower()] = _operation(spec, in_project=True, keystone=keystone)
+    scheme = "keystone" if keystone else "noauth"
+    how = ("Authentication: a Keystone token in X-Auth-Token (X-Service-Token: a service's token beside it)."
+           if keystone else "Authentication is Cinder's noauth (development only): X-Auth-Token: user:project.")
     return {
         "openapi": "3.1.0",
         "info": {"title": "ember block storage (Cinder v3 API)", "version": microversion.MAX_VERSION,
-                 "description": "Authentication is Cinder's noauth: X-Auth-Token: user:project."},
+                 "description": f"{how} Each operation names the policy rule that guards it (x-policy)."},
         "paths": paths,
-        "components": {"securitySchemes": {"noauth": {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}}},
+        "components": {"securitySchemes": {scheme: {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}}},
     }
 
 
@@ -50,17 +64,21 @@ def _operation_id(spec: RouteSpec, in_project: bool) -> str:
     return f"{spec.name}_in_project" if in_project else spec.name
 
 
-def _operation(spec: RouteSpec, *, in_project: bool) -> dict[str, Any]:
+def _operation(spec: RouteSpec, *, in_project: bool, keystone: bool) -> dict[str, Any]:
     params: list[dict[str, Any]] = [PROJECT_PARAM] if in_project else []
     params += [{"name": name, "in": "path", "required": True, "schema": schema}
                for name, schema in spec.path_params.items()]
     params += [{"name": p.name, "in": "query", "required": False, "schema": p.schema,
                 **({"description": p.description} if p.description else {})} for p in spec.query]
     operation: dict[str, Any] = {"operationId": _operation_id(spec, in_project), "summary": spec.summary,
-                                 "tags": [spec.tag], "responses": _responses(spec, in_project)}
+                                 "tags": [spec.tag], "responses": _responses(spec, in_project, keystone)}
     if spec.project_scoped:  # the token-less discovery routes read neither token nor version
         params.append(VERSION_HEADER)
-        operation["security"] = [{"noauth": []}, {}]  # without a token: the handshake below
+        # noauth: without a token, the handshake below
+        operation["security"] = [{"keystone": []}] if keystone else [{"noauth": []}, {}]
+        operation["x-policy"] = spec.policy
+        if spec.actions:
+            operation["x-action-policies"] = {action.name: action.policy for action in spec.actions}
     if params:
         operation["parameters"] = params
     body = _body_schema(spec)
@@ -84,7 +102,7 @@ def _action_args(args: JsonSchema) -> JsonSchema:
     return args if args.get("required") else t.nullable(args)
 
 
-def _responses(spec: RouteSpec, in_project: bool) -> dict[str, Any]:
+def _responses(spec: RouteSpec, in_project: bool, keystone: bool) -> dict[str, Any]:
     codes = sorted({a.success for a in spec.actions} or {spec.success})
     responses: dict[str, Any] = {}
     for code in codes:
@@ -96,7 +114,10 @@ def _responses(spec: RouteSpec, in_project: bool) -> dict[str, Any]:
             answer["links"] = links
         responses[str(code)] = answer
     if spec.project_scoped:
-        responses.setdefault("204", HANDSHAKE_RESPONSE)
+        if not keystone:
+            responses.setdefault("204", HANDSHAKE_RESPONSE)
+        responses["401"] = UNAUTHORIZED_RESPONSE
+        responses["403"] = FORBIDDEN_RESPONSE
         responses["4XX"] = FAULT_RESPONSE
     if spec.casts:
         responses["503"] = FAULT_RESPONSE
@@ -118,14 +139,12 @@ def _links(spec: RouteSpec, in_project: bool) -> dict[str, Any]:
 
 def _notes(spec: RouteSpec) -> str:
     notes = []
-    if spec.admin_rule:
-        notes.append(f"Admin only ({spec.admin_rule}).")
+    if spec.project_scoped:
+        notes.append(f"Policy: {spec.policy}.")
     if spec.since:
         notes.append(f"From microversion 3.{spec.since}.")
     for action in spec.actions:
-        extra = []
-        if action.admin_rule:
-            extra.append("admin only")
+        extra = [f"policy {action.policy}"]
         if action.since:
             extra.append(f"from 3.{action.since}")
         notes.append(f"{action.name}: {action.summary}" + (f" ({', '.join(extra)})" if extra else "")

@@ -46,3 +46,11 @@ BODY_OPTS = MIDDLEWARE_OPTS  # the name launch/opts.py lists them by for the sam
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(API_OPTS)
     conf.register_opts(MIDDLEWARE_OPTS, group="oslo_middleware")
+    # [keystone_authtoken] as keystonemiddleware declares it (Cinder's section), and [oslo_policy] with
+    # ember's defaults; the sample config lists both through their own generator namespaces. Imported here:
+    # only the api processes need keystonemiddleware and oslo.policy.
+    from api import keystone
+    from api.policies import enforcer
+
+    keystone.register(conf)
+    enforcer.set_defaults(conf)

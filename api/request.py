@@ -7,12 +7,15 @@ hands it to the route handler.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from api.errors import policy_forbidden, version_not_found
+from api.errors import version_not_found
+from api.policies.enforcer import Policy, own_target
 from api.settings import Settings
 from api.type_names import TypeNames
 from common.context import RequestContext
@@ -31,11 +34,14 @@ class ApiCall:
     base_url: str  # scheme://host[:port], for links
     settings: Settings
     type_names: TypeNames
+    policy: Policy
     # this run's hold on the POST's Idempotency-Key, bound to the resource it creates in the
     # same transaction
     idempotency_claim: IdempotencyClaim | None = None
     # set when a retried POST's first run created this resource but died before answering
     replay_resource_id: str | None = None
+    # (rule, project) -> decision, for the attribute rules a view asks once per item
+    _decisions: dict[tuple[str, str | None], bool] = field(default_factory=dict, compare=False, repr=False)
 
     def idempotency(self) -> IdempotencyClaim | None:
         """The Idempotency-Key claim to bind to the resource this POST creates, if it has a key."""
@@ -56,9 +62,19 @@ class ApiCall:
         if self.minor < minor:
             raise version_not_found(self.minor)
 
-    def require_admin(self, rule: str) -> None:
-        if not self.ctx.is_admin:
-            raise policy_forbidden(rule)
+    def authorize(self, rule: str, target: Mapping[str, Any] | None = None) -> None:
+        """Forbidden (403) unless ``rule`` lets the caller act on ``target`` (default: its own project)."""
+        self.policy.authorize(self.ctx, rule, own_target(self.ctx) if target is None else target)
+
+    def allowed(self, rule: str, project_id: str | None = None) -> bool:
+        """Whether ``rule`` passes on ``project_id`` (default: the caller's own; Cinder's ``authorize(rule,
+        fatal=False)``), decided once per request and project: what a view shows (attribute rules)."""
+        key = (rule, project_id)
+        decided = self._decisions.get(key)
+        if decided is None:
+            target = own_target(self.ctx) if project_id is None else {"project_id": project_id}
+            decided = self._decisions[key] = self.policy.allowed(self.ctx, rule, target)
+        return decided
 
     def scope_project(self) -> str | None:
         """The project a lookup is limited to: none for an admin, who sees every project."""

@@ -9,7 +9,6 @@ from oslo_config import cfg
 
 @dataclass(frozen=True)
 class Settings:
-    admin_projects: frozenset[str]
     max_limit: int
     default_volume_type: str
     storage_availability_zone: str
@@ -25,7 +24,6 @@ class Settings:
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
         return cls(
-            admin_projects=frozenset(conf.noauth_admin_projects or ()),
             max_limit=conf.osapi_max_limit,
             default_volume_type=conf.default_volume_type,
             storage_availability_zone=conf.storage_availability_zone,

@@ -1,9 +1,13 @@
-"""Every route of the API, declared once: path, query and body schemas, success code, response schema.
+"""Every route of the API, declared once: path, query and body schemas, success code, response schema,
+and the policy rule that guards it.
 
 Route modules declare their handlers with :class:`Routes`; ``api.app`` serves exactly these and
-``api.openapi`` documents exactly these, so a route can neither skip validation nor be missing
-from the document. Path, query and body are checked against their JSON schemas before a handler
-runs; what fails is a 400 in Cinder's fault format naming the field, and nothing is changed.
+``api.openapi`` documents exactly these, so a route can neither skip validation or policy nor be
+missing from the document. Path, query and body are checked against their JSON schemas before a
+handler runs; what fails is a 400 in Cinder's fault format naming the field, and nothing is changed.
+Then the route's rule (``policy``, required: a route without one fails at import, and so does a name
+``api.policies`` does not register) is checked on the route's target (``api.targets``), and for an
+action route the action's rule too; a denial is Cinder's 403. ``policy_table`` lists them all.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api import policies, targets
 from api.call_pool import CallPool
 from api.errors import BadRequest, Unsupported
 from api.request import SCOPE_KEY, ApiCall
@@ -35,6 +40,14 @@ _INTEGER = re.compile(r"^-?[0-9]+$")
 _TRUE = frozenset({"1", "t", "true", "on", "y", "yes"})
 _FALSE = frozenset({"0", "f", "false", "off", "n", "no"})
 _SHOWN_CHARS = 80
+RULE_NAMES = frozenset(rule.name for rule in policies.list_rules())
+
+
+def _check_rule(rule: str, where: str, *, public: bool = False) -> None:
+    if public and rule == policies.PUBLIC:
+        return
+    if rule not in RULE_NAMES:
+        raise ValueError(f"{where}: policy {rule!r} is no rule api.policies registers")
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,7 @@ class Action:
     handler: Handler            # handler(call, args, **path_params)
     success: int
     summary: str
-    admin_rule: str | None = None
+    policy: str                 # the rule checked (after the route's own) on the route's target
     since: int = 0
     calls_service: bool = False  # waits for a volume service's answer: runs on the call pool (api.call_pool)
 
@@ -79,12 +92,14 @@ class RouteSpec:
     handler: Handler | None     # handler(call, req, **path_params); None for an action route
     success: int
     tag: str
+    # the rule checked before the handler (for an action route, the read of its resource: each action
+    # adds its own); policies.PUBLIC for the token-less routes only
+    policy: str
     path_params: Mapping[str, JsonSchema] = field(default_factory=dict)
     query: tuple[Param, ...] = ()
     body: JsonSchema | None = None
     response: JsonSchema | None = None      # None: the success answer has no body
     media_type: str = "application/json"
-    admin_rule: str | None = None
     since: int = 0
     # /v3 routes are also served as /v3/{project_id}/...; the token-less edge routes are not
     project_scoped: bool = True
@@ -96,6 +111,12 @@ class RouteSpec:
     validators: dict[str, Draft202012Validator] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        where = f"{self.method} {self.path}"
+        _check_rule(self.policy, where, public=not self.project_scoped)
+        if self.project_scoped == (self.policy == policies.PUBLIC):
+            raise ValueError(f"{where}: exactly the token-less routes (project_scoped=False) are public")
+        for action in self.actions:
+            _check_rule(action.policy, f"{where} {action.name}")
         if self.body is not None:
             self.validators["body"] = _validator(self.body)
         for action in self.actions:
@@ -108,6 +129,39 @@ class RouteSpec:
     @property
     def action_map(self) -> dict[str, Action]:
         return {action.name: action for action in self.actions}
+
+    @property
+    def resource_param(self) -> str | None:
+        """The path parameter naming the resource whose project the rule is checked on, if any."""
+        return targets.resource_param(self.path_params)
+
+
+@dataclass(frozen=True)
+class PolicyRow:
+    """One rule check the API makes: a route, or one action of an action route."""
+
+    method: str
+    path: str
+    action: str | None
+    rules: tuple[str, ...]      # checked in this order (an action route's read rule, then the action's)
+    resource_param: str | None  # the path parameter naming the resource checked on; None: the caller's project
+    since: int                  # the first microversion that serves it (0: 3.0)
+    operation: str              # the route's operationId
+
+
+def policy_table(specs: list[RouteSpec]) -> list[PolicyRow]:
+    """Every token route and action with the rules it checks, for the persona matrix and the docs."""
+    rows: list[PolicyRow] = []
+    for spec in specs:
+        if spec.policy == policies.PUBLIC:
+            continue
+        if not spec.actions:
+            rows.append(PolicyRow(spec.method, spec.path, None, (spec.policy,), spec.resource_param, spec.since,
+                                  spec.name))
+        for action in spec.actions:
+            rows.append(PolicyRow(spec.method, spec.path, action.name, (spec.policy, action.policy),
+                                  spec.resource_param, max(spec.since, action.since), spec.name))
+    return rows
 
 
 def _validator(schema: JsonSchema) -> Draft202012Validator:
@@ -193,15 +247,20 @@ def _calls_service(spec: RouteSpec, raw: bytes) -> bool:
 def _serve(spec: RouteSpec, request: Request, raw: bytes) -> Response:
     call: ApiCall | None = request.scope.get(SCOPE_KEY)
     path = {name: _checked(spec, f"path:{name}", value, name) for name, value in request.path_params.items()}
+    if spec.policy == policies.PUBLIC:
+        assert spec.handler is not None
+        return spec.handler(call, Req(query=read_query(spec, request.query_params), body=None,
+                                      raw_query=request.query_params, request=request), **path)
+    assert call is not None  # the middleware authenticated every request of a token route
+    if spec.since:
+        call.require_version(spec.since)
     if spec.actions:
-        assert call is not None
         return _serve_action(spec, call, read_json(raw, request.headers.get("content-type")), path)
-    if call is not None:
-        _allowed(call, since=spec.since, admin_rule=spec.admin_rule)
     query = read_query(spec, request.query_params)
     body = None
     if spec.body is not None:
         body = _checked(spec, "body", read_json(raw, request.headers.get("content-type")), None)
+    call.authorize(spec.policy, targets.target_of(call, path))
     assert spec.handler is not None
     return spec.handler(call, Req(query=query, body=body, raw_query=request.query_params, request=request), **path)
 
@@ -213,16 +272,13 @@ def _serve_action(spec: RouteSpec, call: ApiCall, body: Any, path: dict[str, Any
     action = spec.action_map.get(name)
     if action is None:
         raise BadRequest(f"There is no such action: {str(name)[:_SHOWN_CHARS]}")
-    _allowed(call, since=action.since, admin_rule=action.admin_rule)
+    if action.since:
+        call.require_version(action.since)
     checked = _checked(spec, f"action:{name}", {} if args is None else args, name)
+    target = targets.target_of(call, path)
+    call.authorize(spec.policy, target)
+    call.authorize(action.policy, target)
     return action.handler(call, checked, **path)
-
-
-def _allowed(call: ApiCall, *, since: int, admin_rule: str | None) -> None:
-    if since:
-        call.require_version(since)
-    if admin_rule:
-        call.require_admin(admin_rule)
 
 
 def read_json(raw: bytes, content_type: str | None) -> Any:

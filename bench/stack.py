@@ -67,6 +67,9 @@ class _Stack:
     driver: str = "noop"
     quota_volumes: int = -1
     extra_conf: str = ""
+    extra_sections: str = ""  # whole sections appended to ember.conf (e.g. [keystone_authtoken])
+    # the token wait_ready asks the pools with: noauth's admin, or a Keystone admin's token
+    admin_token: str = "admin:admin"
     # more than one: volume-a, volume-b, ... serve the one backend as "split@<backend>", one active
     volume_services: int = 1
     coordination_url: str = "sql://"
@@ -102,7 +105,8 @@ class _Stack:
                 f"enabled_backends = {self.backend}\nosapi_volume_listen_port = {self.port}\n"
                 f"report_interval = 2\n{quotas}{self.extra_conf}\n{database}\n"
                 f"[oslo_messaging_rabbit]\nrabbit_quorum_queue = true\n\n"
-                f"[coordination]\nbackend_url = {self.coordination_url}\n\n" + self._backend_sections())
+                f"[coordination]\nbackend_url = {self.coordination_url}\n\n" + self._backend_sections()
+                + (f"\n{self.extra_sections}" if self.extra_sections else ""))
 
     def spawn(self, name: str, argv: list[str], *, host: str | None = None) -> Process:
         conf_files = ["--config-file", str(self.workdir / "ember.conf")]
@@ -129,7 +133,7 @@ class _Stack:
                                        f"{process.log_tail()}")
             try:
                 pools = httpx.get(f"{self.endpoint}/scheduler-stats/get_pools",
-                                  headers={"X-Auth-Token": "admin:admin"}, timeout=2)
+                                  headers={"X-Auth-Token": self.admin_token}, timeout=2)
                 names = [p["name"] for p in pools.json().get("pools", [])] if pools.status_code == 200 else []
                 if all(any(f"@{backend}#" in name for name in names) for backend in self.backend.split(",")):
                     return

@@ -10,6 +10,10 @@ import socket
 
 from oslo_config import cfg
 
+_NOAUTH = ("X-Auth-Token is user:project and the caller is whoever it names: for development only (the "
+           "embedded default)")
+_KEYSTONE = "Keystone tokens, validated by keystonemiddleware as [keystone_authtoken] says"
+
 DEFAULT_OPTS = [
     cfg.StrOpt("host", default=socket.gethostname(), sample_default="<hostname>",
                help="Name of this node; volume services are addressed as host@backend."),
@@ -21,11 +25,14 @@ DEFAULT_OPTS = [
                help="Zone given to volumes created without one (default: storage_availability_zone)."),
     cfg.StrOpt("default_volume_type", default="__DEFAULT__",
                help="Volume type given to volumes created without one."),
-    cfg.StrOpt("auth_strategy", default="noauth", choices=["noauth"],
-               help="How the API authenticates callers. noauth takes X-Auth-Token as user:project."),
+    cfg.StrOpt("auth_strategy", default="noauth",
+               choices=[("noauth", _NOAUTH), ("keystone", _KEYSTONE)],
+               help="How the API authenticates callers. Under noauth anyone who reaches the API is whoever "
+                    "they claim to be; use keystone for anything but development."),
     cfg.ListOpt("noauth_admin_projects", default=[],
-                help="Projects whose callers are admin under noauth. Empty: every caller is admin, "
-                     "as in Cinder."),
+                help="noauth only, and its only isolation: the projects whose callers get the admin role "
+                     "(the others get member and reader, and the same policy as under Keystone judges them). "
+                     "Empty: every caller is admin, as in Cinder's noauth."),
     cfg.IntOpt("quota_volumes", default=10, help="Default number of volumes a project may have (-1: no limit)."),
     cfg.IntOpt("quota_snapshots", default=10, help="Default number of snapshots a project may have (-1: no limit)."),
     cfg.IntOpt("quota_gigabytes", default=1000,

@@ -17,6 +17,7 @@ from typing import Any
 
 from api.actions import disclosure, volumes
 from api.errors import BadRequest
+from api.policies import attachments as attachment_rules
 from api.request import ApiCall
 from db import api as db
 from db import errors as db_errors
@@ -56,7 +57,10 @@ def of_volume(volume_id: str) -> list[Attachment]:
 
 def create(call: ApiCall, *, volume_id: str, instance_uuid: str | None, connector: dict[str, Any] | None,
            mode: str = "rw") -> Attachment:
-    attachment = reserve(call, volumes.get(call, volume_id), instance_uuid=instance_uuid, mode=mode)
+    volume = volumes.get(call, volume_id)
+    if volume.multiattach and volume.bootable:  # as Cinder: a second rule for a bootable multiattach volume
+        call.authorize(attachment_rules.MULTIATTACH_BOOTABLE, volumes.owner_target(volume))
+    attachment = reserve(call, volume, instance_uuid=instance_uuid, mode=mode)
     if not connector:  # python-cinderclient sends {} for "no connector"
         return attachment
     return connect(call, attachment, connector)

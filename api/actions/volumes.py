@@ -15,6 +15,8 @@ from typing import Any
 
 from api.actions import disclosure, types, zones
 from api.errors import BadRequest
+from api.policies import volume_actions
+from api.policies import volumes as volume_rules
 from api.request import ApiCall
 from api.schemas import VolumeCreate
 from api.validation import check_metadata_size
@@ -33,6 +35,11 @@ log = logging.getLogger(__name__)
 
 ALL_STATUSES = frozenset(str(s) for s in Status)
 MAX_REASON = 255
+
+
+def owner_target(volume: Volume) -> dict[str, str]:
+    """A volume as the target of a rule checked inside an operation (as Cinder's ``target_obj``)."""
+    return {"project_id": volume.project_id, "user_id": volume.user_id}
 
 
 def get(call: ApiCall, volume_id: str) -> Volume:
@@ -64,12 +71,15 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         source_claim = (origin.id, origin.version, claim)
     assert size_gb is not None  # the schema requires a size unless there is a source
     volume_type = _volume_type(call, request.volume_type, origin)
+    multiattach = request.multiattach or types.is_multiattach(volume_type)
+    if multiattach:
+        call.authorize(volume_rules.MULTIATTACH)
     volume = db.volume_create(
         project_id=call.project_id, user_id=call.ctx.user_id, size_gb=size_gb, status=Status.CREATING,
         availability_zone=_zone(call, request.availability_zone, origin), name=request.name,
         description=request.description, volume_type_id=volume_type.id, metadata=request.metadata,
         bootable=origin.bootable if origin else False,
-        multiattach=request.multiattach or types.is_multiattach(volume_type),
+        multiattach=multiattach,
         snapshot=snapshot_claim, source_volume=source_claim, idempotency=call.idempotency(),
         quota_defaults=call.settings.quota_defaults)
     log.info("volume %s: created in status %s, asking a scheduler to place it", volume.id, volume.status)
@@ -179,6 +189,8 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     sources, _ = begin = edge("extend_attached.begin" if call.since(EXTEND_ATTACHED_SINCE) else "extend.begin")
     if volume.status not in sources:
         raise VolumeStateConflict("volume", volume.id, "extend it", sources, volume.status)
+    if volume.status == Status.IN_USE:  # Cinder asks a second rule to grow a volume a host uses
+        call.authorize(volume_actions.EXTEND_ATTACHED, owner_target(volume))
     if new_size_gb <= volume.size_gb:
         raise InvalidRequest(f"New size for extend must be greater than current size. (current: "
                              f"{volume.size_gb}, extended: {new_size_gb}).")

@@ -11,6 +11,7 @@ from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as actions
 from api.errors import BadRequest
+from api.policies import attachments as rules
 from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import attachments as views
@@ -45,13 +46,16 @@ def _detail(call: ApiCall, attachment: Attachment) -> dict[str, Any]:
 
 
 def _detail_with(call: ApiCall, attachment: Attachment, volume: Volume | None) -> dict[str, Any]:
+    """The attachment's body; its connection_info (target, CHAP secret) only for the callers of
+    ``ember:attachment_connection_info`` on its project, the others read null."""
     specs = call.type_names.extra_specs(volume.volume_type_id) if volume is not None else {}
-    return views.detail(attachment, volume, specs)
+    return views.detail(attachment, volume, specs,
+                        with_connection_info=call.allowed(rules.CONNECTION_INFO, attachment.project_id))
 
 
 @routes.post("", name="create_attachment", summary="Reserve a volume for a server; with a connector, connect it "
              "at once and return its connection_info.", body=schemas.ATTACHMENT_CREATE, response=views.ONE,
-             since=SINCE, links=SHOW_LINKS, casts=True, calls_service=True)
+             since=SINCE, links=SHOW_LINKS, casts=True, calls_service=True, policy=rules.CREATE)
 def create(call: ApiCall, req: Req) -> Response:
     body = req.body["attachment"]
     if "mode" in body and not call.since(MODE_SINCE):
@@ -62,14 +66,14 @@ def create(call: ApiCall, req: Req) -> Response:
 
 
 @routes.get("", name="list_attachments", summary="List attachments.", query=LIST_PARAMS, since=SINCE,
-            response=views.listing(views.SUMMARY))
+            response=views.listing(views.SUMMARY), policy=rules.GET_ALL)
 def index(call: ApiCall, req: Req) -> Response:
     return listing.page(call, req, key="attachments", path="/attachments", sort_keys=SORT_KEYS, filters=_filters,
                         fetch=db.attachment_list, count=db.attachment_count, view=lambda c, a: views.summary(a))
 
 
 @routes.get("/detail", name="list_attachments_detail", summary="List attachments with every field.",
-            query=LIST_PARAMS, since=SINCE, response=views.listing(views.DETAIL))
+            query=LIST_PARAMS, since=SINCE, response=views.listing(views.DETAIL), policy=rules.GET_ALL)
 def detail(call: ApiCall, req: Req) -> Response:
     """The detail list: each page's volumes (whose export holds the CHAP secret) read in one query."""
     volumes: dict[str, Volume] = {}
@@ -97,14 +101,14 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @routes.get("/{attachment_id}", name="show_attachment", summary="Show an attachment.", response=views.ONE,
-            since=SINCE)
+            since=SINCE, policy=rules.GET)
 def show(call: ApiCall, req: Req, attachment_id: str) -> Response:
     return responses.json({"attachment": _detail(call, actions.get(call, attachment_id))})
 
 
 @routes.put("/{attachment_id}", name="update_attachment", summary="Connect a reserved attachment to the host's "
             "connector and return its connection_info.", body=schemas.ATTACHMENT_UPDATE, response=views.ONE,
-            since=SINCE, casts=True, calls_service=True)
+            since=SINCE, casts=True, calls_service=True, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, attachment_id: str) -> Response:
     attachment = actions.update(call, attachment_id, req.body["attachment"]["connector"])
     return responses.json({"attachment": _detail(call, attachment)})
@@ -112,7 +116,8 @@ def update(call: ApiCall, req: Req, attachment_id: str) -> Response:
 
 @routes.delete("/{attachment_id}", name="delete_attachment", summary="Detach: end the connection (the export "
                "goes with the volume's last one) and delete the attachment; returns the volume's others.",
-               response=views.listing(views.SUMMARY), since=SINCE, casts=True, calls_service=True)
+               response=views.listing(views.SUMMARY), since=SINCE, casts=True, calls_service=True,
+               policy=rules.DELETE)
 def delete(call: ApiCall, req: Req, attachment_id: str) -> Response:
     remaining = actions.delete(call, attachment_id)
     return responses.json({"attachments": [views.summary(a) for a in remaining]})
@@ -125,5 +130,6 @@ def _complete(call: ApiCall, args: dict[str, Any], attachment_id: str) -> Respon
 
 routes.actions("/{attachment_id}/action", [
     Action("os-complete", schemas.COMPLETE_ARGS, _complete, 204, "The host attached the volume: it is in-use.",
-           since=COMPLETE_SINCE),
-], name="attachment_action", summary="Run one attachment action.", since=SINCE)
+           since=COMPLETE_SINCE, policy=rules.COMPLETE),
+], name="attachment_action", summary="Run one attachment action.", since=SINCE,
+               policy=rules.GET)

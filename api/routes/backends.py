@@ -11,6 +11,7 @@ from api import paging, responses
 from api import schema_types as t
 from api.actions import services, zones
 from api.errors import BadRequest
+from api.policies import backends as rules
 from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views.common import iso
@@ -41,7 +42,7 @@ SERVICE_CHANGED = t.obj({"host": t.STRING, "binary": t.STRING, "disabled": t.BOO
 
 
 @routes.get("/os-availability-zone", name="list_availability_zones", summary="Availability zones.",
-            response=ZONES)
+            response=ZONES, policy=rules.AVAILABILITY_ZONES)
 def availability_zones(call: ApiCall, req: Req) -> Response:
     return responses.json({"availabilityZoneInfo": [{"zoneName": zone, "zoneState": {"available": True}}
                                                     for zone in zones.known(call.settings)]})
@@ -50,7 +51,7 @@ def availability_zones(call: ApiCall, req: Req) -> Response:
 @routes.get("/scheduler-stats/get_pools", name="list_pools", summary="Backend pools and their capacity.",
             query=(Param("detail", paging.BOOLEAN_QUERY, "Also show each pool's capabilities."),
                    Param("name", t.text(), "Only the pool of this name.")),
-            response=POOLS, admin_rule="scheduler_extension:scheduler_stats:get_pools")
+            response=POOLS, policy=rules.GET_POOLS)
 def pools(call: ApiCall, req: Req) -> Response:
     query = req.query
     found = [p for p in db.pool_list() if "name" not in query or p.name == query["name"]]
@@ -76,7 +77,7 @@ def _pool(pool: Pool) -> dict[str, Any]:
 @routes.get("/os-services", name="list_services", summary="Every service process and whether it is up.",
             query=(Param("binary", t.text(), "ember-volume, or Cinder's cinder-volume, ..."),
                    Param("host", t.text())),
-            response=SERVICES, admin_rule="volume_extension:services:index")
+            response=SERVICES, policy=rules.SERVICES_INDEX)
 def list_services(call: ApiCall, req: Req) -> Response:
     binary = req.query.get("binary")
     found = db.service_list(binary=binary_of(binary) if binary else None,
@@ -110,7 +111,7 @@ def _status(service: Service) -> ServiceStatus:
 
 @routes.put("/os-services/{action}", name="update_service",
             summary="enable, disable, disable-log-reason (host and binary), freeze or thaw (host) a service.",
-            body=SERVICE_BODY, response=SERVICE_CHANGED, admin_rule="volume_extension:services:update")
+            body=SERVICE_BODY, response=SERVICE_CHANGED, policy=rules.SERVICES_UPDATE)
 def set_service(call: ApiCall, req: Req, action: str) -> Response:
     body = req.body
     binary = body.get("binary")

@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from api import listing, paging, responses
 from api import schema_types as t
+from api.policies import messages as rules
 from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views.common import iso, links
@@ -42,21 +43,21 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @routes.get("", name="list_messages", summary="List the project's user messages.", since=SINCE,
-            query=LIST_PARAMS,
+            query=LIST_PARAMS, policy=rules.GET_ALL,
             response=t.obj({"messages": t.array(MESSAGE), "messages_links": t.LINKS}, required=["messages"]))
 def index(call: ApiCall, req: Req) -> Response:
     return listing.page(call, req, key="messages", path="/messages", sort_keys=SORT_KEYS, filters=_filters,
                         fetch=db.message_list, count=None, view=_view)
 
 
-@routes.get("/{message_id}", name="show_message", summary="Show a user message.", since=SINCE,
+@routes.get("/{message_id}", name="show_message", summary="Show a user message.", since=SINCE, policy=rules.GET,
             response=t.obj({"message": MESSAGE}, required=["message"]))
 def show(call: ApiCall, req: Req, message_id: str) -> Response:
     return responses.json({"message": _view(call, db.message_get(message_id, project_id=call.scope_project()))})
 
 
 @routes.delete("/{message_id}", name="delete_message", summary="Delete a user message.", since=SINCE,
-               success=204)
+               success=204, policy=rules.DELETE)
 def delete(call: ApiCall, req: Req, message_id: str) -> Response:
     db.message_delete(message_id, project_id=call.scope_project())
     return Response(status_code=204)

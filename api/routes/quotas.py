@@ -9,6 +9,7 @@ from starlette.responses import Response
 from api import paging, responses
 from api import schema_types as t
 from api.errors import BadRequest
+from api.policies import quotas as rules
 from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from db import api as db
@@ -28,15 +29,10 @@ LIMITS = t.obj({"limits": t.obj({"rate": t.array(t.ANY_OBJECT), "absolute": t.ob
                                 required=["rate", "absolute"])}, required=["limits"])
 
 
-def _readable(call: ApiCall, project_id: str) -> None:
-    if project_id != call.project_id:
-        call.require_admin("volume_extension:quotas:show")
-
-
 @routes.get("/os-quota-sets/{target_project_id}", name="show_quotas", summary="A project's quota limits.",
-            query=(Param("usage", paging.BOOLEAN_QUERY, "Also show what is in use."),), response=QUOTA_SET)
+            query=(Param("usage", paging.BOOLEAN_QUERY, "Also show what is in use."),), response=QUOTA_SET,
+            policy=rules.SHOW)
 def show(call: ApiCall, req: Req, target_project_id: str) -> Response:
-    _readable(call, target_project_id)
     quotas = db.quota_get(target_project_id, call.settings.quota_defaults)
     body: dict[str, Any] = {"id": target_project_id}
     if req.query.get("usage"):
@@ -48,13 +44,13 @@ def show(call: ApiCall, req: Req, target_project_id: str) -> Response:
 
 
 @routes.get("/os-quota-sets/{target_project_id}/defaults", name="show_default_quotas",
-            summary="The default quota limits.", response=QUOTA_SET)
+            summary="The default quota limits.", response=QUOTA_SET, policy=rules.SHOW)
 def defaults(call: ApiCall, req: Req, target_project_id: str) -> Response:
     return responses.json({"quota_set": {"id": target_project_id, **call.settings.quota_defaults}})
 
 
 @routes.put("/os-quota-sets/{target_project_id}", name="update_quotas", summary="Change a project's quota limits.",
-            body=UPDATE_BODY, response=QUOTA_SET, admin_rule="volume_extension:quotas:update")
+            body=UPDATE_BODY, response=QUOTA_SET, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, target_project_id: str) -> Response:
     asked = {k: int(val) for k, val in req.body["quota_set"].items() if k in RESOURCES}
     current = db.quota_get(target_project_id, call.settings.quota_defaults)
@@ -69,13 +65,14 @@ def update(call: ApiCall, req: Req, target_project_id: str) -> Response:
 
 
 @routes.delete("/os-quota-sets/{target_project_id}", name="delete_quotas",
-               summary="Return a project to the default limits.", admin_rule="volume_extension:quotas:delete")
+               summary="Return a project to the default limits.", policy=rules.DELETE)
 def delete(call: ApiCall, req: Req, target_project_id: str) -> Response:
     db.quota_destroy(target_project_id)
     return Response(status_code=200)
 
 
-@routes.get("/limits", name="show_limits", summary="The caller's absolute limits and usage.", response=LIMITS)
+@routes.get("/limits", name="show_limits", summary="The caller's absolute limits and usage.", response=LIMITS,
+            policy=rules.LIMITS)
 def limits(call: ApiCall, req: Req) -> Response:
     quotas = db.quota_get(call.project_id, call.settings.quota_defaults)
 
@@ -88,8 +85,12 @@ def limits(call: ApiCall, req: Req) -> Response:
     absolute = {
         "maxTotalVolumes": limit("volumes"), "maxTotalSnapshots": limit("snapshots"),
         "maxTotalVolumeGigabytes": limit("gigabytes"), "maxTotalBackups": limit("backups"),
-        "maxTotalBackupGigabytes": limit("backup_gigabytes"), "totalVolumesUsed": used("volumes"),
-        "totalGigabytesUsed": used("gigabytes"), "totalSnapshotsUsed": used("snapshots"),
-        "totalBackupsUsed": used("backups"), "totalBackupGigabytesUsed": used("backup_gigabytes"),
+        "maxTotalBackupGigabytes": limit("backup_gigabytes"),
     }
+    if call.allowed(rules.USED_LIMITS):  # Cinder's used_limits extension
+        absolute.update({
+            "totalVolumesUsed": used("volumes"), "totalGigabytesUsed": used("gigabytes"),
+            "totalSnapshotsUsed": used("snapshots"), "totalBackupsUsed": used("backups"),
+            "totalBackupGigabytesUsed": used("backup_gigabytes"),
+        })
     return responses.json({"limits": {"rate": [], "absolute": absolute}})

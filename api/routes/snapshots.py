@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import snapshots as actions
+from api.policies import snapshots as rules
 from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import snapshots as views
@@ -35,20 +36,20 @@ SHOW_LINKS = {"show_snapshot": {"snapshot_id": "$response.body#/snapshot/id"},
 
 
 @routes.post("", name="create_snapshot", summary="Snapshot a volume.", success=202, body=schemas.SNAPSHOT_CREATE,
-             response=views.ONE, links=SHOW_LINKS, casts=True)
+             response=views.ONE, links=SHOW_LINKS, casts=True, policy=rules.CREATE)
 def create(call: ApiCall, req: Req) -> Response:
     snapshot = actions.create(call, schemas.parse_snapshot_create(req.body))
     return responses.json({"snapshot": views.detail(call, snapshot)}, 202)
 
 
 @routes.get("", name="list_snapshots", summary="List snapshots.", query=LIST_PARAMS,
-            response=views.listing(views.SUMMARY))
+            response=views.listing(views.SUMMARY), policy=rules.GET_ALL)
 def index(call: ApiCall, req: Req) -> Response:
     return _list(call, req, views.summary, "/snapshots")
 
 
 @routes.get("/detail", name="list_snapshots_detail", summary="List snapshots with every field.",
-            query=LIST_PARAMS, response=views.listing(views.DETAIL))
+            query=LIST_PARAMS, response=views.listing(views.DETAIL), policy=rules.GET_ALL)
 def detail(call: ApiCall, req: Req) -> Response:
     return _list(call, req, views.detail, "/snapshots/detail")
 
@@ -65,19 +66,21 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
     return filters
 
 
-@routes.get("/{snapshot_id}", name="show_snapshot", summary="Show a snapshot.", response=views.ONE)
+@routes.get("/{snapshot_id}", name="show_snapshot", summary="Show a snapshot.", response=views.ONE,
+            policy=rules.GET)
 def show(call: ApiCall, req: Req, snapshot_id: str) -> Response:
     return responses.json({"snapshot": views.detail(call, actions.get(call, snapshot_id))})
 
 
 @routes.put("/{snapshot_id}", name="update_snapshot", summary="Change a snapshot's name, description or metadata.",
-            body=schemas.SNAPSHOT_UPDATE, response=views.ONE)
+            body=schemas.SNAPSHOT_UPDATE, response=views.ONE, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, snapshot_id: str) -> Response:
     values = schemas.described_values(req.body["snapshot"], "snapshot", strict=True)
     return responses.json({"snapshot": views.detail(call, actions.update(call, snapshot_id, values=values))})
 
 
-@routes.delete("/{snapshot_id}", name="delete_snapshot", summary="Delete a snapshot.", success=202, casts=True)
+@routes.delete("/{snapshot_id}", name="delete_snapshot", summary="Delete a snapshot.", success=202, casts=True,
+               policy=rules.DELETE)
 def delete(call: ApiCall, req: Req, snapshot_id: str) -> Response:
     actions.delete(call, snapshot_id)
     return responses.accepted()
@@ -96,8 +99,9 @@ def _force_delete(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Resp
 routes.actions("/{snapshot_id}/action", [
     Action("os-reset_status", schemas.SNAPSHOT_RESET_ARGS, _reset_status, 202,
            "Admin: set the status; refused while a service works on the snapshot.",
-           admin_rule="volume_extension:snapshot_admin_actions:reset_status"),
+           policy=rules.RESET_STATUS),
     Action("os-force_delete", schemas.NO_ARGS, _force_delete, 202,
            "Admin: delete whatever the status; refused while a service works on the snapshot.",
-           admin_rule="volume_extension:snapshot_admin_actions:force_delete"),
-], name="snapshot_action", summary="Run one snapshot admin action.", casts=True)
+           policy=rules.FORCE_DELETE),
+], name="snapshot_action", summary="Run one snapshot admin action.", casts=True,
+               policy=rules.GET)

@@ -10,6 +10,7 @@ from api import paging, responses
 from api import schema_types as t
 from api.actions import types as actions
 from api.errors import BadRequest
+from api.policies import volume_type as rules
 from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views import types as views
@@ -21,8 +22,6 @@ from db.records import VolumeType
 routes = Routes("/v3/types", tag="types",
                 path_params={"type_id": t.text(), "key": {"type": "string", "pattern": t.METADATA_KEY}})
 
-MANAGE = "volume_extension:type"
-SPECS = "volume_extension:types_extra_specs"
 SORT_KEYS = {key: key for key in DB_SORT_KEYS}
 # python-cinderclient sends is_public=None for "every type"
 IS_PUBLIC: t.JsonSchema = {"type": "string", "enum": sorted({*t.TRUE_WORDS, *t.FALSE_WORDS, "None", "none"})}
@@ -49,7 +48,8 @@ def _find(call: ApiCall, ref: str) -> VolumeType:
     return actions.visible(call, call.settings.default_volume_type if ref == "default" else ref)
 
 
-@routes.get("", name="list_types", summary="List volume types.", query=LIST_PARAMS, response=views.LIST)
+@routes.get("", name="list_types", summary="List volume types.", query=LIST_PARAMS, response=views.LIST,
+            policy=rules.GET_ALL)
 def index(call: ApiCall, req: Req) -> Response:
     paged = paging.parse(req.query, sort_keys=SORT_KEYS, max_limit=call.settings.max_limit,
                          default_sort=[("name", "asc")])
@@ -64,13 +64,13 @@ def index(call: ApiCall, req: Req) -> Response:
 
 
 @routes.get("/{type_id}", name="show_type", summary="Show a volume type (by id, name or 'default').",
-            response=views.ONE)
+            response=views.ONE, policy=rules.GET)
 def show(call: ApiCall, req: Req, type_id: str) -> Response:
     return responses.json({"volume_type": views.detail(call, _find(call, type_id))})
 
 
 @routes.post("", name="create_type", summary="Create a volume type.", body=CREATE_BODY, response=views.ONE,
-             admin_rule=f"{MANAGE}_create", links=TYPE_LINKS)
+             policy=rules.CREATE, links=TYPE_LINKS)
 def create(call: ApiCall, req: Req) -> Response:
     spec = req.body["volume_type"]
     name = _name(spec["name"])
@@ -89,7 +89,7 @@ def _name(name: str) -> str:
 
 
 @routes.put("/{type_id}", name="update_type", summary="Change a volume type's name, description or visibility.",
-            body=UPDATE_BODY, response=views.ONE, admin_rule=f"{MANAGE}_update")
+            body=UPDATE_BODY, response=views.ONE, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, type_id: str) -> Response:
     spec = req.body["volume_type"]
     values: dict[str, Any] = {}
@@ -107,7 +107,7 @@ def update(call: ApiCall, req: Req, type_id: str) -> Response:
 
 
 @routes.delete("/{type_id}", name="delete_type", summary="Delete a volume type no volume uses.", success=202,
-               admin_rule=f"{MANAGE}_delete")
+               policy=rules.DELETE)
 def delete(call: ApiCall, req: Req, type_id: str) -> Response:
     volume_type = _find(call, type_id)
     if call.settings.default_volume_type in (volume_type.name, volume_type.id):
@@ -118,13 +118,13 @@ def delete(call: ApiCall, req: Req, type_id: str) -> Response:
 
 
 @routes.get("/{type_id}/extra_specs", name="list_extra_specs", summary="A volume type's extra specs.",
-            response=views.EXTRA_SPECS, admin_rule=f"{SPECS}:index")
+            response=views.EXTRA_SPECS, policy=rules.SPECS_INDEX)
 def specs_index(call: ApiCall, req: Req, type_id: str) -> Response:
-    return responses.json({"extra_specs": _find(call, type_id).extra_specs})
+    return responses.json({"extra_specs": views.readable_specs(call, _find(call, type_id).extra_specs)})
 
 
 @routes.post("/{type_id}/extra_specs", name="set_extra_specs", summary="Add or change extra specs.",
-             body=SPECS_BODY, response=views.EXTRA_SPECS, admin_rule=f"{SPECS}:create")
+             body=SPECS_BODY, response=views.EXTRA_SPECS, policy=rules.SPECS_CREATE)
 def specs_create(call: ApiCall, req: Req, type_id: str) -> Response:
     specs = dict(req.body["extra_specs"])
     db.extra_specs_set(_find(call, type_id).id, specs)
@@ -132,16 +132,16 @@ def specs_create(call: ApiCall, req: Req, type_id: str) -> Response:
 
 
 @routes.get("/{type_id}/extra_specs/{key}", name="show_extra_spec", summary="One extra spec.",
-            response=t.STRING_MAP, admin_rule=f"{SPECS}:show")
+            response=t.STRING_MAP, policy=rules.SPECS_SHOW)
 def spec_show(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
-    specs = _find(call, type_id).extra_specs
+    specs = views.readable_specs(call, _find(call, type_id).extra_specs)
     if key not in specs:
         raise db_errors.NotFound("Volume type extra spec", key)
     return responses.json({key: specs[key]})
 
 
 @routes.put("/{type_id}/extra_specs/{key}", name="update_extra_spec", summary="Set one extra spec.",
-            body=SPEC_BODY, response=t.STRING_MAP, admin_rule=f"{SPECS}:update")
+            body=SPEC_BODY, response=t.STRING_MAP, policy=rules.SPECS_UPDATE)
 def spec_update(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
     if key not in req.body:
         raise BadRequest("Request body and URI mismatch")
@@ -150,7 +150,7 @@ def spec_update(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
 
 
 @routes.delete("/{type_id}/extra_specs/{key}", name="delete_extra_spec", summary="Remove one extra spec.",
-               success=202, admin_rule=f"{SPECS}:delete")
+               success=202, policy=rules.SPECS_DELETE)
 def spec_delete(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
     db.extra_spec_delete(_find(call, type_id).id, key)
     return responses.accepted()

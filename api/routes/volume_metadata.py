@@ -8,6 +8,7 @@ from api import responses, schemas
 from api import schema_types as t
 from api.actions import volumes as actions
 from api.errors import BadRequest
+from api.policies import volume_metadata as rules
 from api.request import ApiCall
 from api.spec import Req, Routes
 from db import errors as db_errors
@@ -19,13 +20,14 @@ METADATA = t.obj({"metadata": t.STRING_MAP}, required=["metadata"])
 META = t.obj({"meta": t.STRING_MAP}, required=["meta"])
 
 
-@routes.get("", name="show_volume_metadata", summary="A volume's metadata.", response=METADATA)
+@routes.get("", name="show_volume_metadata", summary="A volume's metadata.", response=METADATA,
+            policy=rules.GET)
 def index(call: ApiCall, req: Req, volume_id: str) -> Response:
     return responses.json({"metadata": actions.get(call, volume_id).metadata})
 
 
 @routes.post("", name="merge_volume_metadata", summary="Add or change metadata entries.",
-             body=schemas.METADATA_BODY, response=METADATA)
+             body=schemas.METADATA_BODY, response=METADATA, policy=rules.CREATE)
 def merge(call: ApiCall, req: Req, volume_id: str) -> Response:
     new = dict(req.body["metadata"])
     volume = actions.change_metadata(call, volume_id, change=lambda current: {**current, **new})
@@ -33,14 +35,15 @@ def merge(call: ApiCall, req: Req, volume_id: str) -> Response:
 
 
 @routes.put("", name="replace_volume_metadata", summary="Replace all metadata.", body=schemas.METADATA_BODY,
-            response=METADATA)
+            response=METADATA, policy=rules.UPDATE)
 def replace(call: ApiCall, req: Req, volume_id: str) -> Response:
     new = dict(req.body["metadata"])
     volume = actions.change_metadata(call, volume_id, change=lambda _: new)
     return responses.json({"metadata": volume.metadata})
 
 
-@routes.get("/{key}", name="show_volume_metadata_item", summary="One metadata entry.", response=META)
+@routes.get("/{key}", name="show_volume_metadata_item", summary="One metadata entry.", response=META,
+            policy=rules.GET)
 def show(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
     metadata = actions.get(call, volume_id).metadata
     if key not in metadata:
@@ -49,7 +52,7 @@ def show(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
 
 
 @routes.put("/{key}", name="update_volume_metadata_item", summary="Set one metadata entry.",
-            body=schemas.META_ITEM_BODY, response=META)
+            body=schemas.META_ITEM_BODY, response=META, policy=rules.UPDATE)
 def update_key(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
     item = dict(req.body["meta"])
     if list(item) != [key]:
@@ -58,7 +61,8 @@ def update_key(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
     return responses.json({"meta": item})
 
 
-@routes.delete("/{key}", name="delete_volume_metadata_item", summary="Remove one metadata entry.")
+@routes.delete("/{key}", name="delete_volume_metadata_item", summary="Remove one metadata entry.",
+               policy=rules.DELETE)
 def delete_key(call: ApiCall, req: Req, volume_id: str, key: str) -> Response:
     if key not in actions.get(call, volume_id).metadata:
         raise db_errors.NotFound("Metadata item", key)

@@ -11,6 +11,8 @@ from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
 from api.actions import volumes as actions
+from api.policies import volume_actions as action_rules
+from api.policies import volumes as rules
 from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import attachments as attachment_views
@@ -41,20 +43,20 @@ SHOW_LINKS = {"show_volume": {"volume_id": "$response.body#/volume/id"},
 
 
 @routes.post("", name="create_volume", summary="Create a volume (empty, from a snapshot or a clone).",
-             success=202, body=schemas.VOLUME_CREATE, response=views.ONE, links=SHOW_LINKS, casts=True)
+             success=202, body=schemas.VOLUME_CREATE, response=views.ONE, links=SHOW_LINKS, casts=True, policy=rules.CREATE)
 def create(call: ApiCall, req: Req) -> Response:
     volume = actions.create(call, schemas.parse_volume_create(req.body, call.minor))
     return responses.json({"volume": views.detail(call, volume)}, 202)
 
 
 @routes.get("", name="list_volumes", summary="List volumes (id, name, links).", query=LIST_PARAMS,
-            response=views.listing(views.SUMMARY))
+            response=views.listing(views.SUMMARY), policy=rules.GET_ALL)
 def index(call: ApiCall, req: Req) -> Response:
     return _list(call, req, views.summary, "/volumes")
 
 
 @routes.get("/detail", name="list_volumes_detail", summary="List volumes with every field.", query=LIST_PARAMS,
-            response=views.listing(views.DETAIL))
+            response=views.listing(views.DETAIL), policy=rules.GET_ALL)
 def detail(call: ApiCall, req: Req) -> Response:
     attached: dict[str, list[Attachment]] = {}
 
@@ -81,19 +83,21 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
     return filters
 
 
-@routes.get("/{volume_id}", name="show_volume", summary="Show a volume.", response=views.ONE)
+@routes.get("/{volume_id}", name="show_volume", summary="Show a volume.", response=views.ONE,
+            policy=rules.GET)
 def show(call: ApiCall, req: Req, volume_id: str) -> Response:
     return responses.json({"volume": views.detail(call, actions.get(call, volume_id))})
 
 
 @routes.put("/{volume_id}", name="update_volume", summary="Change a volume's name, description or metadata.",
-            body=schemas.VOLUME_UPDATE, response=views.ONE)
+            body=schemas.VOLUME_UPDATE, response=views.ONE, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, volume_id: str) -> Response:
     volume = actions.update(call, volume_id, values=schemas.parse_volume_update(req.body, call.minor))
     return responses.json({"volume": views.detail(call, volume)})
 
 
 @routes.delete("/{volume_id}", name="delete_volume", summary="Delete a volume.", success=202, casts=True,
+               policy=rules.DELETE,
                query=(Param("cascade", paging.BOOLEAN_QUERY, "Not supported: delete the snapshots first."),))
 def delete(call: ApiCall, req: Req, volume_id: str) -> Response:
     actions.delete(call, volume_id, cascade=bool(req.query.get("cascade")))
@@ -179,28 +183,34 @@ def _force_detach(call: ApiCall, args: dict[str, Any], volume_id: str) -> Respon
 
 routes.actions("/{volume_id}/action", [
     Action("os-extend", schemas.EXTEND_ARGS, _extend, 202,
-           "Grow the volume to new_size GB (from 3.42 also while it is in-use)."),
-    Action("os-reserve", schemas.NO_ARGS, _reserve, 202, "Legacy attach: reserve the volume for an attachment."),
-    Action("os-unreserve", schemas.NO_ARGS, _unreserve, 202, "Legacy attach: give up the reservation."),
+           "Grow the volume to new_size GB (from 3.42 also while it is in-use).", policy=action_rules.EXTEND),
+    Action("os-reserve", schemas.NO_ARGS, _reserve, 202, "Legacy attach: reserve the volume for an attachment.",
+           policy=action_rules.RESERVE),
+    Action("os-unreserve", schemas.NO_ARGS, _unreserve, 202, "Legacy attach: give up the reservation.",
+           policy=action_rules.UNRESERVE),
     Action("os-initialize_connection", schemas.CONNECTOR_ARGS, _initialize_connection, 200,
            "Legacy attach: connect the volume to the host's connector; returns connection_info.",
-           calls_service=True),
-    Action("os-attach", schemas.ATTACH_ARGS, _attach, 202, "Legacy attach: the host attached the volume."),
-    Action("os-begin_detaching", schemas.NO_ARGS, _begin_detaching, 202, "Legacy detach: mark the volume detaching."),
-    Action("os-roll_detaching", schemas.NO_ARGS, _roll_detaching, 202, "Legacy detach: back to in-use."),
+           policy=action_rules.INITIALIZE, calls_service=True),
+    Action("os-attach", schemas.ATTACH_ARGS, _attach, 202, "Legacy attach: the host attached the volume.",
+           policy=action_rules.ATTACH),
+    Action("os-begin_detaching", schemas.NO_ARGS, _begin_detaching, 202, "Legacy detach: mark the volume detaching.",
+           policy=action_rules.BEGIN_DETACHING),
+    Action("os-roll_detaching", schemas.NO_ARGS, _roll_detaching, 202, "Legacy detach: back to in-use.",
+           policy=action_rules.ROLL_DETACHING),
     Action("os-detach", schemas.DETACH_ARGS, _detach, 202,
-           "Legacy detach: end the attachment (and its connection).", calls_service=True),
+           "Legacy detach: end the attachment (and its connection).", policy=action_rules.DETACH, calls_service=True),
     Action("os-terminate_connection", schemas.CONNECTOR_ARGS, _terminate_connection, 202,
            "Legacy detach: the host's connector loses access; the attachment stays until os-detach.",
-           calls_service=True),
+           policy=action_rules.TERMINATE, calls_service=True),
     Action("os-force_detach", schemas.FORCE_DETACH_ARGS, _force_detach, 202,
            "Admin: detach the attachment (or the connector's, or all) whatever its status.",
-           admin_rule="volume_extension:volume_admin_actions:force_detach", calls_service=True),
+           policy=action_rules.FORCE_DETACH, calls_service=True),
     Action("os-reset_status", schemas.VOLUME_RESET_ARGS, _reset_status, 202,
            "Admin: set the status, attach_status or migration_status; refused while a service works on it.",
-           admin_rule="volume_extension:volume_admin_actions:reset_status"),
+           policy=action_rules.RESET_STATUS),
     Action("os-force_delete", schemas.NO_ARGS, _force_delete, 202,
            "Admin: delete whatever the status; refused while a service works on it.",
-           admin_rule="volume_extension:volume_admin_actions:force_delete"),
-    Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not."),
-], name="volume_action", summary="Run one volume action.", casts=True)
+           policy=action_rules.FORCE_DELETE),
+    Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not.",
+           policy=rules.UPDATE),
+], name="volume_action", summary="Run one volume action.", casts=True, policy=rules.GET)

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from api import responses
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
+from api.policies import workers as rules
 from api.request import ApiCall
 from api.spec import Req, Routes
 from api.views.common import iso
@@ -49,7 +50,7 @@ ANSWER = t.obj({"cleaning": t.array(_SERVICE), "unavailable": t.array(_SERVICE),
 @routes.post("/cleanup", name="cleanup_workers", summary="Take the work of volume services that are down away "
              "from them, for their backend's active to resume or fail; list (and with "
              "detach_unfinished_attachments, detach) the attachments connected and never completed.", success=202,
-             body=BODY, response=ANSWER, since=SINCE, admin_rule="workers:cleanup", casts=True)
+             body=BODY, response=ANSWER, since=SINCE, policy=rules.CLEANUP, casts=True)
 def cleanup(call: ApiCall, req: Req) -> Response:
     body: dict[str, Any] = req.body
     if body.get("binary") and binary_of(body["binary"]) != binaries.VOLUME:  # only volume services hold work

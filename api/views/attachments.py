@@ -1,9 +1,9 @@
 """Attachment bodies in Cinder's shape, and the attachments a volume body lists.
 
 connection_info is shown with the CHAP secret of the volume's export put back (the DB keeps
-it in the volume's provider_auth only): an attachment is visible to its project and to admins
-alone, the callers the secret is for. It carries the connection options Cinder's volume manager
-adds to what the driver returns (``_connection_options``), in Cinder's two shapes: the driver's
+it in the volume's provider_auth only), to the callers the secret is for: the project's members,
+admins and the service role (``ember:attachment_connection_info``); a reader sees null. It
+carries the connection options Cinder's volume manager adds to what the driver returns (``_connection_options``), in Cinder's two shapes: the driver's
 ``data`` kept apart for os-initialize_connection, flattened into one object for the attachments
 API (Nova rebuilds ``data`` from it).
 """
@@ -43,11 +43,14 @@ def summary(attachment: Attachment) -> dict[str, Any]:
             "instance": attachment.instance_uuid, "volume_id": attachment.volume_id}
 
 
-def detail(attachment: Attachment, volume: Volume | None, type_specs: Mapping[str, str]) -> dict[str, Any]:
-    """``type_specs``: the extra specs of the volume's type."""
+def detail(attachment: Attachment, volume: Volume | None, type_specs: Mapping[str, str], *,
+           with_connection_info: bool = True) -> dict[str, Any]:
+    """``type_specs``: the extra specs of the volume's type; ``with_connection_info``: whether the caller may
+    read it (else null)."""
+    info = connection_info(attachment, volume, type_specs) if with_connection_info else None
     return {**summary(attachment), "attached_at": iso(attachment.attached_at),
             "detached_at": iso(attachment.detached_at), "attach_mode": attachment.attach_mode,
-            "connection_info": connection_info(attachment, volume, type_specs)}
+            "connection_info": info}
 
 
 def connection_info(attachment: Attachment, volume: Volume | None,
@@ -61,7 +64,7 @@ def connection_info(attachment: Attachment, volume: Volume | None,
 
 
 def legacy_connection_info(attachment: Attachment, volume: Volume | None,
-                           type_specs: Mapping[str, str]) -> dict[str, Any] | None:
+                          type_specs: Mapping[str, str]) -> dict[str, Any] | None:
     """As os-initialize_connection answers it: ``{"driver_volume_type": ..., "data": {...}, ...}``."""
     stored = attachment.connection_info
     if not stored:

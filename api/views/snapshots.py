@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import schema_types as t
+from api.policies import snapshots as rules
 from api.request import ApiCall
 from api.views.common import iso
 from db.records import Snapshot
@@ -43,8 +44,9 @@ def summary(call: ApiCall, snapshot: Snapshot) -> dict[str, Any]:
 def detail(call: ApiCall, snapshot: Snapshot) -> dict[str, Any]:
     body = summary(call, snapshot)
     body["status_reason"] = snapshot.status_reason
-    body["os-extended-snapshot-attributes:progress"] = snapshot.progress
-    body["os-extended-snapshot-attributes:project_id"] = snapshot.project_id
+    if call.allowed(rules.EXTENDED_ATTRIBUTES):
+        body["os-extended-snapshot-attributes:progress"] = snapshot.progress
+        body["os-extended-snapshot-attributes:project_id"] = snapshot.project_id
     if call.minor >= 41:
         body["user_id"] = snapshot.user_id
     if call.minor >= 65:

@@ -1,10 +1,13 @@
-"""Volume type bodies; extra specs only for admins, as Cinder's default policy."""
+"""Volume type bodies, each attribute shown as Cinder's rules say: readers see the user-visible extra
+specs, admins all of them, the type's qos_specs_id and its os-volume-type-access:is_public as Cinder shows them."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from api import schema_types as t
+from api.policies import volume_type as rules
 from api.request import ApiCall
 from db.records import VolumeType
 
@@ -22,9 +25,18 @@ def detail(call: ApiCall, volume_type: VolumeType) -> dict[str, Any]:
         "name": volume_type.name,
         "description": volume_type.description,
         "is_public": volume_type.is_public,
-        "os-volume-type-access:is_public": volume_type.is_public,
-        "qos_specs_id": None,
     }
-    if call.is_admin:
-        body["extra_specs"] = volume_type.extra_specs
+    if call.allowed(rules.TYPE_ACCESS_ATTRIBUTE):
+        body["os-volume-type-access:is_public"] = volume_type.is_public
+    if call.allowed(rules.QOS_ATTRIBUTE):
+        body["qos_specs_id"] = None
+    if call.allowed(rules.EXTRA_SPECS_ATTRIBUTE):
+        body["extra_specs"] = readable_specs(call, volume_type.extra_specs)
     return body
+
+
+def readable_specs(call: ApiCall, specs: Mapping[str, str]) -> dict[str, str]:
+    """All of a type's extra specs for whom may read the sensitive ones (admins), else the user-visible ones."""
+    if call.allowed(rules.SPECS_READ_SENSITIVE):
+        return dict(specs)
+    return {key: value for key, value in specs.items() if key in rules.USER_VISIBLE_EXTRA_SPECS}

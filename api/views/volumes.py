@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api import schema_types as t
+from api.policies import volumes as rules
 from api.request import ApiCall
 from api.views import attachments as attachment_views
 from api.views.common import iso, links
@@ -54,7 +55,8 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
         "availability_zone": volume.availability_zone,
         "created_at": iso(volume.created_at),
         "updated_at": iso(volume.updated_at),
-        "attachments": [attachment_views.of_volume(a, show_host=call.is_admin) for a in attachments
+        "attachments": [attachment_views.of_volume(a, show_host=call.is_admin or "service" in call.ctx.roles)
+                        for a in attachments
                         if a.status == AttachmentStatus.ATTACHED],
         "attach_status": volume.attach_status,
         "bootable": "true" if volume.bootable else "false",
@@ -68,12 +70,16 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
         "user_id": volume.user_id,
         "volume_type": call.type_names.name(volume.volume_type_id),
         "consistencygroup_id": None,
-        "migration_status": volume.migration_status,
-        "os-vol-tenant-attr:tenant_id": volume.project_id,
-        "os-vol-mig-status-attr:migstat": volume.migration_status,
-        "os-vol-mig-status-attr:name_id": None,
     }
+    # what Cinder's view and its attribute extensions show, each as its rule says
     if call.is_admin:
+        body["migration_status"] = volume.migration_status
+    if call.allowed(rules.TENANT_ATTRIBUTE):
+        body["os-vol-tenant-attr:tenant_id"] = volume.project_id
+    if call.allowed(rules.MIG_STATUS_ATTRIBUTE):
+        body["os-vol-mig-status-attr:migstat"] = volume.migration_status
+        body["os-vol-mig-status-attr:name_id"] = None
+    if call.allowed(rules.HOST_ATTRIBUTE):
         body["os-vol-host-attr:host"] = volume.host
     minor = call.minor
     if minor >= 13:

@@ -62,8 +62,7 @@ def test_project_in_the_url_is_accepted_when_it_matches_the_token(api: Api) -> N
 def test_project_in_the_url_that_differs_from_the_token_is_a_400(api: Api) -> None:
     response = api.client.get("/v3/proj-zz/volumes", headers={"X-Auth-Token": TOKEN})
     assert response.status_code == 400
-    assert response.json()["badRequest"]["message"] == (
-        "Malformed request URL: URL's project_id 'proj-zz' doesn't match Context's project_id 'proj-a'")
+    assert response.json()["badRequest"]["message"] == "Malformed request url"  # Cinder 29's words
 
 
 def test_default_microversion_is_3_0_and_is_echoed(api: Api) -> None:

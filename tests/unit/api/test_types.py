@@ -98,7 +98,7 @@ def test_extra_specs(api: Api) -> None:
 def test_writes_are_admin_only_and_private_types_hidden(restricted: tuple[Api, Api]) -> None:
     admin, user = restricted
     secret = _create(admin, "secret", **{"os-volume-type-access:is_public": False})
-    public = _create(admin, "public", extra_specs={"k": "v"})
+    public = _create(admin, "public", extra_specs={"k": "v", "multiattach": "<is> True"})
     forbidden = user.post("/types", {"volume_type": {"name": "mine"}})
     assert forbidden.status_code == 403
     assert forbidden.json()["forbidden"]["message"] == (
@@ -106,7 +106,11 @@ def test_writes_are_admin_only_and_private_types_hidden(restricted: tuple[Api, A
     assert user.delete(f"/types/{public['id']}").status_code == 403
     assert user.post(f"/types/{public['id']}/extra_specs", {"extra_specs": {"x": "y"}}).status_code == 403
     assert sorted(t["name"] for t in user.get("/types").json()["volume_types"]) == [db.DEFAULT_TYPE_NAME, "public"]
-    assert "extra_specs" not in user.get(f"/types/{public['id']}").json()["volume_type"]
+    # as Cinder's defaults: a project's caller reads the user-visible extra specs only, an admin all of them
+    assert user.get(f"/types/{public['id']}").json()["volume_type"]["extra_specs"] == {"multiattach": "<is> True"}
+    assert user.get(f"/types/{public['id']}/extra_specs").json() == {"extra_specs": {"multiattach": "<is> True"}}
+    assert user.get(f"/types/{public['id']}/extra_specs/k").status_code == 404
+    assert admin.get(f"/types/{public['id']}/extra_specs/k").json() == {"k": "v"}
     assert user.get(f"/types/{secret['id']}").status_code == 404
     assert user.post("/volumes", {"volume": {"size": 1, "volume_type": "secret"}}).status_code == 404
     assert sorted(t["name"] for t in admin.get("/types", params={"is_public": "false"}).json()["volume_types"]) \
