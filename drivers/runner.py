@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 
+from common.redact import mask
 from drivers.errors import BackendUnavailable, DriverError, Interrupted, NotEnoughSpace, ResourceBusy
 
 log = logging.getLogger(__name__)
@@ -32,17 +33,6 @@ _STDERR_TAIL_CHARS = 2000
 _ENOSPC_TEXTS = ("No space left on device", "Disk quota exceeded")
 # qemu-img on an image another process has open (a stopped old active, say)
 _LOCKED = re.compile(r'Failed to get "\w+" lock|Is another process using the image')
-
-
-_MASK = "***"
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every one of ``secrets`` replaced by ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, _MASK)
-    return text
 
 
 class Runner:
