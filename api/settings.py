@@ -18,6 +18,7 @@ class Settings:
     max_body_bytes: int
     quota_defaults: dict[str, int]  # the limits of a project that has none of its own
     attachment_call_timeout_s: int = 20
+    idempotency_key_ttl_s: int = 86400
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -33,4 +34,5 @@ class Settings:
                             "gigabytes": conf.quota_gigabytes, "backups": conf.quota_backups,
                             "backup_gigabytes": conf.quota_backup_gigabytes},
             attachment_call_timeout_s=conf.attachment_call_timeout_s,
+            idempotency_key_ttl_s=conf.database.idempotency_key_ttl_s,
         )

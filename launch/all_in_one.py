@@ -19,7 +19,9 @@ from common import binaries, config
 from common import log as ember_log
 from common.service import ServiceRunner
 from db import migrate, session
+from db.errors import SecretKeyError
 from launch import opts
+from launch.housekeeping import idempotency_purge_task
 from launch.presence import add_presence
 from rpc import transport
 from scheduler import service as scheduler_service
@@ -44,15 +46,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     conf = opts.load("ember-all", sys.argv[1:] if argv is None else argv)
     ember_log.setup("ember-all", conf.host, debug=conf.debug)
     url = conf.database.connection or session.default_url(config.state_path(conf))
-    migrate.upgrade(session.configure(conf, url=url))
+    try:
+        engine = session.configure(conf, url=url)
+    except SecretKeyError as error:
+        raise SystemExit(f"ember-all: {error}") from None
+    migrate.upgrade(engine)
     runners = start_services(conf)
+    housekeeping = ServiceRunner(name="housekeeping", tasks=[idempotency_purge_task(conf)])
+    housekeeping.start()
+    runners.append(housekeeping)
     host, port = conf.osapi_volume_listen, conf.osapi_volume_listen_port
     log.info("ember is up: http://%s:%s/v3 (state in %s)", host, port, config.state_path(conf))
     print(f"ember is running at http://{host}:{port}/v3  (state: {config.state_path(conf)}; Ctrl-C stops it)",
           flush=True)
     try:
         uvicorn.run(create_app(conf), host=host, port=port, loop="uvloop", http="httptools",
-                    log_level="warning", access_log=False)
+                    log_level="warning", access_log=False, log_config=None)  # through ember's handler
     finally:
         for runner in runners:
             runner.stop()
