@@ -11,6 +11,7 @@ loads them for the process.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import uuid
@@ -32,6 +33,11 @@ PREFIX = "fernet:"
 GENERATED_FILE = "secret_keys"
 
 
+# Every write encrypts afresh, so a token stands for one export: the tokens a process keeps
+# reading (list pages, the volume service's export checks) are decrypted once.
+_DECRYPTED_CACHE = 4096
+
+
 @dataclass(frozen=True)
 class Keyring:
     keys: tuple[Fernet, ...]  # the first encrypts
@@ -40,6 +46,8 @@ class Keyring:
     def __post_init__(self) -> None:
         if not self.keys:
             raise SecretKeyError(f"{self.source} holds no key")
+        object.__setattr__(self, "_decrypt_token", functools.lru_cache(maxsize=_DECRYPTED_CACHE)(
+            MultiFernet(list(self.keys)).decrypt))
 
     def encrypt(self, plaintext: str) -> str:
         return PREFIX + self.keys[0].encrypt(plaintext.encode()).decode()
@@ -49,7 +57,7 @@ class Keyring:
         if not stored.startswith(PREFIX):
             return stored
         try:
-            return MultiFernet(list(self.keys)).decrypt(stored[len(PREFIX):].encode()).decode()
+            return str(self._decrypt_token(stored[len(PREFIX):].encode()).decode())  # type: ignore[attr-defined]
         except InvalidToken:
             raise SecretKeyError(
                 f"a secret in the database cannot be decrypted with any key of {self.source}: every ember "
