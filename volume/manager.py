@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.context import RequestContext
+from common.redact import redact
 from db import api as db
 from db import errors as db_errors
 from db.records import Attachment, Snapshot, Volume, WorkClaim
@@ -319,9 +320,10 @@ class VolumeManager:
 
     def _land_failure(self, ctx: RequestContext, op: Operation, record: Record, claim: WorkClaim,
                       error: Exception) -> None:
-        reason = f"{op.name} {op.resource} failed: {error}"
+        # what the project sees (status_reason, its messages, the attachment call's answer): no secret
+        reason = redact(f"{op.name} {op.resource} failed: {error}")
         if op.resource == "attachment":
-            self._failures[record.id] = (str(error), isinstance(error, InvalidConnector))
+            self._failures[record.id] = (redact(str(error)), isinstance(error, InvalidConnector))
         fail_edge = edge_of(op.resource, op.fail)
         extra: dict[str, Any] = {"status_reason": reason[:1024]}
         if op.resource == "volume":

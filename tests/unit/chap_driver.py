@@ -9,6 +9,7 @@ ha tiers' job (lvm with tgtd, read through libiscsi).
 from __future__ import annotations
 
 from drivers.base import ConnectionInfo, Connector, Export
+from drivers.errors import DriverError
 from drivers.noop import NoopDriver
 from drivers.targets.iscsi import Chap, IscsiExport
 
@@ -22,3 +23,17 @@ class ChapNoopDriver(NoopDriver):
     def initialize_connection(self, volume_id: str, export: Export, connector: Connector) -> ConnectionInfo:
         super().initialize_connection(volume_id, export, connector)
         return IscsiExport.from_export(export).connection_info(volume_id)
+
+
+LEAKED = "Lk4-secret_9xYzQ"
+
+
+class LeakyFailingDriver(ChapNoopDriver):
+    """Fails extends and connections with an error that quotes CHAP credentials (as a careless
+    storage tool's message might)."""
+
+    def extend_volume(self, volume_id: str, new_size_gb: int) -> None:
+        raise DriverError(f"target update failed: provider_auth CHAP 0123456789abcdef0123 {LEAKED} rejected")
+
+    def initialize_connection(self, volume_id: str, export: Export, connector: Connector) -> ConnectionInfo:
+        raise DriverError(f"tgtadm --op bind failed: {{'auth_password': '{LEAKED}'}}")
