@@ -28,6 +28,9 @@ _PATTERNS = (
     re.compile(r"(\b[a-z][a-z0-9+.-]*://[^:/\s@]+:)([^@\s/]+)(?=@)", re.IGNORECASE),
 )
 
+# every pattern's text contains one of these
+_TRIGGERS = ("chap", "password", "://")
+
 
 def mask(text: str, secrets: Iterable[str]) -> str:
     """``text`` with every one of ``secrets`` replaced by ***."""
@@ -39,6 +42,9 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 
 def redact(text: str) -> str:
     """``text`` with every secret the patterns above recognise replaced by ***."""
+    lowered = text.lower()
+    if not any(trigger in lowered for trigger in _TRIGGERS):  # most log lines: no pattern can match
+        return text
     for pattern in _PATTERNS:
         text = pattern.sub(lambda match: match.group(1) + MASK, text)
     return text
