@@ -7,6 +7,11 @@ that the client can simply retry. A create binds the key to its new resource in 
 transaction, so a first run that died after creating it is answered from that resource, never
 by creating a second one. Should a run whose claim was taken over only have been slow, its
 create loses (see db.api.idempotency).
+
+Keeping the answer never turns a change that committed into an error: if it cannot be kept,
+the client still gets it, and a retry is answered from the resource the first run created or,
+for an answer kept without its body (too large, or the store failed), with a 409 that says so. A key is forgotten
+``idempotency_key_ttl_s`` after its first use.
 """
 
 from __future__ import annotations
@@ -41,12 +46,17 @@ async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, proje
         raise BadRequest(f"The Idempotency-Key header must be 1 to {MAX_KEY} printable characters.")
     path = scope["path"]
     claim = IdempotencyClaim(project_id=project_id, key=key, claim_id=str(uuid.uuid4()))
-    scope = {**scope, SCOPE_KEY: dataclasses.replace(scope[SCOPE_KEY], idempotency_claim=claim)}
-    reply = await _claim_or_wait(claim, path)
+    call = scope[SCOPE_KEY]
+    scope = {**scope, SCOPE_KEY: dataclasses.replace(call, idempotency_claim=claim)}
+    reply = await _claim_or_wait(claim, path, ttl_s=call.settings.idempotency_key_ttl_s)
     if reply is not None:
         if reply.request_path != path:
             raise BadRequest(f"Idempotency-Key {key!r} was already used for {reply.request_path}.")
         if reply.status_code is None or reply.body is None:
+            if reply.resource_id is None and reply.status_code is not None:
+                raise ConflictingRequest(f"The request with Idempotency-Key {key!r} was answered "
+                                         f"{reply.status_code}, but its answer was not kept (too large, or the "
+                                         "database failed to keep it); look its result up instead of retrying.")
             if reply.resource_id is None:
                 raise ConflictingRequest(f"A request with Idempotency-Key {key!r} is still in progress after "
                                          f"{WAIT_S:.0f} s; try again.")
@@ -60,11 +70,11 @@ async def run(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, proje
     await _first(app, scope, receive, send, claim=claim)
 
 
-async def _claim_or_wait(claim: IdempotencyClaim, path: str) -> IdempotentReply | None:
+async def _claim_or_wait(claim: IdempotencyClaim, path: str, *, ttl_s: float) -> IdempotentReply | None:
     """None once this run holds the key; else the first run's reply, waiting while it has none yet."""
     deadline = time.monotonic() + WAIT_S
     while True:
-        reply = await to_thread.run_sync(db.idempotency_claim, claim, path)
+        reply = await to_thread.run_sync(lambda: db.idempotency_claim(claim, path, ttl_s=ttl_s))
         in_progress = (reply is not None and reply.request_path == path and reply.status_code is None
                        and reply.resource_id is None)
         if not in_progress or time.monotonic() >= deadline:
@@ -106,10 +116,9 @@ async def _first(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, cl
             status = int(start["status"])
             body = b"".join(chunks)
             if 200 <= status < 400:
-                await to_thread.run_sync(lambda: db.idempotency_store(
-                    claim, status_code=status, body=body.decode("utf-8", "replace")))
+                await to_thread.run_sync(_keep, claim, status, body)
             else:
-                await to_thread.run_sync(db.idempotency_forget, claim)
+                await to_thread.run_sync(_forget, claim)
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return
@@ -120,3 +129,27 @@ async def _first(app: ASGIApp, scope: Scope, receive: Receive, send: Send, *, cl
     except BaseException:
         await to_thread.run_sync(db.idempotency_forget, claim)
         raise
+
+
+def _keep(claim: IdempotencyClaim, status: int, body: bytes) -> None:
+    """Store the answer for retries; a failure is logged, never raised: the change has committed."""
+    try:
+        if not db.idempotency_store(claim, status_code=status, body=body.decode("utf-8", "replace")):
+            log.warning("the answer to Idempotency-Key %r (%d bytes) is too large to keep: a retry is answered "
+                        "from its resource, or refused", claim.key, len(body))
+        return
+    except Exception:
+        log.exception("could not keep the answer to Idempotency-Key %r; keeping its status alone", claim.key)
+    try:
+        db.idempotency_store(claim, status_code=status, body=None)
+    except Exception:
+        log.exception("could not keep the status of Idempotency-Key %r either: a retry after %s s runs the "
+                      "request again unless it created a resource", claim.key, TAKEOVER_AFTER.total_seconds())
+
+
+def _forget(claim: IdempotencyClaim) -> None:
+    try:
+        db.idempotency_forget(claim)
+    except Exception:
+        log.exception("could not forget Idempotency-Key %r of a failed request: a retry takes it over after %s s",
+                      claim.key, TAKEOVER_AFTER.total_seconds())

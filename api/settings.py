@@ -20,6 +20,7 @@ class Settings:
     max_metadata_items: int = 64
     proxy_headers: bool = False  # links follow the Forwarded / X-Forwarded-* headers of a trusted proxy
     attachment_unfinished_after_s: int = 3600
+    idempotency_key_ttl_s: int = 86400
 
     @classmethod
     def from_conf(cls, conf: cfg.ConfigOpts) -> Settings:
@@ -37,4 +38,5 @@ class Settings:
             max_metadata_items=conf.max_metadata_items,
             proxy_headers=conf.oslo_middleware.enable_proxy_headers_parsing,
             attachment_unfinished_after_s=conf.attachment_unfinished_after_s,
+            idempotency_key_ttl_s=conf.database.idempotency_key_ttl_s,
         )

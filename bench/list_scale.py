@@ -32,7 +32,7 @@ _BATCH = 5000
 
 def seed(db_url: str, *, total: int) -> None:
     """Bring the project's live volumes up to ``total`` rows, written directly (90% available)."""
-    engine = sa.create_engine(db_url)
+    engine = sa.create_engine(db_url, hide_parameters=True)
     volumes = sa.Table("volumes", sa.MetaData(), autoload_with=engine)
     with engine.begin() as conn:
         have = int(conn.execute(sa.select(sa.func.count()).select_from(volumes)

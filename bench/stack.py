@@ -187,7 +187,7 @@ class SplitStack(_Stack):
     def create_backing(self) -> None:
         import sqlalchemy as sa
 
-        engine = sa.create_engine(MARIADB_URL)
+        engine = sa.create_engine(MARIADB_URL, hide_parameters=True)
         with engine.begin() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE `{self.name}`")
         engine.dispose()
@@ -197,7 +197,7 @@ class SplitStack(_Stack):
     def drop_backing(self) -> None:
         import sqlalchemy as sa
 
-        engine = sa.create_engine(MARIADB_URL)
+        engine = sa.create_engine(MARIADB_URL, hide_parameters=True)
         with engine.begin() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{self.name}`")
         engine.dispose()

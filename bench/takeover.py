@@ -81,7 +81,7 @@ def _utcnow() -> datetime:
 
 
 def trials(stack: SplitStack, *, sig: int, count: int) -> list[float]:
-    engine = sa.create_engine(stack.db_url, pool_size=1)
+    engine = sa.create_engine(stack.db_url, pool_size=1, hide_parameters=True)
     spawned = {node: datetime(2000, 1, 1) for node in stack.volume_nodes()}
     took = []
     try:

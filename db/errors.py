@@ -7,7 +7,8 @@ DbError
 │   └── Busy            a live service holds a claim on the resource (tracked work)
 ├── ClaimLost           the claim a service landed with was taken away from it
 ├── Fenced              a volume-side write under an epoch a takeover has passed
-└── QuotaExceeded       a reservation would pass the project's limit
+├── QuotaExceeded       a reservation would pass the project's limit
+└── SecretKeyError      the [keys] are unusable, or decrypt none of a stored secret
 """
 
 from __future__ import annotations
@@ -72,3 +73,7 @@ class QuotaExceeded(DbError):
         self.requested = requested
         self.in_use = in_use
         self.limit = limit
+
+
+class SecretKeyError(DbError):
+    """Raised at start for keys that are no Fernet keys, and on reading a secret that no key decrypts."""

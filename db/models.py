@@ -8,8 +8,12 @@ from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, Index, Intege
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from db.keyring import EncryptedString
+
 # microseconds on MySQL too: listing order and heartbeats need them
 Timestamp = DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# MySQL's TEXT holds 64 KB; MEDIUMTEXT 16 MB
+LongText = Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 
 
 class Base(DeclarativeBase):
@@ -50,7 +54,8 @@ class Volume(_Timestamps, _SoftDelete, Base):
     bootable: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     multiattach: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     provider_location: Mapped[str | None] = mapped_column(String(255))  # where the driver exported it
-    provider_auth: Mapped[str | None] = mapped_column(String(255))  # its CHAP credentials: never shown
+    # its CHAP credentials: never shown, kept encrypted (db.keyring)
+    provider_auth: Mapped[str | None] = mapped_column(EncryptedString(255))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
     __table_args__ = (
         Index("ix_volumes_project_deleted", "project_id", "deleted", "created_at"),
@@ -243,10 +248,13 @@ class IdempotencyKey(Base):
     # set in the same transaction that created the resource, so a crash can't orphan it
     resource_id: Mapped[str | None] = mapped_column(String(36))
     status_code: Mapped[int | None] = mapped_column(Integer)
-    body: Mapped[str | None] = mapped_column(Text)
+    # the answer, less CHAP secrets; None once answered: too large to keep (see db.api.idempotency)
+    body: Mapped[str | None] = mapped_column(LongText)
     # which run of the request holds the key; a retry taking over an abandoned claim replaces it
     claim_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    # when the key was (last) claimed: it is forgotten idempotency_key_ttl_s later
     created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+    __table_args__ = (Index("ix_idempotency_keys_created", "created_at"),)
 
 
 class UserMessage(Base):

@@ -1,4 +1,4 @@
-"""[database] options."""
+"""[database] options, and [keys]: the keys that encrypt the secrets the database keeps."""
 
 from __future__ import annotations
 
@@ -28,8 +28,26 @@ DATABASE_OPTS = [
                     "Galera node failing over behind HAProxy takes a few)."),
     cfg.BoolOpt("wsrep_sync_wait", default=True,
                 help="On Galera, make reads wait for writes committed on other nodes (read-your-writes)."),
+    cfg.IntOpt("idempotency_key_ttl_s", default=86400, min=60,
+               help="Seconds the answer to a POST that carried an Idempotency-Key is kept for its retries. "
+                    "Past it the key is forgotten (a new request with it runs afresh) and its row is purged "
+                    "(by the api every few minutes, and by ember-manage db purge)."),
+]
+
+KEY_OPTS = [
+    cfg.ListOpt("secret_keys", default=[], secret=True,
+                help="Fernet keys (32 url-safe base64-encoded bytes; `ember-manage keys generate` prints a new "
+                     "one) that encrypt the secrets ember keeps in its database (the CHAP credentials of "
+                     "exports). The first encrypts, every one decrypts. Every ember process must be given "
+                     "the same keys. To change keys: add the new one last everywhere, then move it first "
+                     "everywhere, run `ember-manage keys rotate`, then remove the old one."),
+    cfg.StrOpt("secret_key_file",
+               help="A file holding the keys instead, one per line, the first encrypting (used when "
+                    "secret_keys is empty). With neither set, a key is generated once into "
+                    "$state_path/secret_keys (mode 0600): enough for one host, not for processes on several."),
 ]
 
 
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(DATABASE_OPTS, group="database")
+    conf.register_opts(KEY_OPTS, group="keys")

@@ -23,6 +23,8 @@ from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
 from tenacity import RetryCallState, retry, retry_if_exception, wait_random_exponential
 
+from db import keyring
+
 log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
@@ -45,8 +47,12 @@ def default_url(state_path: str) -> str:
 
 
 def configure(conf: cfg.ConfigOpts, url: str | None = None) -> Engine:
-    """Create the process's engine (once) from ``[database]``."""
+    """Create the process's engine (once) from ``[database]``, and load its ``[keys]``.
+
+    Raises SecretKeyError if the keys are unusable.
+    """
     global _engine, _retries, _unavailable_retry_s
+    keyring.configure(keyring.from_conf(conf))
     with _engine_lock:
         if _engine is not None:
             _engine.dispose()
@@ -60,7 +66,7 @@ def make_engine(url: str, conf: cfg.ConfigOpts | None = None) -> Engine:
     db = conf.database if conf is not None else None
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                                  pool_size=db.max_pool_size if db else 5, max_overflow=20)
+                                  pool_size=db.max_pool_size if db else 5, max_overflow=20, hide_parameters=True)
         _sqlite_setup(engine)
         return engine
     engine = sa.create_engine(
@@ -79,6 +85,8 @@ def make_engine(url: str, conf: cfg.ConfigOpts | None = None) -> Engine:
         pool_timeout=db.pool_timeout_s if db else 30,
         isolation_level="READ COMMITTED",
         connect_args={"connect_timeout": db.connect_timeout_s if db else 10},
+        # a failed statement's error (and so its log line) never shows its values: they may be secrets
+        hide_parameters=True,
     )
     if db is None or db.wsrep_sync_wait:
         _galera_setup(engine)

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 
+from common.redact import mask
 from drivers import tools
 from drivers.errors import (
     BackendUnavailable,
@@ -45,17 +46,6 @@ _LOCKED = re.compile(r'Failed to get "\w+" lock|Is another process using the ima
 # a command killed by one of these was stopped (a service stop, kill -9), not failed on its merits;
 # any other signal (SIGABRT when an allocation fails under a limit, SIGSEGV) is a failure
 _STOPPING_SIGNALS = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT})
-
-_MASK = "***"
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every one of ``secrets`` replaced by ***."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, _MASK)
-    return text
-
 
 class Runner:
     """Runs storage commands for one backend: ``root=True`` ones behind ``root_helper`` (none: as is).

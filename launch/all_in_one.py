@@ -18,7 +18,9 @@ from common import binaries, config
 from common import log as ember_log
 from common.service import ServiceRunner
 from db import migrate, session
+from db.errors import SecretKeyError
 from launch import opts
+from launch.housekeeping import idempotency_purge_task
 from launch.presence import add_presence
 from launch.services import cannot_start, serve_api
 from rpc import transport
@@ -45,11 +47,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     conf = opts.load("ember-all", sys.argv[1:] if argv is None else argv)
     ember_log.setup("ember-all", conf.host, debug=conf.debug)
     url = conf.database.connection or session.default_url(config.state_path(conf))
-    migrate.upgrade(session.configure(conf, url=url))
+    try:
+        engine = session.configure(conf, url=url)
+    except SecretKeyError as error:
+        raise SystemExit(f"ember-all: {error}") from None
+    migrate.upgrade(engine)
     try:
         runners = start_services(conf)
     except BackendCannotStart as exc:
         return cannot_start("ember-all", exc)
+    housekeeping = ServiceRunner(name="housekeeping", tasks=[idempotency_purge_task(conf)])
+    housekeeping.start()
+    runners.append(housekeeping)
     host, port = conf.osapi_volume_listen, conf.osapi_volume_listen_port
     log.info("ember is up: http://%s:%s/v3 (state in %s)", host, port, config.state_path(conf))
     print(f"ember is running at http://{host}:{port}/v3  (state: {config.state_path(conf)}; Ctrl-C stops it)",

@@ -1,7 +1,8 @@
 """``ember-manage``: the operator's commands.
 
 ``db sync|version|purge``, ``quota check|sync`` (usage against the live resources),
-``service list|remove`` and ``cleanup`` (Cinder's workers/cleanup, and the attachments never completed).
+``service list|remove``, ``cleanup`` (Cinder's workers/cleanup, and the attachments never completed) and
+``keys generate|rotate`` (the keys of the secrets at rest).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from common import binaries, config
 from common.binaries import binary_of
 from common.context import RequestContext
 from db import api as db
-from db import migrate, session
+from db import keyring, migrate, session
+from db.errors import SecretKeyError
 from launch import opts
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
@@ -35,9 +37,15 @@ class Env:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    if (args.group, args.command) == ("keys", "generate"):  # needs neither the config nor the DB
+        print(keyring.generate_key())
+        return 0
     conf_argv = [arg for path in args.config_file for arg in ("--config-file", path)]
     conf = opts.load("ember-manage", conf_argv, default_config_files=[] if args.config_file else None)
-    engine = session.configure(conf, url=conf.database.connection or session.default_url(config.state_path(conf)))
+    try:
+        engine = session.configure(conf, url=conf.database.connection or session.default_url(config.state_path(conf)))
+    except SecretKeyError as error:
+        raise SystemExit(f"ember-manage: {error}") from None
     return _COMMANDS[args.group, args.command](Env(args, conf, engine))
 
 
@@ -49,7 +57,8 @@ def _parser() -> argparse.ArgumentParser:
                                                                                             required=True)
     db_sub.add_parser("sync", help="create or upgrade the schema to the newest version")
     db_sub.add_parser("version", help="print the schema version")
-    db_sub.add_parser("purge", help="remove rows deleted more than --age-in-days ago").add_argument(
+    db_sub.add_parser("purge", help="remove rows deleted more than --age-in-days ago, and Idempotency-Keys "
+                                    "older than [database] idempotency_key_ttl_s").add_argument(
         "--age-in-days", type=int, default=30)
     quota_sub = sub.add_parser("quota", help="project usage against the resources that exist").add_subparsers(
         dest="command", required=True)
@@ -71,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
                          help="also detach the attachments it lists as connected and never completed (their "
                               "host loses its access)")
     cleanup.set_defaults(command="")
+    keys_sub = sub.add_parser("keys", help="the keys that encrypt secrets in the database ([keys])").add_subparsers(
+        dest="command", required=True)
+    keys_sub.add_parser("generate", help="print a new key, for [keys] secret_keys")
+    keys_sub.add_parser("rotate", help="re-encrypt every stored secret with the first key (safe while services "
+                                       "run; running it again changes nothing)")
     return parser
 
 
@@ -86,7 +100,8 @@ def _db_version(env: Env) -> int:
 
 
 def _db_purge(env: Env) -> int:
-    for table, count in db.db_purge(env.args.age_in_days).items():
+    purged = db.db_purge(env.args.age_in_days, idempotency_ttl_s=env.conf.database.idempotency_key_ttl_s)
+    for table, count in purged.items():
         print(f"{table}: {count} rows purged")
     return 0
 
@@ -180,8 +195,19 @@ def nudge_recovery(backend_host: str) -> None:
         print(f"  (could not reach {backend_host} now: {error}; its periodic recovery will)")
 
 
+def _keys_rotate(env: Env) -> int:
+    rotation = db.secret_rotate()
+    print(f"{rotation.rotated} secret(s) re-encrypted with the first key, {rotation.current} already were, "
+          f"{rotation.changed} rewritten by a service meanwhile")
+    for where in rotation.unreadable:
+        print(f"cannot decrypt {where} with any configured key: add the key that encrypted it to [keys] "
+              "secret_keys (or secret_key_file) and run this again")
+    return 1 if rotation.unreadable else 0
+
+
 _COMMANDS: dict[tuple[str, str], Callable[[Env], int]] = {
     ("db", "sync"): _db_sync, ("db", "version"): _db_version, ("db", "purge"): _db_purge,
     ("quota", "check"): _quota_check, ("quota", "sync"): _quota_sync,
     ("service", "list"): _service_list, ("service", "remove"): _service_remove, ("cleanup", ""): _cleanup,
+    ("keys", "rotate"): _keys_rotate,
 }

@@ -40,5 +40,6 @@ def list_opts() -> list[tuple[str | None, list[Any]]]:
     defaults = [*common_options.DEFAULT_OPTS, *volume_options.VOLUME_OPTS, *scheduler_options.SCHEDULER_OPTS,
                 *api_options.API_OPTS]
     return [("DEFAULT", defaults), ("coordination", list(common_options.COORDINATION_OPTS)),
-            ("database", list(db_options.DATABASE_OPTS)), ("oslo_middleware", list(api_options.BODY_OPTS)),
+            ("database", list(db_options.DATABASE_OPTS)), ("keys", list(db_options.KEY_OPTS)),
+            ("oslo_middleware", list(api_options.BODY_OPTS)),
             *driver_options.list_opts()]

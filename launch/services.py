@@ -20,7 +20,9 @@ from oslo_config import cfg
 from common import binaries, config, log
 from common.service import ServiceRunner
 from db import session
+from db.errors import SecretKeyError
 from launch import opts
+from launch.housekeeping import idempotency_purge_task
 from launch.presence import add_presence
 from rpc import transport
 from volume.errors import BackendCannotStart
@@ -31,7 +33,10 @@ _API_ARGV_ENV = "EMBER_API_ARGV"  # how the api parent hands its command line to
 def setup(process: str, argv: Sequence[str] | None) -> cfg.ConfigOpts:
     conf = opts.load(process, sys.argv[1:] if argv is None else argv)
     log.setup(process, conf.host, debug=conf.debug)
-    session.configure(conf, url=conf.database.connection or session.default_url(config.state_path(conf)))
+    try:
+        session.configure(conf, url=conf.database.connection or session.default_url(config.state_path(conf)))
+    except SecretKeyError as error:
+        raise SystemExit(f"{process}: {error}") from None
     return conf
 
 
@@ -70,7 +75,8 @@ def serve_api(app: FastAPI | str, conf: cfg.ConfigOpts, **options: Any) -> None:
         # links follow proxy headers only as [oslo_middleware] enable_proxy_headers_parsing says (the api's
         # own middleware), never as uvicorn's, which trusts any client on loopback
         uvicorn.run(app, host=conf.osapi_volume_listen, port=conf.osapi_volume_listen_port, loop="uvloop",
-                    http="httptools", log_level="warning", access_log=False, proxy_headers=False, **options)
+                    http="httptools", log_level="warning", access_log=False, proxy_headers=False,
+                    log_config=None, **options)  # log_config=None: its records go through ember's handler
     except _StopRequested:
         pass
 
@@ -82,6 +88,7 @@ def api(argv: Sequence[str] | None = None) -> int:
     conf = setup("ember-api", argv)
     presence = ServiceRunner(name=binaries.API)
     add_presence(presence, conf, binary=binaries.API, topic="")
+    presence.tasks.append(idempotency_purge_task(conf))
     presence.start()
     try:
         if conf.osapi_volume_workers > 1:

@@ -12,6 +12,13 @@ from oslo_config import cfg
 from db import migrate, session
 
 _loaded = False
+# the key of the secrets at rest in tests that configure the DB in this process (not generated
+# under state_path, which is the user's home by default)
+TEST_SECRET_KEY = "c2VjcmV0cy1vZi10aGUtZW1iZXItdGVzdC1zdWl0ZSE="
+
+
+def use_test_key(conf: cfg.ConfigOpts) -> None:
+    conf.set_default("secret_keys", [TEST_SECRET_KEY], group="keys")
 
 
 def load_conf() -> cfg.ConfigOpts:
@@ -23,6 +30,7 @@ def load_conf() -> cfg.ConfigOpts:
 
         opts.load("ember-all", [], default_config_files=[])
         driver_options.register_backend(cfg.CONF, "file-1")
+        use_test_key(cfg.CONF)
         _loaded = True
     return cfg.CONF
 

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from common.redact import SECRET_FIELDS
 from db import api as db
 from db import errors as db_errors
 from db.records import Attachment, Volume
@@ -29,12 +30,10 @@ from volume.states import ATTACHMENT_CONNECTED, SETTLED, settled
 # How the DB settles a volume's status from its attachments: the state table's rule.
 SETTLE_RULE = db.SettleRule(frozenset(str(s) for s in SETTLED), settled)
 
-SECRET_KEYS = frozenset({"auth_password", "discovery_auth_password"})
-
 
 def without_secrets(info: ConnectionInfo) -> ConnectionInfo:
     """connection_info as the DB keeps it: the CHAP secret stays in the volume's provider_auth only."""
-    data = {key: value for key, value in dict(info.get("data") or {}).items() if key not in SECRET_KEYS}
+    data = {key: value for key, value in dict(info.get("data") or {}).items() if key not in SECRET_FIELDS}
     return {**info, "data": data}
 
 

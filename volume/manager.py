@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from common.context import RequestContext
+from common.redact import redact
 from db import api as db
 from db import errors as db_errors
 from db.records import Attachment, Snapshot, Volume, WorkClaim
@@ -310,7 +311,7 @@ class VolumeManager:
         message = (messages.stopped(op.resource, op.name) if isinstance(error, OperationStopped)
                    else messages.failed(op.resource, op.name, error))
         if op.resource == "attachment":
-            self._failures[record.id] = (str(error), isinstance(error, InvalidConnector))
+            self._failures[record.id] = (redact(str(error)), isinstance(error, InvalidConnector))
         fail_edge = edge_of(op.resource, op.fail)
         extra: dict[str, Any] = {"status_reason": message.text}
         if op.resource == "volume":

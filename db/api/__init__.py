@@ -26,7 +26,8 @@ from db.api.backends import (
     backend_lease_renew,
 )
 from db.api.housekeeping import Cleanup, db_purge, work_cleanup
-from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_store
+from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_purge, idempotency_store
+from db.api.keys import Rotation, secret_rotate
 from db.api.messages import message_create, message_create_once, message_delete, message_get, message_list
 from db.api.pools import pool_capabilities, pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
@@ -88,6 +89,7 @@ __all__ = [
     "DEFAULT_TYPE_NAME",
     "Cleanup",
     "HolderCheck",
+    "Rotation",
     "SettleRule",
     "UsageDrift",
     "attachment_connection_end",
@@ -110,6 +112,7 @@ __all__ = [
     "extra_specs_set",
     "idempotency_claim",
     "idempotency_forget",
+    "idempotency_purge",
     "idempotency_store",
     "message_create",
     "message_create_once",
@@ -126,6 +129,7 @@ __all__ = [
     "quota_get",
     "quota_set",
     "quota_sync",
+    "secret_rotate",
     "service_alive",
     "service_heartbeat",
     "service_hosts_closed",

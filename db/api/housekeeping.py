@@ -1,4 +1,4 @@
-"""Housekeeping an operator runs: purging old deleted rows, taking work away from dead services."""
+"""Housekeeping an operator runs: purging old deleted rows and expired keys, taking work away from dead services."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from db import models
 from db.api._common import utcnow
+from db.api.idempotency import idempotency_purge
 from db.models import table_of
 from db.records import Service, from_rows
 from db.session import retry_on_conflict, writer
@@ -25,8 +26,9 @@ WORK_FILTERS = ("resource_id", "resource_type")
 
 
 @retry_on_conflict
-def db_purge(age_days: int) -> dict[str, int]:
-    """Remove rows soft-deleted more than ``age_days`` ago, and expired messages; rows removed per table."""
+def db_purge(age_days: int, *, idempotency_ttl_s: float | None = None) -> dict[str, int]:
+    """Remove rows soft-deleted more than ``age_days`` ago, expired messages and (given their
+    ``idempotency_ttl_s``) expired idempotency keys; rows removed per table."""
     cutoff = utcnow() - timedelta(days=age_days)
     removed: dict[str, int] = {}
     with writer() as conn:
@@ -35,6 +37,8 @@ def db_purge(age_days: int) -> dict[str, int]:
             removed[table.name] = conn.execute(sa.delete(table).where(
                 table.c.deleted == sa.true(), table.c.deleted_at < cutoff)).rowcount
         removed["messages"] = conn.execute(sa.delete(_messages).where(_messages.c.expires_at < utcnow())).rowcount
+    if idempotency_ttl_s is not None:
+        removed["idempotency_keys"] = idempotency_purge(idempotency_ttl_s)
     return removed
 
 

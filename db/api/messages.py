@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from common.redact import redact
 from db import errors, models
 from db.api._common import list_query, new_id, project_scope, utcnow
 from db.models import table_of
@@ -26,7 +27,7 @@ def message_create(*, project_id: str, resource_type: str, resource_uuid: str, e
     with writer() as conn:
         conn.execute(sa.insert(_messages).values(
             id=new_id(), project_id=project_id, resource_type=resource_type, resource_uuid=resource_uuid,
-            event_id=event_id, message_level=level, user_message=user_message[:1024],
+            event_id=event_id, message_level=level, user_message=redact(user_message)[:1024],
             request_id=request_id, created_at=now, expires_at=now + MESSAGE_TTL))
 
 

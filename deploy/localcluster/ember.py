@@ -7,6 +7,7 @@ volume-<backend>-a and -b, sharing its identity ``cluster@<backend>``: one activ
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -139,6 +140,16 @@ def common_conf(state: Path) -> Path:
     return state / "ember" / "ember.conf"
 
 
+def secret_key_file(state: Path) -> Path:
+    """The one key file every ember process of the cluster reads ([keys] secret_key_file), made once."""
+    path = state / "ember" / "secret_keys"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")  # a Fernet key
+    return path
+
+
 def write_common_conf(state: Path, backends: list[str], coordination: str) -> Path:
     path = common_conf(state)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -151,6 +162,9 @@ state_path = {state / "ember" / "state"}
 
 [database]
 connection = {layout.db_url()}
+
+[keys]
+secret_key_file = {secret_key_file(state)}
 
 [oslo_messaging_rabbit]
 rabbit_quorum_queue = true

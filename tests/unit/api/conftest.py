@@ -24,6 +24,7 @@ from db import options as db_options
 from db import session as db_session
 from db.api._common import utcnow
 from rpc import options as rpc_options
+from tests.conftest import use_test_key
 from volume.client import VolumeClient
 from volume.states import Status, edge
 
@@ -34,8 +35,10 @@ OTHER_TOKEN = "bob:proj-b"
 
 @pytest.fixture(scope="session")
 def api_conf() -> cfg.ConfigOpts:
-    return config.load([], [db_options.register, rpc_options.register, api_options.register],
+    conf = config.load([], [db_options.register, rpc_options.register, api_options.register],
                        default_config_files=[])
+    use_test_key(conf)
+    return conf
 
 
 def _has_migrations() -> bool:
