@@ -63,7 +63,29 @@ def create(call: ApiCall, *, volume_id: str, instance_uuid: str | None, connecto
     attachment = reserve(call, volume, instance_uuid=instance_uuid, mode=mode)
     if not connector:  # python-cinderclient sends {} for "no connector"
         return attachment
-    return connect(call, attachment, connector)
+    return _connect_new(call, attachment, connector)
+
+
+def _connect_new(call: ApiCall, attachment: Attachment, connector: dict[str, Any]) -> Attachment:
+    """Connect the attachment this request just reserved; when the connect fails, the reservation goes too,
+    so the client's retry (its Idempotency-Key is forgotten with the failure) starts afresh instead of
+    meeting a volume that "already has an attachment"."""
+    try:
+        return connect(call, attachment, connector)
+    except Exception:
+        _drop_reservation(attachment.id)
+        raise
+
+
+def _drop_reservation(attachment_id: str) -> None:
+    """Delete the attachment if it is (back to) reserved; a connect a live service still holds stays."""
+    try:
+        current = db.attachment_get(attachment_id)
+    except db_errors.NotFound:
+        return
+    if current.status in ATTACHMENT_RESERVATIONS:
+        db.attachment_transition(current.id, attachment_edge("unreserve"), rule=RULE, destroy=True,
+                                 expected_version=current.version)
 
 
 def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: str = "rw",
@@ -262,8 +284,9 @@ def legacy_initialize_connection(call: ApiCall, volume_id: str, connector: dict[
     if same_host:  # connected already (a retry), or again after os-terminate_connection
         return connect(call, same_host[0], connector)
     reserved = _reservations(pending)
-    attachment = reserved[0] if reserved else reserve(call, volume, instance_uuid=None)
-    return connect(call, attachment, connector)
+    if reserved:  # os-reserve's: it stays reserved for the host's retry when the connect fails
+        return connect(call, reserved[0], connector)
+    return _connect_new(call, reserve(call, volume, instance_uuid=None), connector)
 
 
 def legacy_attach(call: ApiCall, volume_id: str, *, instance_uuid: str | None, host_name: str | None,

@@ -77,9 +77,11 @@ def test_a_connect_nobody_answers_names_no_host(tenant_and_admin: tuple[Api, Api
     told = _fault(refused, "serviceUnavailable")
     assert told.startswith("The volume's storage service did not answer within 1 s. Attachment ")
     assert told.endswith(" was not connected: retry the request.") and BACKEND not in told
-    (attachment,) = db.attachments_of([volume_id])[volume_id]
-    assert attachment.status == "reserved"  # put back: a retry can simply connect it
-    shown = admin.put(f"/attachments/{attachment.id}", {"attachment": {"connector": CONNECTOR}})
+    # the reservation this request made goes with its failed connect: the client's retry starts afresh
+    assert db.attachments_of([volume_id]).get(volume_id, []) == []
+    assert db.volume_get(volume_id).status == "available"
+    reserved = admin.post("/attachments", {"attachment": {"volume_uuid": volume_id}}).json()["attachment"]
+    shown = admin.put(f"/attachments/{reserved['id']}", {"attachment": {"connector": CONNECTOR}})
     assert shown.status_code == 503 and BACKEND in _fault(shown, "serviceUnavailable")
 
 

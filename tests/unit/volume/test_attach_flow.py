@@ -240,8 +240,9 @@ def test_a_connect_failing_on_the_storage_tells_the_project_no_path_or_host(
         assert message["resource_uuid"] == volume["id"] and str(share) not in message["user_message"]
         assert str(share) in caplog.text  # the driver's own words, in the volume service's log
 
-        (attachment,) = tenant.get("/attachments", params={"volume_id": volume["id"]}).json()["attachments"]
-        shown = admin.put(f"/attachments/{attachment['id']}", {"attachment": {"connector": CONNECTOR}})
+        assert tenant.get("/attachments", params={"volume_id": volume["id"]}).json()["attachments"] == []
+        reserved = _attach(admin, volume["id"], None).json()["attachment"]
+        shown = admin.put(f"/attachments/{reserved['id']}", {"attachment": {"connector": CONNECTOR}})
         assert shown.status_code == 500
         assert str(share) in shown.text and "unit@file-1" in shown.text  # an admin reads what failed where
 
