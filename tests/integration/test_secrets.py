@@ -45,7 +45,9 @@ def lvm_stack(tgtd: TgtDaemon, volume_group: tuple[str, str]) -> Iterator[SplitS
     vg, device = volume_group
     section = (f"volume_driver = lvm\nvolume_group = {vg}\nlvm_devices = {device}\nlvm_activation = loop\n"
                f"target_port = {TGT_PORT}\ntgt_control_port = {TGT_CONTROL}\n")
-    running = SplitStack(backend_sections={"lvm-1": section}, quota_volumes=-1).start()
+    # the >64 KB answer test needs more metadata items than the default 64 allow
+    running = SplitStack(backend_sections={"lvm-1": section}, quota_volumes=-1,
+                         extra_conf="max_metadata_items = 500\n").start()
     yield running
     running.close()
 
