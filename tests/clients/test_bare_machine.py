@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from cryptography.fernet import Fernet
 
 from bench.stack import free_port
 
@@ -205,8 +206,10 @@ def test_make_run_on_a_bare_machine_serves_the_tour(make_run: MakeRun) -> None:
 def _start_without_tools(tmp_path: Path, binary: str, backend_section: str) -> subprocess.CompletedProcess[str]:
     backend = backend_section.splitlines()[0].strip("[]")
     conf = tmp_path / "ember.conf"
+    # a key of its own, so ember-volume has no generated-key warning to print before its one line
     conf.write_text(f"[DEFAULT]\nstate_path = {tmp_path / 'state'}\nenabled_backends = {backend}\n"
-                    f"osapi_volume_listen_port = {free_port()}\n{backend_section}\n")
+                    f"osapi_volume_listen_port = {free_port()}\n{backend_section}\n"
+                    f"[keys]\nsecret_keys = {Fernet.generate_key().decode()}\n")
     bare = _bare_path(tmp_path / "bin", [])
     return subprocess.run([str(BIN / binary), "--config-file", str(conf)], env=_bare_env(bare), capture_output=True,
                           text=True, timeout=120, check=False)
