@@ -54,7 +54,7 @@ bench: $(MYSQL_STAMP) packages
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy api scheduler volume backup drivers db rpc common client launch bench tests
+	$(VENV)/bin/mypy api scheduler volume backup operations drivers db rpc common client launch bench tests
 
 clean:
 	rm -rf $(VENV) .state

@@ -15,9 +15,8 @@ then certain.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from common.redact import SECRET_FIELDS
@@ -25,6 +24,7 @@ from db import api as db
 from db import errors as db_errors
 from db.records import Attachment, Volume
 from drivers.base import ConnectionInfo, Connector, Export, VolumeDriver
+from operations.locks import KeyedLocks
 from volume.states import ATTACHMENT_CONNECTED, SETTLED, settled
 
 # How the DB settles a volume's status from its attachments: the state table's rule.
@@ -38,28 +38,15 @@ def without_secrets(info: ConnectionInfo) -> ConnectionInfo:
 
 
 class Connections:
-    def __init__(self, driver: VolumeDriver, *, backend_host: str, epoch: Callable[[], int]) -> None:
+    def __init__(self, driver: VolumeDriver, *, backend_host: str, epoch: Callable[[], int],
+                 locks: KeyedLocks | None = None) -> None:
         self._driver = driver
         self._backend_host = backend_host
         self._epoch = epoch  # the active's epoch, or Fenced when it no longer acts
-        self._locks: dict[str, tuple[threading.Lock, int]] = {}
-        self._guard = threading.Lock()
+        self._locks = locks or KeyedLocks()  # shared with the operation runner: attachments lock by volume
 
-    @contextmanager
-    def volume_lock(self, volume_id: str) -> Iterator[None]:
-        with self._guard:
-            lock, users = self._locks.get(volume_id, (threading.Lock(), 0))
-            self._locks[volume_id] = (lock, users + 1)
-        try:
-            with lock:
-                yield
-        finally:
-            with self._guard:
-                lock, users = self._locks[volume_id]
-                if users == 1:
-                    del self._locks[volume_id]
-                else:
-                    self._locks[volume_id] = (lock, users - 1)
+    def volume_lock(self, volume_id: str) -> AbstractContextManager[None]:
+        return self._locks.hold(volume_id)
 
     # -- the work of the attachment operations (values landed with their done edge)
 

@@ -6,7 +6,7 @@ A message is an action and a detail, each an id and a text: its event_id is
 (Cinder's message_field), with Cinder's ids and texts where Cinder has the event and ember's
 own from 100 up. Neither ever holds a backend host, a pool, a path or a storage command line:
 the services log those, under the request id the message carries, for the operator. Written
-by the volume manager, the scheduler manager and the api's admin reset.
+by the volume service's operations (``OperationNotices``), the scheduler manager and the api's admin reset.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db import api as db
+from operations.operation import Operation, OperationStopped
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,18 @@ def post(message: Message, *, project_id: str, resource_uuid: str, request_id: s
     """Store ``message`` for the project to read at /v3/messages."""
     db.message_create(project_id=project_id, resource_type=message.resource_type, resource_uuid=resource_uuid,
                       event_id=message.event_id, user_message=message.text, request_id=request_id)
+
+
+class OperationNotices:
+    """The volume service's messages about an operation that failed, as the operation runner posts them."""
+
+    def failure_text(self, op: Operation, error: Exception) -> str:
+        return _of_operation(op, error).text
+
+    def post_failure(self, op: Operation, error: Exception, *, project_id: str, resource_uuid: str,
+                     request_id: str | None) -> None:
+        post(_of_operation(op, error), project_id=project_id, resource_uuid=resource_uuid, request_id=request_id)
+
+
+def _of_operation(op: Operation, error: Exception) -> Message:
+    return stopped(op.resource, op.name) if isinstance(error, OperationStopped) else failed(op.resource, op.name, error)

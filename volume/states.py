@@ -11,9 +11,10 @@ transaction that changes one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from enum import StrEnum
+
+from operations.operation import Operation, Recovery
 
 
 class Status(StrEnum):
@@ -82,26 +83,6 @@ TRANSIENT: dict[Status, str] = {
     Status.BACKING_UP: "backup.fail",
     Status.RESTORING_BACKUP: "restore.fail",
 }
-
-
-class Recovery(StrEnum):
-    """What a successor does with an operation it finds unfinished (its service died)."""
-
-    REDO = "redo"  # run it again: the driver call is idempotent (an existing volume, a missing file: success)
-    FAIL = "fail"  # land its fail edge and leave the user a message saying why
-    SETTLE = "settle"  # the volume's status follows its attachments: recompute it from them (``settled``)
-
-
-@dataclass(frozen=True)
-class Operation:
-    """An operation a volume service runs: the status it runs in and the edges that land it."""
-
-    resource: str       # "volume" or "snapshot"
-    name: str
-    working: str        # the status its *.begin edge left the resource in
-    done: str
-    fail: str
-    recovery: Recovery
 
 
 def _volume_op(name: str, working: Status, recovery: Recovery) -> Operation:
@@ -197,13 +178,6 @@ def snapshot_edge(event: str) -> tuple[frozenset[str], str]:
     return frozenset(str(s) for s in sources), str(target)
 
 
-def edge_of(resource: str, event: str) -> tuple[frozenset[str], str]:
-    """The (sources, target) of ``event`` in the table of ``resource``."""
-    if resource == "attachment":
-        return attachment_edge(event)
-    return snapshot_edge(event) if resource == "snapshot" else edge(event)
-
-
 class AttachStatus(StrEnum):
     """A volume's ``attach_status``: Cinder's values."""
 
@@ -250,24 +224,37 @@ class ServiceState(StrEnum):
     DOWN = "down"
 
 
-def recovery_of(resource: str, status: str) -> tuple[Operation, Recovery]:
-    """The operation a transient ``status`` belongs to, and what recovery does with it.
+def volume_recovery_of(status: str) -> tuple[Operation, Recovery]:
+    """The operation a transient volume ``status`` belongs to, and what recovery does with it.
 
     Statuses of operations ember-volume does not run itself yet (attach, backup, ...) get an
     operation that can only fail.
     """
-    if resource == "attachment":
-        op = OPERATIONS["attachment", "connect" if status == AttachmentStatus.CONNECTING else "disconnect"]
-        return op, ATTACHMENT_RECOVERY[AttachmentStatus(status)]
-    if resource == "snapshot":
-        snap_status = SnapshotStatus(status)
-        op = OPERATIONS["snapshot", "delete" if snap_status is SnapshotStatus.DELETING else "create"]
-        return op, SNAPSHOT_RECOVERY[snap_status]
     volume_status = Status(status)
     name = WORKING_OPERATION[volume_status]
     op = OPERATIONS.get(("volume", name)) or Operation("volume", name, status, f"{name}.done",
                                                         TRANSIENT.get(volume_status, ""), Recovery.FAIL)
     return op, RECOVERY[volume_status]
+
+
+def snapshot_recovery_of(status: str) -> tuple[Operation, Recovery]:
+    snap_status = SnapshotStatus(status)
+    op = OPERATIONS["snapshot", "delete" if snap_status is SnapshotStatus.DELETING else "create"]
+    return op, SNAPSHOT_RECOVERY[snap_status]
+
+
+def attachment_recovery_of(status: str) -> tuple[Operation, Recovery]:
+    op = OPERATIONS["attachment", "connect" if status == AttachmentStatus.CONNECTING else "disconnect"]
+    return op, ATTACHMENT_RECOVERY[AttachmentStatus(status)]
+
+
+def recovery_of(resource: str, status: str) -> tuple[Operation, Recovery]:
+    """The operation a transient ``status`` of ``resource`` belongs to, and what recovery does with it."""
+    return _RECOVERY_OF[resource](status)
+
+
+_RECOVERY_OF: dict[str, Callable[[str], tuple[Operation, Recovery]]] = {
+    "volume": volume_recovery_of, "snapshot": snapshot_recovery_of, "attachment": attachment_recovery_of}
 
 
 # -- attachments ---------------------------------------------------------------------------------

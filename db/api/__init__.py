@@ -5,7 +5,6 @@ Each function opens its own short transaction and returns frozen values from
 """
 
 from db.api.attachments import (
-    SettleRule,
     attachment_connection_end,
     attachment_count,
     attachment_get,
@@ -47,6 +46,7 @@ from db.api.services import (
     service_set_disabled,
     service_set_frozen,
 )
+from db.api.settle import SettleRule
 from db.api.snapshots import (
     snapshot_count,
     snapshot_create,
@@ -57,6 +57,7 @@ from db.api.snapshots import (
     snapshot_transition,
     snapshot_update,
 )
+from db.api.transitions import Effects, Guard, transition
 from db.api.types import (
     DEFAULT_TYPE_NAME,
     extra_spec_delete,
@@ -88,6 +89,8 @@ from db.session import ping
 __all__ = [
     "DEFAULT_TYPE_NAME",
     "Cleanup",
+    "Effects",
+    "Guard",
     "HolderCheck",
     "Rotation",
     "SettleRule",
@@ -145,6 +148,7 @@ __all__ = [
     "snapshot_list_stale",
     "snapshot_transition",
     "snapshot_update",
+    "transition",
     "type_create",
     "type_delete",
     "type_get",

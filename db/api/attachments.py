@@ -9,8 +9,7 @@ volume is busy with something else (extending, error, ...), which its own edges 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -18,8 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from db import errors, models
+from db.api import transitions
 from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
-from db.api.work import HolderCheck, end_claim, revoke_dead_claim
+from db.api.settle import SettleRule, settle
+from db.api.transitions import Effects, Guard
+from db.api.work import HolderCheck
 from db.models import table_of
 from db.records import Attachment, Volume, WorkClaim, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
@@ -31,24 +33,6 @@ Edge = tuple[frozenset[str], str]
 
 SORT_KEYS = frozenset({"id", "status", "created_at", "updated_at", "volume_id", "instance_uuid"})
 FILTER_KEYS = frozenset({"volume_id", "status", "instance_uuid", "attached_host"})
-
-
-@dataclass(frozen=True)
-class SettleRule:
-    """How a volume's status follows its attachments: the state table's, handed in by the caller."""
-
-    follows: frozenset[str]   # the volume statuses that follow the attachments; others are left alone
-    settled: Callable[[list[str]], tuple[str, str]]  # attachment statuses -> (status, attach_status)
-
-
-def settle(conn: Connection, volume_id: str, rule: SettleRule) -> None:
-    """Inside a writer: the volume's status and attach_status from its live attachments."""
-    statuses = list(conn.execute(sa.select(_attachments.c.status).where(
-        _attachments.c.volume_id == volume_id, _attachments.c.deleted == sa.false())).scalars())
-    status, attach_status = rule.settled(statuses)
-    conn.execute(sa.update(_volumes).where(_volumes.c.id == volume_id).values(
-        attach_status=str(attach_status),
-        status=sa.case((_volumes.c.status.in_(sorted(rule.follows)), str(status)), else_=_volumes.c.status)))
 
 
 @retry_on_conflict
@@ -82,7 +66,6 @@ def _live_count(conn: Connection, volume_id: str, statuses: Iterable[str] | None
     return int(conn.execute(sa.select(sa.func.count()).select_from(_attachments).where(*where)).scalar_one())
 
 
-@retry_on_conflict
 def attachment_transition(attachment_id: str, edge: Edge, *, rule: SettleRule, expected_version: int | None = None,
                           volume_sources: frozenset[str] | None = None, destroy: bool = False,
                           claim: WorkClaim | None = None, revoke: HolderCheck | None = None,
@@ -90,32 +73,13 @@ def attachment_transition(attachment_id: str, edge: Edge, *, rule: SettleRule, e
     """Move the attachment along ``edge`` (if it is in a source, at ``expected_version``) and settle its volume.
 
     ``volume_sources``: the volume must also be in one of these; ``destroy`` soft-deletes the
-    attachment (its detach time is now). Returns the changed attachment, or None if either was not as required. ``claim`` is ended
-    and ``revoke`` applied as in ``volume_transition``.
+    attachment (its detach time is now). None if either was not as required (``transitions.transition``).
     """
-    sources, target = edge
-    with writer() as conn:
-        if revoke is not None:
-            revoke_dead_claim(conn, "attachment", attachment_id, holder_binary=revoke.binary,
-                              alive_within_s=revoke.alive_within_s)
-        end_claim(conn, claim)
-        row = conn.execute(sa.select(_attachments).where(_attachments.c.id == attachment_id,
-                                                         _attachments.c.deleted == sa.false())).first()
-        if row is None:
-            return None
-        attachment = from_row(Attachment, row)
-        # the volume first, always: every writer of a volume's attachments takes its row in the same order
-        if not cas_update(conn, _volumes, attachment.volume_id, sources=volume_sources, values={}):
-            return None
-        if destroy:
-            now = utcnow()
-            values = {**values, "deleted": True, "deleted_at": now, "detached_at": now}
-        if not cas_update(conn, _attachments, attachment_id, sources=sources, expected_version=expected_version,
-                          values={"status": target, **values}):
-            return None
-        settle(conn, attachment.volume_id, rule)
-        changed = conn.execute(sa.select(_attachments).where(_attachments.c.id == attachment_id)).one()
-        return from_row(Attachment, changed)
+    changed: Attachment | None = transitions.transition(
+        "attachment", attachment_id, edge,
+        guard=Guard(expected_version=expected_version, claim=claim, revoke=revoke, volume_sources=volume_sources),
+        effects=Effects(values=values, settle=rule, destroy=destroy))
+    return changed
 
 
 @retry_on_conflict

@@ -9,10 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from db import errors, models
-from db.api import quotas
+from db.api import quotas, transitions
 from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
 from db.api.idempotency import bind_resource
-from db.api.work import HolderCheck, end_claim, revoke_dead_claim
+from db.api.transitions import Effects, Guard
+from db.api.work import HolderCheck
 from db.models import table_of
 from db.records import IdempotencyClaim, Snapshot, WorkClaim, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
@@ -98,21 +99,15 @@ def snapshot_count(*, project_id: str | None, filters: Mapping[str, Any] | None 
                                 .where(*_filters(project_id, filters or {}))).scalar_one())
 
 
-@retry_on_conflict
 def snapshot_transition(snapshot_id: str, edge: Edge, *, expected_version: int | None = None,
                         project_id: str | None = None, claim: WorkClaim | None = None,
                         revoke: HolderCheck | None = None, **values: Any) -> Snapshot | None:
-    """As volume_transition: ``claim`` is ended, ``revoke`` takes a dead holder's claim away first."""
-    sources, target = edge
-    with writer() as conn:
-        if revoke is not None:
-            revoke_dead_claim(conn, "snapshot", snapshot_id, holder_binary=revoke.binary,
-                              alive_within_s=revoke.alive_within_s)
-        end_claim(conn, claim)
-        if not cas_update(conn, _snapshots, snapshot_id, sources=sources, expected_version=expected_version,
-                          project_id=project_id, values={"status": target, **values}):
-            return None
-        return from_row(Snapshot, get_one(conn, _snapshots, snapshot_id, resource="Snapshot"))
+    """Move the snapshot along ``edge`` (``transitions.transition``); None if another request got there first."""
+    changed: Snapshot | None = transitions.transition(
+        "snapshot", snapshot_id, edge,
+        guard=Guard(expected_version=expected_version, project_id=project_id, claim=claim, revoke=revoke),
+        effects=Effects(values=values))
+    return changed
 
 
 @retry_on_conflict
@@ -123,22 +118,11 @@ def snapshot_update(snapshot_id: str, *, project_id: str | None, **values: Any) 
         return from_row(Snapshot, get_one(conn, _snapshots, snapshot_id, resource="Snapshot"))
 
 
-@retry_on_conflict
 def snapshot_destroy(snapshot_id: str, edge: Edge, *, claim: WorkClaim | None = None) -> Snapshot | None:
     """Soft-delete the snapshot along ``edge`` (delete.done) and give back its quota; None if not in its sources."""
-    with writer() as conn:
-        end_claim(conn, claim)
-        row = conn.execute(sa.select(_snapshots).where(_snapshots.c.id == snapshot_id,
-                                                       _snapshots.c.deleted == sa.false())).first()
-        if row is None:
-            return None
-        snapshot = from_row(Snapshot, row)
-        sources, target = edge
-        if not cas_update(conn, _snapshots, snapshot_id, sources=sources, expected_version=snapshot.version,
-                          values={"status": target, "deleted": True, "deleted_at": utcnow()}):
-            return None
-        quotas.release(conn, snapshot.project_id, {"snapshots": 1, "gigabytes": snapshot.size_gb})
-        return snapshot
+    changed: Snapshot | None = transitions.transition("snapshot", snapshot_id, edge, guard=Guard(claim=claim),
+                                                      effects=Effects(destroy=True))
+    return changed
 
 
 @retry_on_conflict

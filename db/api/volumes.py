@@ -9,12 +9,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from db import errors, models
-from db.api import attachments, pools, quotas
+from db.api import pools, quotas, transitions
 from db.api._common import cas_update, get_one, list_query, new_id, project_scope, utcnow
-from db.api.attachments import SettleRule
 from db.api.backends import fence
 from db.api.idempotency import bind_resource
-from db.api.work import HolderCheck, end_claim, revoke_dead_claim
+from db.api.settle import SettleRule
+from db.api.transitions import Effects, Guard
+from db.api.work import HolderCheck
 from db.models import table_of
 from db.records import IdempotencyClaim, Volume, WorkClaim, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
@@ -135,50 +136,21 @@ def volume_count(*, project_id: str | None, filters: Mapping[str, Any] | None = 
                                 .where(*_filters(project_id, filters or {}))).scalar_one())
 
 
-@retry_on_conflict
 def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | None = None,
                       project_id: str | None = None, quota: Mapping[str, int] | None = None,
                       pool_claim_gb: float = 0, claim: WorkClaim | None = None, revoke: HolderCheck | None = None,
                       release_pending: bool = False, quota_defaults: quotas.Defaults | None = None,
                       settle: SettleRule | None = None, **values: Any) -> Volume | None:
-    """Move the volume along ``edge`` if it is in one of its sources (and at ``expected_version``).
+    """Move the volume along ``edge``: ``transitions.transition`` with its guards and effects by name.
 
-    Returns the changed volume, or None if another request got there first. In the same
-    transaction: ``quota`` is reserved and ``pool_claim_gb`` claimed on the volume's pool
-    (QuotaExceeded or a full pool leave the volume untouched); ``claim`` — the landing
-    service's — is ended (ClaimLost if it was taken away, and nothing changes); ``revoke`` takes
-    a dead holder's claim away first (Busy if the holder is alive); ``release_pending`` gives
-    back what a pending extend reserved and forgets its target size; ``settle`` then makes the
-    status what the volume's attachments give it (an extend of an in-use volume lands in-use).
+    Returns the changed volume, or None if another request got there first.
     """
-    sources, target = edge
-    with writer() as conn:
-        if revoke is not None:
-            revoke_dead_claim(conn, "volume", volume_id, holder_binary=revoke.binary,
-                              alive_within_s=revoke.alive_within_s)
-        end_claim(conn, claim)
-        pending_gb = 0
-        if release_pending:
-            current = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
-            if expected_version is not None and current.version != expected_version:
-                return None
-            expected_version = current.version
-            pending_gb = max((current.target_size_gb or 0) - current.size_gb, 0)
-            values["target_size_gb"] = None
-        if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=expected_version,
-                          project_id=project_id, values={"status": target, **values}):
-            return None
-        if settle is not None:
-            attachments.settle(conn, volume_id, settle)
-        volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
-        if quota:
-            quotas.reserve(conn, volume.project_id, quota, quota_defaults)
-        if pool_claim_gb and volume.host and not pools.claim(conn, volume.host, pool_claim_gb):
-            raise errors.Conflict(f"Backend pool {volume.host} has no room for {pool_claim_gb} GB more.")
-        if pending_gb:
-            quotas.release(conn, volume.project_id, {"gigabytes": pending_gb})
-            pools.release(conn, volume.host, pending_gb)
-        return volume
+    changed: Volume | None = transitions.transition(
+        "volume", volume_id, edge,
+        guard=Guard(expected_version=expected_version, project_id=project_id, claim=claim, revoke=revoke),
+        effects=Effects(values=values, settle=settle, release_pending=release_pending, quota=quota,
+                        quota_defaults=quota_defaults, pool_claim_gb=pool_claim_gb))
+    return changed
 
 
 @retry_on_conflict
@@ -217,34 +189,13 @@ def _place(conn: Any, volume_id: str, *, pool_name: str, size_gb: int, creating_
         raise _NotPlaced
 
 
-@retry_on_conflict
 def volume_destroy(volume_id: str, edge: Edge, *, claim: WorkClaim | None = None) -> Volume | None:
-    """Soft-delete the volume along ``edge`` (delete.done) and give back its quota and pool capacity.
-
-    None if it is not in one of the edge's sources.
-    What it gives back is its charged size: a pending extend's target counts. ``claim`` is the
-    deleting service's, ended in the same transaction (ClaimLost if it was taken away).
-    """
-    with writer() as conn:
-        end_claim(conn, claim)
-        row = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id,
-                                                     _volumes.c.deleted == sa.false())).first()
-        if row is None:
-            return None
-        volume = from_row(Volume, row)
-        sources, target = edge
-        if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=volume.version,
-                          values={"status": target, "deleted": True, "deleted_at": utcnow()}):
-            return None
-        charged_gb = charged_size_gb(volume)
-        quotas.release(conn, volume.project_id, {"volumes": 1, "gigabytes": charged_gb})
-        pools.release(conn, volume.host, charged_gb)
-        return volume
-
-
-def charged_size_gb(volume: Volume) -> int:
-    """What the volume holds of its project's quota and its pool: its size, or a pending extend's target."""
-    return max(volume.size_gb, volume.target_size_gb or 0)
+    """Soft-delete the volume along ``edge`` (delete.done) and give back its quota and pool capacity
+    (its charged size: a pending extend's target counts). None if it is not in one of the edge's
+    sources. ``claim`` is the deleting service's, ended in the same transaction (ClaimLost if taken)."""
+    changed: Volume | None = transitions.transition("volume", volume_id, edge, guard=Guard(claim=claim),
+                                                    effects=Effects(destroy=True))
+    return changed
 
 
 @retry_on_conflict

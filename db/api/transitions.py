@@ -1,0 +1,160 @@
+"""One compare-and-swap transition for every resource kind, and what may ride in its transaction.
+
+``transition(kind, id, edge, guard=..., effects=...)`` moves a row along a (sources, target)
+edge. The ``Guard`` says when it may (version, project, the landing service's claim, a dead
+holder's claim taken away, the row's volume's status); the ``Effects`` say what else changes
+in the same transaction (values, settling the volume from its attachments, quota and pool
+claims, giving back what a pending extend reserved, a soft delete that gives back the row's
+charges). What differs between kinds is data in ``_KINDS``. Called by the volume service's
+operation runner and by the named helpers of ``db/api/volumes.py`` and its neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from db import errors, models
+from db.api import pools, quotas
+from db.api._common import cas_update, utcnow
+from db.api.settle import SettleRule, settle
+from db.api.work import HolderCheck, end_claim, revoke_dead_claim
+from db.models import table_of
+from db.records import Attachment, Snapshot, Volume, WorkClaim, from_row
+from db.session import retry_on_conflict, writer
+
+Edge = tuple[frozenset[str], str]
+
+_volumes = table_of(models.Volume)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """When the transition may happen; any guard that fails leaves everything untouched (None)."""
+
+    expected_version: int | None = None
+    project_id: str | None = None
+    claim: WorkClaim | None = None  # the landing service's: ended (ClaimLost if it was taken away)
+    revoke: HolderCheck | None = None  # an admin's: a dead holder's claim is taken away first (Busy if alive)
+    volume_sources: frozenset[str] | None = None  # the row's volume must be in one of these (attachments)
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What changes with the status, in the same transaction."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    settle: SettleRule | None = None  # then the volume's status is what its attachments give it
+    release_pending: bool = False  # give back what a pending extend reserved, forget its target size
+    quota: Mapping[str, int] | None = None  # reserved (QuotaExceeded rolls everything back)
+    quota_defaults: quotas.Defaults | None = None
+    pool_claim_gb: float = 0  # claimed on the volume's pool (a full pool: Conflict, rolled back)
+    destroy: bool = False  # soft-delete the row and give back what it holds
+
+
+@dataclass(frozen=True)
+class _Kind:
+    table: sa.Table
+    record: type[Any]
+    resource: str  # as NotFound names it
+    settles: Callable[[str, Any], str] | None  # (row id, row) -> the volume whose status follows
+    after_volume: bool  # bump the row's volume's version first: every writer of a volume's rows keeps that order
+    gives_back: Callable[[Any], tuple[dict[str, int], str | None, int]] | None  # quota, pool, GB of a destroy
+    destroyed: tuple[str, ...] = ("deleted_at",)  # the time columns a soft delete sets
+
+
+def charged_size_gb(volume: Volume) -> int:
+    """What the volume holds of its project's quota and its pool: its size, or a pending extend's target."""
+    return max(volume.size_gb, volume.target_size_gb or 0)
+
+
+_KINDS: dict[str, _Kind] = {
+    "volume": _Kind(_volumes, Volume, "Volume", settles=lambda row_id, _: row_id, after_volume=False,
+                    gives_back=lambda v: ({"volumes": 1, "gigabytes": charged_size_gb(v)}, v.host,
+                                          charged_size_gb(v))),
+    "snapshot": _Kind(table_of(models.Snapshot), Snapshot, "Snapshot", settles=None, after_volume=False,
+                      gives_back=lambda s: ({"snapshots": 1, "gigabytes": s.size_gb}, None, 0)),
+    "attachment": _Kind(table_of(models.Attachment), Attachment, "Attachment",
+                        settles=lambda _, a: str(a.volume_id), after_volume=True, gives_back=None,
+                        destroyed=("deleted_at", "detached_at")),
+}
+
+
+@retry_on_conflict
+def transition(kind: str, row_id: str, edge: Edge, *, guard: Guard = Guard(),
+               effects: Effects = Effects()) -> Any | None:
+    """Move the ``kind`` row along ``edge`` if it is in one of its sources and every guard holds.
+
+    Returns the changed row (soft-deleted by ``destroy``), or None if another request got there
+    first or the row is gone. Raises ClaimLost, Fenced, Busy, QuotaExceeded or Conflict (a full
+    pool) as the guard and effects say; nothing is written then.
+    """
+    spec = _KINDS[kind]
+    with writer() as conn:
+        return _transition(conn, spec, kind, row_id, edge, guard, effects)
+
+
+def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edge, guard: Guard,
+                effects: Effects) -> Any | None:
+    if guard.revoke is not None:
+        revoke_dead_claim(conn, kind, row_id, holder_binary=guard.revoke.binary,
+                          alive_within_s=guard.revoke.alive_within_s)
+    end_claim(conn, guard.claim)
+    sources, target = edge
+    expected = guard.expected_version
+    values: dict[str, Any] = {"status": target, **effects.values}
+    current: Any = None
+    if effects.release_pending or effects.destroy or spec.after_volume:
+        current = _live(conn, spec, row_id)
+        if current is None:
+            if effects.release_pending:
+                raise errors.NotFound(spec.resource, row_id)
+            return None
+        if effects.release_pending or (effects.destroy and spec.gives_back is not None):
+            # what is given back is computed from this read: the swap must be against exactly it
+            if expected is not None and current.version != expected:
+                return None
+            expected = current.version
+    if spec.after_volume and not cas_update(conn, _volumes, current.volume_id, sources=guard.volume_sources,
+                                            values={}):
+        return None
+    if effects.release_pending:
+        values["target_size_gb"] = None
+    if effects.destroy:
+        now = utcnow()
+        values.update({"deleted": True, **{column: now for column in spec.destroyed}})
+    if not cas_update(conn, spec.table, row_id, sources=sources, expected_version=expected,
+                      project_id=guard.project_id, values=values):
+        return None
+    if effects.settle is not None and spec.settles is not None:
+        settle(conn, spec.settles(row_id, current), effects.settle)
+    changed = from_row(spec.record, conn.execute(sa.select(spec.table).where(spec.table.c.id == row_id)).one())
+    _charge(conn, spec, changed, current, effects)
+    return changed
+
+
+def _live(conn: Connection, spec: _Kind, row_id: str) -> Any | None:
+    row = conn.execute(sa.select(spec.table).where(spec.table.c.id == row_id,
+                                                   spec.table.c.deleted == sa.false())).first()
+    return None if row is None else from_row(spec.record, row)
+
+
+def _charge(conn: Connection, spec: _Kind, changed: Any, before: Any, effects: Effects) -> None:
+    """The quota and pool side of the transition (volumes' columns: project_id, host)."""
+    if effects.quota:
+        quotas.reserve(conn, changed.project_id, effects.quota, effects.quota_defaults)
+    if effects.pool_claim_gb and changed.host and not pools.claim(conn, changed.host, effects.pool_claim_gb):
+        raise errors.Conflict(f"Backend pool {changed.host} has no room for {effects.pool_claim_gb} GB more.")
+    if effects.release_pending:
+        pending_gb = max((before.target_size_gb or 0) - before.size_gb, 0)
+        if pending_gb:
+            quotas.release(conn, changed.project_id, {"gigabytes": pending_gb})
+            pools.release(conn, changed.host, pending_gb)
+    if effects.destroy and spec.gives_back is not None:
+        quota, pool, size_gb = spec.gives_back(before)
+        quotas.release(conn, before.project_id, quota)
+        pools.release(conn, pool, size_gb)

@@ -1,0 +1,44 @@
+"""The resource kinds ember-volume runs operations on, as the operation skeleton reads them.
+
+One record per kind, beside the state table (``volume/states.py``): how to get it, its
+transitions, what rides with its landings, how recovery finds and treats it. A volume's and an
+attachment's landings settle the volume from its attachments; a volume's failure also gives
+back what a pending extend reserved; an attachment's operations run one per volume at a time.
+"""
+
+from __future__ import annotations
+
+import functools
+from operator import attrgetter
+
+from db import api as db
+from operations.kinds import Kind
+from volume import states
+from volume.connections import SETTLE_RULE
+
+VOLUME = Kind(
+    name="volume", get=db.volume_get, edge=states.edge, recovery_of=states.volume_recovery_of,
+    transient=frozenset(str(s) for s in states.RECOVERY), list_stale=db.volume_list_stale,
+    done=db.Effects(values={"status_reason": None}, settle=SETTLE_RULE),
+    fail=db.Effects(settle=SETTLE_RULE, release_pending=True),
+    destroyed_by=frozenset({"delete.done"}),
+    settle_now=functools.partial(db.volume_settle, rule=SETTLE_RULE))
+
+SNAPSHOT = Kind(
+    name="snapshot", get=db.snapshot_get, edge=states.snapshot_edge, recovery_of=states.snapshot_recovery_of,
+    transient=frozenset(str(s) for s in states.SNAPSHOT_RECOVERY), list_stale=db.snapshot_list_stale,
+    destroyed_by=frozenset({"delete.done"}))
+
+ATTACHMENT = Kind(
+    name="attachment", get=db.attachment_get, edge=states.attachment_edge,
+    recovery_of=states.attachment_recovery_of,
+    transient=frozenset(str(s) for s in states.ATTACHMENT_RECOVERY), list_stale=db.attachment_list_stale,
+    done=db.Effects(settle=SETTLE_RULE), fail=db.Effects(settle=SETTLE_RULE),
+    destroy=db.Effects(destroy=True, settle=SETTLE_RULE), destroyed_by=frozenset({"disconnect.done"}),
+    reason_on_fail=False,  # an attachment has no status_reason: its user message is about its volume
+    about=attrgetter("volume_id"), serialize_on=attrgetter("volume_id"))
+
+KINDS = {kind.name: kind for kind in (VOLUME, SNAPSHOT, ATTACHMENT)}
+
+# what recovery looks at, in order: attachments first (a volume's status follows them)
+RECOVERY_ORDER = (ATTACHMENT, VOLUME, SNAPSHOT)
