@@ -39,7 +39,7 @@ SHOW_LINKS = {"show_snapshot": {"snapshot_id": "$response.body#/snapshot/id"},
              response=views.ONE, links=SHOW_LINKS, casts=True, policy=rules.CREATE)
 def create(call: ApiCall, req: Req) -> Response:
     snapshot = actions.create(call, schemas.parse_snapshot_create(req.body))
-    return responses.json({"snapshot": views.detail(call, snapshot)}, 202)
+    return responses.json({"snapshot": views.detail(call, snapshot, extended=False)}, 202)
 
 
 @routes.get("", name="list_snapshots", summary="List snapshots.", query=LIST_PARAMS,
@@ -76,7 +76,7 @@ def show(call: ApiCall, req: Req, snapshot_id: str) -> Response:
             body=schemas.SNAPSHOT_UPDATE, response=views.ONE, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, snapshot_id: str) -> Response:
     values = schemas.described_values(req.body["snapshot"], "snapshot", strict=True)
-    return responses.json({"snapshot": views.detail(call, actions.update(call, snapshot_id, values=values))})
+    return responses.json({"snapshot": views.detail(call, actions.update(call, snapshot_id, values=values), extended=False)})
 
 
 @routes.delete("/{snapshot_id}", name="delete_snapshot", summary="Delete a snapshot.", success=202, casts=True,

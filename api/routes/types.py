@@ -79,7 +79,7 @@ def create(call: ApiCall, req: Req) -> Response:
                                  is_public=True if public is None else t.truthy(public),
                                  extra_specs=dict(spec.get("extra_specs") or {}))
     call.type_names.invalidate()
-    return responses.json({"volume_type": views.detail(call, volume_type)})
+    return responses.json({"volume_type": views.detail(call, volume_type, answer="create")})
 
 
 def _name(name: str) -> str:
@@ -103,7 +103,7 @@ def update(call: ApiCall, req: Req, type_id: str) -> Response:
         raise BadRequest("Specify volume type name, description, is_public or a combination thereof.")
     volume_type = db.type_update(_find(call, type_id).id, **values)
     call.type_names.invalidate()
-    return responses.json({"volume_type": views.detail(call, volume_type)})
+    return responses.json({"volume_type": views.detail(call, volume_type, answer="update")})
 
 
 @routes.delete("/{type_id}", name="delete_type", summary="Delete a volume type no volume uses.", success=202,

@@ -46,7 +46,7 @@ SHOW_LINKS = {"show_volume": {"volume_id": "$response.body#/volume/id"},
              success=202, body=schemas.VOLUME_CREATE, response=views.ONE, links=SHOW_LINKS, casts=True, policy=rules.CREATE)
 def create(call: ApiCall, req: Req) -> Response:
     volume = actions.create(call, schemas.parse_volume_create(req.body, call.minor))
-    return responses.json({"volume": views.detail(call, volume)}, 202)
+    return responses.json({"volume": views.detail(call, volume, extended=False)}, 202)
 
 
 @routes.get("", name="list_volumes", summary="List volumes (id, name, links).", query=LIST_PARAMS,
@@ -93,7 +93,7 @@ def show(call: ApiCall, req: Req, volume_id: str) -> Response:
             body=schemas.VOLUME_UPDATE, response=views.ONE, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, volume_id: str) -> Response:
     volume = actions.update(call, volume_id, values=schemas.parse_volume_update(req.body, call.minor))
-    return responses.json({"volume": views.detail(call, volume)})
+    return responses.json({"volume": views.detail(call, volume, extended=False)})
 
 
 @routes.delete("/{volume_id}", name="delete_volume", summary="Delete a volume.", success=202, casts=True,
