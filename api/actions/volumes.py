@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api.actions import disclosure, types, zones
-from api.errors import BadRequest
+from api.errors import BadRequest, OverLimit
 from api.policies import volume_actions
 from api.policies import volumes as volume_rules
 from api.request import ApiCall
@@ -70,6 +70,7 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         size_gb = _not_smaller(size_gb, origin.size_gb, "volume")
         source_claim = (origin.id, origin.version, claim)
     assert size_gb is not None  # the schema requires a size unless there is a source
+    _within_per_volume_limit(call, size_gb)
     volume_type = _volume_type(call, request.volume_type, origin)
     multiattach = request.multiattach or types.is_multiattach(volume_type)
     if multiattach:
@@ -90,6 +91,13 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         db.volume_transition(volume.id, edge("create.fail"), status_reason=_reason(error))
         raise disclosure.unavailable(call, error) from error
     return volume
+
+
+def _within_per_volume_limit(call: ApiCall, size_gb: int) -> None:
+    """The project's per_volume_gigabytes quota (Cinder's VolumeSizeExceedsLimit, a 413)."""
+    limit, _ = db.quota_get(call.project_id, call.settings.quota_defaults)[db.PER_VOLUME_QUOTA]
+    if 0 <= limit < size_gb:
+        raise OverLimit(f"Requested volume size {size_gb}G is larger than maximum allowed limit {limit}G.")
 
 
 def _not_smaller(size_gb: int | None, source_gb: int, source: str) -> int:
@@ -194,6 +202,7 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     if new_size_gb <= volume.size_gb:
         raise InvalidRequest(f"New size for extend must be greater than current size. (current: "
                              f"{volume.size_gb}, extended: {new_size_gb}).")
+    _within_per_volume_limit(call, new_size_gb)
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be extended.")

@@ -31,6 +31,7 @@ from db.api.keys import Rotation, secret_rotate
 from db.api.messages import message_create, message_create_once, message_delete, message_get, message_list
 from db.api.pools import pool_capabilities, pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
+    PER_VOLUME_QUOTA,
     UsageDrift,
     quota_check,
     quota_destroy,
@@ -87,6 +88,7 @@ from db.session import ping
 
 __all__ = [
     "DEFAULT_TYPE_NAME",
+    "PER_VOLUME_QUOTA",
     "Cleanup",
     "HolderCheck",
     "Rotation",

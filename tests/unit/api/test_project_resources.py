@@ -10,7 +10,7 @@ import pytest
 
 from db import api as db
 from db.records import Service
-from tests.unit.api.conftest import POOL, Api
+from tests.unit.api.conftest import POOL, Api, make_available
 
 
 @pytest.fixture
@@ -47,6 +47,25 @@ def test_quota_set_show_update_usage_delete(restricted: tuple[Api, Api]) -> None
     assert updated.json()["quota_set"]["volumes"] == 5 and updated.json()["quota_set"]["gigabytes"] == -1
     assert admin.delete("/os-quota-sets/proj-a").status_code == 200
     assert user.get("/os-quota-sets/proj-a").json()["quota_set"]["volumes"] == 10
+
+
+def test_quota_sets_carry_cinders_keys_and_per_volume_gigabytes_limits_each_volume(
+        restricted: tuple[Api, Api]) -> None:
+    admin, user = restricted
+    shown = user.get("/os-quota-sets/proj-a").json()["quota_set"]
+    assert (shown["per_volume_gigabytes"], shown["groups"]) == (-1, 10)  # Tempest's schema requires both
+    assert set(admin.get("/os-quota-sets/proj-a/defaults").json()["quota_set"]) >= {"per_volume_gigabytes", "groups"}
+    assert admin.put("/os-quota-sets/proj-a", {"quota_set": {"per_volume_gigabytes": 3}}).status_code == 200
+    refused = user.post("/volumes", {"volume": {"size": 4}})
+    assert refused.status_code == 413
+    assert refused.json()["overLimit"]["message"] == (
+        "Requested volume size 4G is larger than maximum allowed limit 3G.")
+    volume = user.create_volume(3)
+    make_available(volume["id"])
+    grown = user.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": 4}})
+    assert grown.status_code == 413 and db.volume_get(volume["id"]).size_gb == 3
+    usage = user.get("/os-quota-sets/proj-a", params={"usage": "true"}).json()["quota_set"]
+    assert usage["per_volume_gigabytes"] == {"limit": 3, "in_use": 0, "reserved": 0}
 
 
 @pytest.mark.parametrize("body", [{"quota_set": {"volumes": -2}}, {"quota_set": {"volumes": "many"}},
