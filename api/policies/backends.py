@@ -8,12 +8,14 @@ from oslo_policy.policy import DocumentedRuleDefault as Rule
 from api.policies.base import ADMIN_API, operation
 
 GET_POOLS = "scheduler_extension:scheduler_stats:get_pools"
+CAPABILITIES = "volume_extension:capabilities"
 SERVICES_INDEX = "volume_extension:services:index"
 SERVICES_UPDATE = "volume_extension:services:update"
 AVAILABILITY_ZONES = "ember:availability_zone_get_all"
 
 RULES = [
     Rule(GET_POOLS, ADMIN_API, "List all backend pools.", [operation("GET", "/scheduler-stats/get_pools")]),
+    Rule(CAPABILITIES, ADMIN_API, "Show backend capabilities.", [operation("GET", "/capabilities/{host_name}")]),
     Rule(SERVICES_INDEX, ADMIN_API, "List all services.", [operation("GET", "/os-services")]),
     Rule(SERVICES_UPDATE, ADMIN_API,
          "Update service, including failover_host, thaw, freeze, disable, enable, set-log and get-log actions.",

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from api import paging, responses
 from api import schema_types as t
 from api.actions import services, zones
-from api.errors import BadRequest
+from api.errors import BadRequest, ItemNotFound
 from api.policies import backends as rules
 from api.request import ApiCall
 from api.spec import Param, Req, Routes
@@ -21,7 +21,7 @@ from db.records import Pool, Service
 from volume.states import ACTIVE, STANDBY, ServiceState, ServiceStatus
 
 routes = Routes("/v3", tag="backends",
-                path_params={"action": t.one_of(services.ACTIONS)})
+                path_params={"action": t.one_of(services.ACTIONS), "host_name": t.text(min_len=1)})
 
 ZONES = t.obj({"availabilityZoneInfo": t.array(t.obj({"zoneName": t.STRING, "zoneState": t.ANY_OBJECT},
                                                       required=["zoneName", "zoneState"]))},
@@ -72,6 +72,42 @@ def _pool(pool: Pool) -> dict[str, Any]:
         **pool.capabilities,
     }
     return {"name": pool.name, "capabilities": capabilities}
+
+
+CAPABILITIES = t.obj({
+    "namespace": t.STRING, "vendor_name": t.STRING, "volume_backend_name": t.STRING, "pool_name": t.STRING_OR_NULL,
+    "driver_version": t.STRING, "storage_protocol": t.STRING, "display_name": t.STRING_OR_NULL,
+    "description": t.STRING_OR_NULL, "visibility": t.STRING_OR_NULL, "replication_targets": t.array(t.ANY_OBJECT),
+    "properties": t.ANY_OBJECT,
+}, required=["namespace", "vendor_name", "volume_backend_name", "driver_version", "storage_protocol", "properties"])
+
+
+@routes.get("/capabilities/{host_name}", name="show_capabilities",
+            summary="What a backend (host@backend, or one of its pools host@backend#pool) reports of itself.",
+            response=CAPABILITIES, policy=rules.CAPABILITIES)
+def capabilities(call: ApiCall, req: Req, host_name: str) -> Response:
+    backend = host_name.split("#", 1)[0]
+    found = sorted((p for p in db.pool_list() if p.name.split("#", 1)[0] == backend), key=lambda p: p.name)
+    if not found:
+        raise ItemNotFound(f"Backend {host_name} could not be found.")
+    reported = found[0].capabilities
+    return responses.json({
+        "namespace": f"OS::Storage::Capabilities::{backend}",
+        "vendor_name": reported.get("vendor_name") or "",
+        "volume_backend_name": found[0].volume_backend_name,
+        "pool_name": None,
+        "driver_version": str(reported.get("driver_version") or ""),
+        "storage_protocol": reported.get("storage_protocol") or "",
+        "display_name": None,
+        "description": None,
+        "visibility": None,
+        "replication_targets": [],
+        # the capabilities a volume type's extra specs may ask for (Cinder's driver-defined properties)
+        "properties": {
+            "thin_provisioning": {"title": "Thin Provisioning", "type": "boolean",
+                                  "description": "Sets thin provisioning."},
+        } if found[0].thin_provisioning_support else {},
+    })
 
 
 @routes.get("/os-services", name="list_services", summary="Every service process and whether it is up.",

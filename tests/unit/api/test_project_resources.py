@@ -103,6 +103,23 @@ def test_get_pools(api: Api, restricted: tuple[Api, Api]) -> None:
     assert user.get("/scheduler-stats/get_pools").status_code == 403
 
 
+def test_backend_capabilities_say_what_its_pools_report(restricted: tuple[Api, Api]) -> None:
+    admin, user = restricted
+    db.pool_report("h9@lvm-9", [{"name": "h9@lvm-9#vg", "volume_backend_name": "lvm-9", "availability_zone": "nova",
+                                 "total_capacity_gb": 10,
+                                 "free_capacity_gb": 10, "capabilities": {
+                                     "storage_protocol": "iSCSI", "vendor_name": "ember", "driver_version": "2.1"}}])
+    for name in ("h9@lvm-9", "h9@lvm-9#vg"):
+        shown = admin.get(f"/capabilities/{name.replace('#', '%23')}")
+        assert shown.status_code == 200, shown.text
+        body = shown.json()
+        assert (body["volume_backend_name"], body["storage_protocol"], body["vendor_name"], body["driver_version"]) == (
+            "lvm-9", "iSCSI", "ember", "2.1")
+        assert body["namespace"] == "OS::Storage::Capabilities::h9@lvm-9"
+    assert admin.get("/capabilities/nowhere@none").status_code == 404
+    assert user.get("/capabilities/h9@lvm-9").status_code == 403
+
+
 def test_services_state_and_enable_disable(restricted: tuple[Api, Api], monkeypatch: pytest.MonkeyPatch) -> None:
     admin, user = restricted
     db.service_heartbeat(host="h1", binary="ember-volume", topic="ember-volume", availability_zone="nova")
