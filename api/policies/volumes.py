@@ -29,7 +29,7 @@ RULES = [
     Rule(GET, ADMIN_OR_PROJECT_READER, "Show volume.", [operation("GET", "/volumes/{volume_id}")],
          deprecated_rule=deprecated(GET, ADMIN_OR_OWNER)),
     Rule(GET_ALL, ADMIN_OR_PROJECT_READER, "List volumes or get summary of volumes.",
-         [operation("GET", "/volumes"), operation("GET", "/volumes/detail")],
+         [operation("GET", "/volumes"), operation("GET", "/volumes/detail"), operation("GET", "/volumes/summary")],
          deprecated_rule=deprecated(GET_ALL, ADMIN_OR_OWNER)),
     Rule(UPDATE, ADMIN_OR_PROJECT_MEMBER, "Update volume or update a volume's bootable status.",
          [operation("PUT", "/volumes"), operation("POST", "/volumes/{volume_id}/action (os-set_bootable)")],

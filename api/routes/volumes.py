@@ -83,6 +83,27 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
     return filters
 
 
+SUMMARY = t.obj({"volume-summary": t.obj({"total_size": t.INTEGER, "total_count": t.INTEGER,
+                                           "metadata": t.obj({}, additionalProperties=t.array(t.STRING))},
+                                          required=["total_size", "total_count"])}, required=["volume-summary"])
+SUMMARY_SINCE = 12
+SUMMARY_METADATA_SINCE = 36
+
+
+@routes.get("/summary", name="show_volume_summary", summary="How many volumes, their total size and metadata.",
+            query=paging.PROJECT_PARAMS, since=SUMMARY_SINCE, response=SUMMARY, policy=rules.GET_ALL)
+def summary(call: ApiCall, req: Req) -> Response:
+    volumes = db.volume_list(project_id=listing.project_scope(call, req.query), sort=(("id", "asc"),))
+    body: dict[str, Any] = {"total_size": sum(v.size_gb for v in volumes), "total_count": len(volumes)}
+    if call.since(SUMMARY_METADATA_SINCE):
+        values: dict[str, set[str]] = {}
+        for volume in volumes:
+            for key, value in volume.metadata.items():
+                values.setdefault(key, set()).add(value)
+        body["metadata"] = {key: sorted(found) for key, found in sorted(values.items())}
+    return responses.json({"volume-summary": body})
+
+
 @routes.get("/{volume_id}", name="show_volume", summary="Show a volume.", response=views.ONE,
             policy=rules.GET)
 def show(call: ApiCall, req: Req, volume_id: str) -> Response:

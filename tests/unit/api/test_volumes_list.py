@@ -130,3 +130,16 @@ def test_admin_all_tenants_sees_every_project(api: Api, three: list[dict[str, An
     only_b = admin.get("/volumes/detail", params={"all_tenants": "true", "project_id": "proj-b"})
     assert _names(only_b) == ["bobs"]
     assert only_b.json()["volumes"][0]["os-vol-host-attr:host"] is None
+
+
+def test_volume_summary_counts_the_projects_volumes_from_3_12(api: Api) -> None:
+    api.create_volume(2, metadata={"tier": "gold"})
+    api.create_volume(3, metadata={"tier": "silver", "app": "db"})
+    api.as_(OTHER_TOKEN).create_volume(5)
+    assert api.as_(api.token, "3.11").get("/volumes/summary").status_code == 404
+    summary = api.as_(api.token, "3.12").get("/volumes/summary").json()["volume-summary"]
+    assert summary == {"total_size": 5, "total_count": 2}
+    summary = api.as_(api.token, "3.36").get("/volumes/summary").json()["volume-summary"]
+    assert summary["metadata"] == {"app": ["db"], "tier": ["gold", "silver"]}
+    everyone = api.as_(api.token, "3.12").get("/volumes/summary", params={"all_tenants": "1"}).json()
+    assert everyone["volume-summary"] == {"total_size": 10, "total_count": 3}
