@@ -12,6 +12,7 @@ CAPABILITIES = "volume_extension:capabilities"
 SERVICES_INDEX = "volume_extension:services:index"
 SERVICES_UPDATE = "volume_extension:services:update"
 AVAILABILITY_ZONES = "ember:availability_zone_get_all"
+EXTENSIONS = "ember:extensions_list"
 
 RULES = [
     Rule(GET_POOLS, ADMIN_API, "List all backend pools.", [operation("GET", "/scheduler-stats/get_pools")]),
@@ -23,6 +24,8 @@ RULES = [
     Rule(AVAILABILITY_ZONES, "",
          "(ember) List availability zones; Cinder checks no rule here (any valid token).",
          [operation("GET", "/os-availability-zone")]),
+    Rule(EXTENSIONS, "", "(ember) List the API extensions; Cinder checks no rule here (any valid token).",
+         [operation("GET", "/extensions")]),
 ]
 
 

@@ -41,6 +41,38 @@ SERVICE_CHANGED = t.obj({"host": t.STRING, "binary": t.STRING, "disabled": t.BOO
                          "disabled_reason": t.STRING_OR_NULL, "frozen": t.BOOL}, required=["host"])
 
 
+# Cinder's extensions that ember serves (name, alias, what it adds), for GET /extensions
+EXTENSIONS = (
+    ("AdminActions", "os-admin-actions", "Enable admin actions."),
+    ("AvailabilityZones", "os-availability-zone", "Describe Availability Zones."),
+    ("Capabilities", "capabilities", "Capabilities support."),
+    ("ExtendedSnapshotAttributes", "os-extended-snapshot-attributes", "Extended SnapshotAttributes support."),
+    ("ExtendedServices", "os-extended-services", "Extended services support."),
+    ("QuotaSets", "os-quota-sets", "Quota management support."),
+    ("SchedulerStats", "scheduler-stats", "Scheduler stats support."),
+    ("Services", "os-services", "Services support."),
+    ("TypesExtraSpecs", "os-types-extra-specs", "Type extra specs support."),
+    ("TypesManage", "os-types-manage", "Types manage support."),
+    ("UsedLimits", "os-used-limits", "Provide data on limited resources that are being used."),
+    ("VolumeActions", "os-volume-actions", "Enable volume actions."),
+    ("VolumeHostAttribute", "os-vol-host-attr", "Expose host as an attribute of a volume."),
+    ("VolumeMigStatusAttribute", "os-vol-mig-status-attr", "Expose migration_status as an attribute of a volume."),
+    ("VolumeTenantAttribute", "os-vol-tenant-attr", "Expose the internal project_id as an attribute of a volume."),
+)
+_EXTENSIONS_UPDATED = "2012-01-01T00:00:00+00:00"  # Cinder's extensions carry dates of their own; one for all
+EXTENSION_LIST = t.obj({"extensions": t.array(t.obj({
+    "name": t.STRING, "alias": t.STRING, "description": t.STRING, "updated": t.STRING, "links": t.array(t.ANY_OBJECT),
+}, required=["name", "alias", "description", "updated", "links"]))}, required=["extensions"])
+
+
+@routes.get("/extensions", name="list_extensions", summary="The Cinder API extensions ember serves.",
+            response=EXTENSION_LIST, policy=rules.EXTENSIONS)
+def extensions(call: ApiCall, req: Req) -> Response:
+    return responses.json({"extensions": [
+        {"name": name, "alias": alias, "description": description, "updated": _EXTENSIONS_UPDATED, "links": []}
+        for name, alias, description in EXTENSIONS]})
+
+
 @routes.get("/os-availability-zone", name="list_availability_zones", summary="Availability zones.",
             response=ZONES, policy=rules.AVAILABILITY_ZONES)
 def availability_zones(call: ApiCall, req: Req) -> Response:

@@ -163,3 +163,12 @@ def test_messages_need_3_3_and_are_project_scoped(restricted: tuple[Api, Api]) -
     assert user.delete(f"/messages/{theirs['id']}").status_code == 404
     assert user.delete(f"/messages/{message['id']}").status_code == 204
     assert user.get("/messages").json()["messages"] == []
+
+
+def test_extensions_list_what_ember_serves_to_any_token(restricted: tuple[Api, Api]) -> None:
+    _, user = restricted
+    listed = user.get("/extensions")
+    assert listed.status_code == 200
+    aliases = {e["alias"] for e in listed.json()["extensions"]}
+    assert {"os-vol-tenant-attr", "os-extended-snapshot-attributes", "capabilities", "os-quota-sets"} <= aliases
+    assert "os-hosts" not in aliases and "qos-specs" not in aliases  # families ember does not have
