@@ -17,6 +17,7 @@ from api.spec import Param, Req, Routes
 from api.views.common import iso
 from common.binaries import binary_of
 from db import api as db
+from db import errors as db_errors
 from db.records import Pool, Service
 from volume.states import ACTIVE, STANDBY, ServiceState, ServiceStatus
 
@@ -37,7 +38,8 @@ SERVICE = t.obj({
 SERVICES = t.obj({"services": t.array(SERVICE)}, required=["services"])
 SERVICE_BODY = t.obj({"host": t.text(min_len=1), "binary": t.text(min_len=1),
                       "disabled_reason": t.nullable(t.text(lines=True))}, required=["host"])
-SERVICE_CHANGED = t.obj({"host": t.STRING, "binary": t.STRING, "disabled": t.BOOL, "status": t.STRING,
+SERVICE_CHANGED = t.obj({"host": t.STRING, "service": t.STRING, "binary": t.STRING, "disabled": t.BOOL,
+                         "status": t.STRING,
                          "disabled_reason": t.STRING_OR_NULL, "frozen": t.BOOL}, required=["host"])
 
 
@@ -142,9 +144,14 @@ def capabilities(call: ApiCall, req: Req, host_name: str) -> Response:
     })
 
 
+CLUSTER_SINCE = 7
+
+
 @routes.get("/os-services", name="list_services", summary="Every service process and whether it is up.",
             query=(Param("binary", t.text(), "ember-volume, or Cinder's cinder-volume, ..."),
-                   Param("host", t.text())),
+                   Param("host", t.text()),
+                   Param("ha", paging.BOOLEAN_QUERY, "(ember) Also each process's node, HA role and epoch; "
+                                                     "Cinder has no such fields, so they come only when asked.")),
             response=SERVICES, policy=rules.SERVICES_INDEX)
 def list_services(call: ApiCall, req: Req) -> Response:
     binary = req.query.get("binary")
@@ -153,16 +160,24 @@ def list_services(call: ApiCall, req: Req) -> Response:
     now = datetime.now(UTC).replace(tzinfo=None)
     down_after_s = call.settings.service_down_time_s
     epochs = db.backend_epochs([s.host for s in found if s.ha_role is not None])
-    return responses.json({"services": [_service(s, now, down_after_s, epochs.get(s.host)) for s in found]})
+    rows = []
+    for service in found:
+        row = _service(service, now, down_after_s)
+        if call.since(CLUSTER_SINCE):
+            row["cluster"] = None
+        if req.query.get("ha"):
+            row.update(node=service.node, ha_role=_role(service, epochs.get(service.host)),
+                       ha_epoch=service.ha_epoch)
+        rows.append(row)
+    return responses.json({"services": rows})
 
 
-def _service(service: Service, now: datetime, down_after_s: int, epoch: int | None) -> dict[str, Any]:
+def _service(service: Service, now: datetime, down_after_s: int) -> dict[str, Any]:
     alive = (now - service.heartbeat_at).total_seconds() <= down_after_s
     return {"binary": service.binary, "host": service.host, "zone": service.availability_zone,
             "status": _status(service), "state": ServiceState.UP if alive else ServiceState.DOWN,
             "updated_at": iso(service.heartbeat_at), "disabled_reason": service.disabled_reason,
-            "frozen": service.frozen, "cluster": None, "node": service.node,
-            "ha_role": _role(service, epoch), "ha_epoch": service.ha_epoch}
+            "frozen": service.frozen}
 
 
 def _role(service: Service, epoch: int | None) -> str | None:
@@ -185,7 +200,19 @@ def set_service(call: ApiCall, req: Req, action: str) -> Response:
     binary = body.get("binary")
     if action in services.NEED_BINARY and not binary:
         raise BadRequest(f"Invalid input: {action} needs both host and binary.")
-    changed = services.apply(action, host=body["host"], binary=binary, reason=body.get("disabled_reason"))
-    return responses.json({"host": changed.host, "binary": changed.binary, "disabled": changed.disabled,
-                           "status": _status(changed), "disabled_reason": changed.disabled_reason,
-                           "frozen": changed.frozen})
+    if action == "disable-log-reason" and not (body.get("disabled_reason") or "").strip():
+        raise BadRequest("Invalid input received: disable-log-reason needs a disabled_reason.")
+    try:
+        changed = services.apply(action, host=body["host"], binary=binary, reason=body.get("disabled_reason"))
+    except db_errors.NotFound as error:
+        if action in services.NEED_BINARY:
+            raise
+        # Cinder answers a freeze or thaw of a host it does not know with a 400, not a 404
+        raise BadRequest(f"Invalid input received: {error}") from error
+    if action in services.NEED_BINARY:  # Cinder's answer: the service's new state, no frozen flag
+        answer: dict[str, Any] = {"host": changed.host, "service": changed.binary, "binary": changed.binary,
+                                  "disabled": changed.disabled, "status": _status(changed)}
+        if action != "disable":
+            answer["disabled_reason"] = changed.disabled_reason
+        return responses.json(answer)
+    return responses.json({"host": changed.host, "frozen": changed.frozen})
