@@ -12,7 +12,14 @@ from typing import Any
 
 from api import schema_types as t
 from api.errors import BadRequest
-from volume.states import ATTACH_RESETTABLE, RESETTABLE, SNAPSHOT_RESETTABLE, MigrationStatus
+from volume.states import (
+    ATTACH_RESETTABLE,
+    RESETTABLE,
+    SNAPSHOT_REPORTED,
+    SNAPSHOT_RESETTABLE,
+    MigrationStatus,
+    SnapshotStatus,
+)
 
 STRICT_BODIES_SINCE = 53  # Cinder rejects unknown keys in volume create/update from 3.53 on
 
@@ -57,6 +64,9 @@ VOLUME_RESET_ARGS = t.obj({
                        {"required": ["migration_status"]}])
 SNAPSHOT_RESET_ARGS = t.obj({"status": t.one_of(SNAPSHOT_RESETTABLE)},
                             required=["status"], extra=False)
+SNAPSHOT_REPORTABLE = frozenset({*SNAPSHOT_REPORTED, SnapshotStatus.CREATING, SnapshotStatus.DELETING})
+SNAPSHOT_STATUS_ARGS = t.obj({"status": t.one_of(SNAPSHOT_REPORTABLE), "progress": t.text(max_len=255)},
+                             required=["status"], extra=False)
 NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
 

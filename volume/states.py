@@ -166,6 +166,13 @@ SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]
     "clone.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
 }
 
+# os-update_snapshot_status (Nova reporting an assisted snapshot): the status it reports -> the edge it takes
+SNAPSHOT_REPORTED: dict[SnapshotStatus, str] = {
+    SnapshotStatus.AVAILABLE: "create.done",
+    SnapshotStatus.ERROR: "create.fail",
+    SnapshotStatus.ERROR_DELETING: "delete.fail",
+}
+
 SNAPSHOT_TRANSIENT: dict[SnapshotStatus, str] = {
     SnapshotStatus.CREATING: "create.fail",
     SnapshotStatus.DELETING: "delete.fail",

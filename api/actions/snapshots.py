@@ -22,7 +22,7 @@ from db.records import Snapshot, Volume
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+from volume.states import SNAPSHOT_REPORTED, SnapshotStatus, Status, edge, snapshot_edge
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +129,24 @@ def _backend_of(volume_id: str) -> str | None:
         return db.volume_get(volume_id).backend_host
     except db_errors.NotFound:
         return None
+
+
+def update_status(call: ApiCall, snapshot_id: str, *, status: str, progress: str | None) -> None:
+    """Nova's report on a snapshot it makes (Cinder's os-update_snapshot_status): creating may become
+    available or error, deleting error_deleting; the same status again only changes the progress."""
+    snapshot = get(call, snapshot_id)
+    values: dict[str, Any] = {"progress": progress} if progress is not None else {}
+    if status == snapshot.status and status in (SnapshotStatus.CREATING, SnapshotStatus.DELETING):
+        moved = db.snapshot_transition(snapshot.id, (frozenset({snapshot.status}), snapshot.status),
+                                       expected_version=snapshot.version, **values)
+    else:
+        moved = db.snapshot_transition(snapshot.id, snapshot_edge(SNAPSHOT_REPORTED[SnapshotStatus(status)]),
+                                       expected_version=snapshot.version, **values)
+    if moved is None:
+        raise VolumeStateConflict("snapshot", snapshot.id, f"report it {status}",
+                                  snapshot_edge(SNAPSHOT_REPORTED.get(SnapshotStatus(status), "create.done"))[0],
+                                  snapshot.status)
+    log.info("snapshot %s: %s -> %s as reported (progress %s)", snapshot.id, snapshot.status, status, progress)
 
 
 def reset_status(call: ApiCall, snapshot_id: str, *, status: str) -> None:

@@ -91,6 +91,11 @@ def _reset_status(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Resp
     return responses.accepted()
 
 
+def _update_status(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Response:
+    actions.update_status(call, snapshot_id, status=args["status"], progress=args.get("progress"))
+    return responses.accepted()
+
+
 def _force_delete(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Response:
     actions.force_delete(call, snapshot_id)
     return responses.accepted()
@@ -103,5 +108,8 @@ routes.actions("/{snapshot_id}/action", [
     Action("os-force_delete", schemas.NO_ARGS, _force_delete, 202,
            "Admin: delete whatever the status; refused while a service works on the snapshot.",
            policy=rules.FORCE_DELETE),
+    Action("os-update_snapshot_status", schemas.SNAPSHOT_STATUS_ARGS, _update_status, 202,
+           "Nova's report on a snapshot it makes: creating to available or error, deleting to error_deleting.",
+           policy=rules.UPDATE_STATUS),
 ], name="snapshot_action", summary="Run one snapshot admin action.", casts=True,
                policy=rules.GET)

@@ -182,3 +182,20 @@ def test_two_claims_of_one_in_use_volume_at_one_version_let_one_win(api: Api, vo
     with pytest.raises(db_errors.Conflict):
         db.snapshot_create(**claim)
     assert db.snapshot_count(project_id=None) == 1 and db.volume_get(read.id).status == "in-use"
+
+
+def test_update_snapshot_status_reports_nova_s_progress_along_the_table(api: Api, volume: dict[str, Any],
+                                                                       casts: list[Any]) -> None:
+    snapshot = _snapshot(api, volume["id"])
+    path = f"/snapshots/{snapshot['id']}/action"
+    still = api.post(path, {"os-update_snapshot_status": {"status": "creating", "progress": "40%"}})
+    assert still.status_code == 202
+    shown = api.get(f"/snapshots/{snapshot['id']}").json()["snapshot"]
+    assert (shown["status"], shown["os-extended-snapshot-attributes:progress"]) == ("creating", "40%")
+    done = api.post(path, {"os-update_snapshot_status": {"status": "error", "progress": "80%"}})
+    assert done.status_code == 202
+    assert (db.snapshot_get(snapshot["id"]).status, db.snapshot_get(snapshot["id"]).progress) == ("error", "80%")
+    # error is no status one reports from: refused, nothing changes
+    again = api.post(path, {"os-update_snapshot_status": {"status": "available"}})
+    assert again.status_code == 400 and db.snapshot_get(snapshot["id"]).status == SnapshotStatus.ERROR
+    assert api.post(path, {"os-update_snapshot_status": {"status": "deleted"}}).status_code == 400
