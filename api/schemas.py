@@ -69,6 +69,7 @@ SNAPSHOT_STATUS_ARGS = t.obj({"status": t.one_of(SNAPSHOT_REPORTABLE), "progress
                              required=["status"], extra=False)
 NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
+READONLY_ARGS = t.obj({"readonly": t.BOOLEAN}, required=["readonly"], extra=False)
 
 # -- attachments ---------------------------------------------------------------------------------
 

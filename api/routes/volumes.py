@@ -151,6 +151,13 @@ def _set_bootable(call: ApiCall, args: dict[str, Any], volume_id: str) -> Respon
     return Response(status_code=200)
 
 
+def _update_readonly(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    # Cinder keeps the flag as the metadata key "readonly" ("True"/"False"), where clients read it
+    readonly = str(t.truthy(args["readonly"]))
+    actions.change_metadata(call, volume_id, change=lambda current: {**current, "readonly": readonly})
+    return responses.accepted()
+
+
 def _reserve(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     attachment_actions.legacy_reserve(call, volume_id)
     return responses.accepted()
@@ -234,4 +241,6 @@ routes.actions("/{volume_id}/action", [
            policy=action_rules.FORCE_DELETE),
     Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not.",
            policy=rules.UPDATE),
+    Action("os-update_readonly_flag", schemas.READONLY_ARGS, _update_readonly, 202,
+           "Mark the volume read-only or not (its metadata key readonly).", policy=rules.UPDATE_READONLY),
 ], name="volume_action", summary="Run one volume action.", casts=True, policy=rules.GET)

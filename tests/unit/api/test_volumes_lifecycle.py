@@ -267,3 +267,13 @@ def test_concurrent_metadata_merges_lose_no_acknowledged_key(api: Api, volume: d
     merged = db.volume_get(volume["id"]).metadata
     assert set(codes.values()) <= {200, 400}
     assert {key for key, code in codes.items() if code == 200} == set(merged)
+
+
+def test_update_readonly_flag_shows_in_the_metadata_as_cinder_keeps_it(api: Api) -> None:
+    volume = api.create_volume()
+    path = f"/volumes/{volume['id']}/action"
+    for readonly, shown in ((True, "True"), ("false", "False")):
+        assert api.post(path, {"os-update_readonly_flag": {"readonly": readonly}}).status_code == 202
+        assert api.get(f"/volumes/{volume['id']}").json()["volume"]["metadata"]["readonly"] == shown
+    assert api.post(path, {"os-update_readonly_flag": {"readonly": "perhaps"}}).status_code == 400
+    assert api.post(path, {"os-update_readonly_flag": {}}).status_code == 400
