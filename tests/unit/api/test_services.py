@@ -106,3 +106,19 @@ def test_services_answer_in_cinders_keys_and_ha_state_only_when_asked(api: Api, 
                                                             "disabled_reason": None})
     assert no_reason.status_code == 400
     assert api.put("/os-services/disable", {"host": BACKEND, "binary": "nonsense"}).status_code == 404
+
+
+def test_os_hosts_lists_hosts_once_with_cinders_service_names_and_shows_a_volume_hosts_use(
+        api: Api, two_nodes: None) -> None:
+    db.service_heartbeat(host="sched-1", binary="ember-scheduler", topic="ember-scheduler", availability_zone="nova")
+    make_available(api.create_volume(3)["id"])
+    hosts = api.get("/os-hosts").json()["hosts"]
+    assert sorted((h["host_name"], h["service"], h["service-state"]) for h in hosts) == [
+        (BACKEND, "cinder-volume", "enabled"), ("sched-1", "cinder-scheduler", "enabled")]
+    shown = api.get(f"/os-hosts/{BACKEND}")
+    assert shown.status_code == 200
+    total, project = shown.json()["host"]
+    assert total["resource"] == {"host": BACKEND, "project": "(total)", "volume_count": "1", "total_volume_gb": "3",
+                                 "snapshot_count": "0", "total_snapshot_gb": "0"}
+    assert (project["resource"]["project"], project["resource"]["volume_count"]) == ("proj-a", "1")
+    assert api.get("/os-hosts/sched-1").status_code == 404  # no volume service there
