@@ -50,6 +50,7 @@ EXTENSIONS = (
     ("Capabilities", "capabilities", "Capabilities support."),
     ("ExtendedSnapshotAttributes", "os-extended-snapshot-attributes", "Extended SnapshotAttributes support."),
     ("ExtendedServices", "os-extended-services", "Extended services support."),
+    ("Hosts", "os-hosts", "Admin-only host administration."),
     ("QuotaSets", "os-quota-sets", "Quota management support."),
     ("SchedulerStats", "scheduler-stats", "Scheduler stats support."),
     ("Services", "os-services", "Services support."),
