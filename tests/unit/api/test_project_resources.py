@@ -172,3 +172,12 @@ def test_extensions_list_what_ember_serves_to_any_token(restricted: tuple[Api, A
     aliases = {e["alias"] for e in listed.json()["extensions"]}
     assert {"os-vol-tenant-attr", "os-extended-snapshot-attributes", "capabilities", "os-quota-sets"} <= aliases
     assert "qos-specs" not in aliases and "os-volume-transfer" not in aliases  # families ember does not have
+
+
+def test_quota_class_default_shows_the_configured_defaults_to_admins(set_conf: Any, app_factory: Any) -> None:
+    set_conf("quota_volumes", 7)
+    set_conf("noauth_admin_projects", ["admin"])
+    admin, user = Api(app_factory()).as_("root:admin"), Api(app_factory())
+    shown = admin.get("/os-quota-class-sets/default").json()["quota_class_set"]
+    assert (shown["id"], shown["volumes"], shown["per_volume_gigabytes"]) == ("default", 7, -1)
+    assert user.get("/os-quota-class-sets/default").status_code == 403
