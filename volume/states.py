@@ -158,8 +158,9 @@ SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]
     "create.fail": (frozenset({SnapshotStatus.CREATING}), SnapshotStatus.ERROR),
     "delete.begin": (frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR,
                                 SnapshotStatus.ERROR_DELETING}), SnapshotStatus.DELETING),
-    "force_delete.begin": (frozenset(SnapshotStatus) - {SnapshotStatus.DELETING, SnapshotStatus.DELETED},
-                           SnapshotStatus.DELETING),
+    # a snapshot left deleting too (Cinder's force delete takes any status); a live volume service that
+    # still works on it refuses the action (the admin action's holder check)
+    "force_delete.begin": (frozenset(SnapshotStatus) - {SnapshotStatus.DELETED}, SnapshotStatus.DELETING),
     "delete.done": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.DELETED),
     "delete.fail": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.ERROR_DELETING),
     # a snapshot used as a clone source is claimed with a version bump, as volumes are

@@ -199,3 +199,12 @@ def test_update_snapshot_status_reports_nova_s_progress_along_the_table(api: Api
     again = api.post(path, {"os-update_snapshot_status": {"status": "available"}})
     assert again.status_code == 400 and db.snapshot_get(snapshot["id"]).status == SnapshotStatus.ERROR
     assert api.post(path, {"os-update_snapshot_status": {"status": "deleted"}}).status_code == 400
+
+
+def test_force_delete_drives_a_snapshot_left_deleting_again(api: Api, volume: dict[str, Any],
+                                                            casts: list[Any]) -> None:
+    snapshot = _snapshot(api, volume["id"])
+    path = f"/snapshots/{snapshot['id']}/action"
+    assert api.post(path, {"os-reset_status": {"status": "deleting"}}).status_code == 202
+    assert api.post(path, {"os-force_delete": {}}).status_code == 202
+    assert casts[-1] == ("delete_snapshot", "host@file-1", {"snapshot_id": snapshot["id"]})
