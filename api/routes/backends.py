@@ -156,8 +156,10 @@ CLUSTER_SINCE = 7
             response=SERVICES, policy=rules.SERVICES_INDEX)
 def list_services(call: ApiCall, req: Req) -> Response:
     binary = req.query.get("binary")
-    found = db.service_list(binary=binary_of(binary) if binary else None,
-                            host=req.query.get("host") or None)
+    host = req.query.get("host") or None
+    # Cinder's host filter: the host itself, or a backend of it (host@backend)
+    found = [s for s in db.service_list(binary=binary_of(binary) if binary else None)
+             if host is None or s.host == host or s.host.startswith(f"{host}@")]
     now = datetime.now(UTC).replace(tzinfo=None)
     down_after_s = call.settings.service_down_time_s
     epochs = db.backend_epochs([s.host for s in found if s.ha_role is not None])

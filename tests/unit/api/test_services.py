@@ -122,3 +122,14 @@ def test_os_hosts_lists_hosts_once_with_cinders_service_names_and_shows_a_volume
                                  "snapshot_count": "0", "total_snapshot_gb": "0"}
     assert (project["resource"]["project"], project["resource"]["volume_count"]) == ("proj-a", "1")
     assert api.get("/os-hosts/sched-1").status_code == 404  # no volume service there
+
+
+def test_services_host_filter_takes_the_host_and_its_backends(api: Api, two_nodes: None) -> None:
+    db.service_heartbeat(host="host", binary="ember-scheduler", topic="ember-scheduler", availability_zone="nova")
+    db.service_heartbeat(host="hostess", binary="ember-scheduler", topic="ember-scheduler", availability_zone="nova")
+    assert BACKEND.startswith("host@")
+    listed = api.get("/os-services", params={"host": "host"}).json()["services"]
+    assert sorted((s["host"], s["binary"]) for s in listed) == [
+        ("host", "ember-scheduler"), (BACKEND, "ember-volume"), (BACKEND, "ember-volume")]
+    exact = api.get("/os-services", params={"host": BACKEND}).json()["services"]
+    assert {s["host"] for s in exact} == {BACKEND}
