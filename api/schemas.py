@@ -47,7 +47,8 @@ VOLUME_CREATE = t.obj({"volume": t.obj(_VOLUME_CREATE_FIELDS),
                        "OS-SCH-HNT:scheduler_hints": t.nullable(t.ANY_OBJECT)}, required=["volume"])
 VOLUME_UPDATE = t.obj({"volume": t.obj(_DESCRIBED_FIELDS, extra=False)}, required=["volume"])
 SNAPSHOT_CREATE = t.obj({"snapshot": t.obj({
-    "volume_id": t.ID, "force": t.nullable(t.BOOLEAN), **_DESCRIBED_FIELDS,
+    # null names no volume: Cinder's answer is the 404 of a volume not found
+    "volume_id": t.nullable(t.ID), "force": t.nullable(t.BOOLEAN), **_DESCRIBED_FIELDS,
     "metadata": t.nullable(t.METADATA)}, required=["volume_id"], extra=False)}, required=["snapshot"])
 SNAPSHOT_UPDATE = t.obj({"snapshot": t.obj(_DESCRIBED_FIELDS, extra=False)}, required=["snapshot"])
 METADATA_BODY = t.obj({"metadata": t.METADATA}, required=["metadata"])
@@ -142,7 +143,7 @@ def parse_volume_update(body: dict[str, Any], minor: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SnapshotCreate:
-    volume_id: str
+    volume_id: str | None
     name: str | None
     description: str | None
     force: bool | None

@@ -42,6 +42,8 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
         raise BadRequest("Invalid input for field/attribute force. Since microversion 3.66 the 'force' flag "
                          "is invalid for this request; leave it out.")
     check_metadata_size(request.metadata, limit=call.settings.max_metadata_items, resource="snapshot")
+    if request.volume_id is None:
+        raise db_errors.NotFound("Volume", "None")
     volume = db.volume_get(request.volume_id, project_id=call.scope_project())
     claim = _volume_claim(call, volume.id, volume.status, force=bool(request.force))
     backend_host = volume.backend_host

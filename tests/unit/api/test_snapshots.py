@@ -208,3 +208,9 @@ def test_force_delete_drives_a_snapshot_left_deleting_again(api: Api, volume: di
     assert api.post(path, {"os-reset_status": {"status": "deleting"}}).status_code == 202
     assert api.post(path, {"os-force_delete": {}}).status_code == 202
     assert casts[-1] == ("delete_snapshot", "host@file-1", {"snapshot_id": snapshot["id"]})
+
+
+def test_create_with_a_null_volume_id_is_the_404_of_no_such_volume(api: Api) -> None:
+    answer = api.post("/snapshots", {"snapshot": {"volume_id": None}})
+    assert answer.status_code == 404 and "itemNotFound" in answer.json()
+    assert db.snapshot_count(project_id=None) == 0
