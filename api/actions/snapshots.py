@@ -7,6 +7,7 @@ has changed nothing; an undeliverable cast moves the snapshot along its ``*.fail
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from api.actions import disclosure
@@ -95,6 +96,20 @@ def update(call: ApiCall, snapshot_id: str, *, values: dict[str, Any]) -> Snapsh
     if "metadata" in values:
         check_metadata_size(values["metadata"], limit=call.settings.max_metadata_items, resource="snapshot")
     return db.snapshot_update(snapshot_id, project_id=call.scope_project(), **values)
+
+
+def change_metadata(call: ApiCall, snapshot_id: str, *, change: Callable[[dict[str, str]], dict[str, str]],
+                    attempts: int = 3) -> Snapshot:
+    """As volumes.change_metadata: one compare-and-swap on the snapshot's version, retried from fresh."""
+    for _ in range(attempts):
+        snapshot = get(call, snapshot_id)
+        changed = change(dict(snapshot.metadata))
+        check_metadata_size(changed, limit=call.settings.max_metadata_items, resource="snapshot")
+        keep = (frozenset({snapshot.status}), snapshot.status)
+        moved = db.snapshot_transition(snapshot.id, keep, expected_version=snapshot.version, metadata=changed)
+        if moved is not None:
+            return moved
+    raise VolumeStateConflict("snapshot", snapshot_id, "change its metadata", ALL_STATUSES)
 
 
 def delete(call: ApiCall, snapshot_id: str) -> None:

@@ -214,3 +214,17 @@ def test_create_with_a_null_volume_id_is_the_404_of_no_such_volume(api: Api) -> 
     answer = api.post("/snapshots", {"snapshot": {"volume_id": None}})
     assert answer.status_code == 404 and "itemNotFound" in answer.json()
     assert db.snapshot_count(project_id=None) == 0
+
+
+def test_snapshot_metadata_read_merge_replace_and_keys(api: Api, volume: dict[str, Any], casts: list[Any]) -> None:
+    snapshot = _snapshot(api, volume["id"], metadata={"a": "1"})
+    path = f"/snapshots/{snapshot['id']}/metadata"
+    assert api.get(path).json() == {"metadata": {"a": "1"}}
+    assert api.post(path, {"metadata": {"b": "2"}}).json() == {"metadata": {"a": "1", "b": "2"}}
+    assert api.put(f"{path}/b", {"meta": {"b": "3"}}).json() == {"meta": {"b": "3"}}
+    assert api.get(f"{path}/b").json() == {"meta": {"b": "3"}}
+    assert api.put(f"{path}/b", {"meta": {"c": "3"}}).status_code == 400
+    assert api.delete(f"{path}/a").status_code == 200
+    assert api.get(f"{path}/a").status_code == 404
+    assert api.put(path, {"metadata": {"z": "9"}}).json() == {"metadata": {"z": "9"}}
+    assert db.snapshot_get(snapshot["id"]).metadata == {"z": "9"}
