@@ -35,8 +35,39 @@ GLANCE_BUG = (
 )
 EXCLUDE_REGEX = "|".join(GLANCE_BUG)
 
-# test id (or setUpClass (<class>)) prefix -> why ember answers differently; nothing else may fail
-ALLOWED_FAILURES: dict[str, str] = {}
+_V = "tempest.api.volume."
+_GROUPS = "no groups family (group types, group specs, groups, group snapshots: /v3/group_types, /v3/groups, ...)"
+_TRANSFERS = "no volume transfers family (/v3/volume-transfers, os-volume-transfer)"
+_RETYPE = "no os-retype action (retype with or without migration)"
+_TYPE_ACCESS = "no private volume type access family (os-volume-type-access, addProjectAccess)"
+# test id (or "setUpClass (<class>)") prefix -> why ember answers differently; nothing else may fail.
+# Each is a family ember lacks (the API-breadth issue picks them up) or a named difference.
+ALLOWED_FAILURES: dict[str, str] = {
+    _V + "admin.test_group_snapshots.GroupSnapshotsTest.": _GROUPS,
+    _V + "admin.test_group_snapshots.GroupSnapshotsV319Test.": _GROUPS,
+    _V + "admin.test_group_type_specs.GroupTypeSpecsTest.": _GROUPS,
+    _V + "admin.test_group_types.GroupTypesTest.": _GROUPS,
+    _V + "admin.test_groups.GroupsTest.": _GROUPS,
+    _V + "admin.test_groups.GroupsV314Test.": _GROUPS,
+    _V + "admin.test_groups.GroupsV320Test.": _GROUPS,
+    _V + "admin.test_qos.QosSpecsTestJSON": "no QoS specs family (/v3/qos-specs); its setUpClass fails, 7 tests",
+    _V + "test_volume_transfers.VolumesTransfersTest.": _TRANSFERS,
+    _V + "test_volume_transfers.VolumesTransfersV355Test.": _TRANSFERS,
+    _V + "test_volume_transfers.VolumesTransfersV357Test.": _TRANSFERS,
+    _V + "admin.test_volume_quotas.VolumeQuotasAdminTestJSON.test_quota_usage_after_volume_transfer": _TRANSFERS,
+    _V + "admin.test_volume_retype.VolumeRetypeWithoutMigrationTest.test_available_volume_retype": _RETYPE,
+    _V + "admin.test_volume_types.VolumeTypesTest.test_volume_crud_with_volume_type_and_extra_specs":
+        _RETYPE + " (the test retypes its volume)",
+    _V + "admin.test_volume_type_access.VolumeTypesAccessTest.": _TYPE_ACCESS,
+    _V + "admin.test_volume_types.VolumeTypesTest.test_volume_type_encryption_create_get_update_delete":
+        "no volume type encryption family (/v3/types/{id}/encryption)",
+    _V + "admin.test_volume_quota_classes.VolumeQuotaClassesTest.test_update_default_quota":
+        "no per-volume-type quotas (volumes_<type>, ...) and the default quota class is the config, read-only",
+    _V + "test_volume_delete_cascade.VolumesDeleteCascade.test_volume_delete_cascade":
+        "DELETE /volumes/{id}?cascade=true is refused (400): ember does not delete a volume's snapshots with it",
+    _V + "admin.test_volume_services.VolumesServicesTestJSON.test_get_service_by_volume_host_name":
+        "os-services names ember's binaries ember-volume, ... (Cinder's names are accepted as filters, not answered)",
+}
 
 # real Cinder 29 passes 143 of these with the same tempest.conf
 PASS_FLOOR = 0
