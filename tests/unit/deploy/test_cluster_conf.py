@@ -7,13 +7,20 @@ from pathlib import Path
 
 from localcluster import ember, identity
 from localcluster.keystone import cluster_keystone
+from oslo_config import cfg
 
 from launch import opts
 
 
+def _api_conf(state: Path) -> cfg.ConfigOpts:
+    """The file parsed as ember-api parses it, into a config of its own (not the process-wide one)."""
+    return opts.load("ember-api", ["--config-file", str(ember.common_conf(state))], conf=cfg.ConfigOpts(),
+                     default_config_files=[])
+
+
 def test_noauth_cluster_takes_noauth_tokens(tmp_path: Path) -> None:
     ember.write_common_conf(tmp_path, ["file-1"], "sql")
-    conf = opts.load("ember-api", ["--config-file", str(ember.common_conf(tmp_path))])
+    conf = _api_conf(tmp_path)
     assert conf.auth_strategy == "noauth"
     assert "keystone_authtoken" not in ember.common_conf(tmp_path).read_text()
 
@@ -21,7 +28,7 @@ def test_noauth_cluster_takes_noauth_tokens(tmp_path: Path) -> None:
 def test_keystone_cluster_validates_tokens_as_the_service_user(tmp_path: Path) -> None:
     keystone = cluster_keystone(tmp_path)
     ember.write_common_conf(tmp_path, ["file-1"], "sql", keystone=keystone.authtoken_options())
-    conf = opts.load("ember-api", ["--config-file", str(ember.common_conf(tmp_path))])
+    conf = _api_conf(tmp_path)
     assert conf.auth_strategy == "keystone"
     section = conf.keystone_authtoken
     assert section.www_authenticate_uri == keystone.url == "http://127.0.0.1:5000/v3"
