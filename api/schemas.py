@@ -70,6 +70,8 @@ SNAPSHOT_STATUS_ARGS = t.obj({"status": t.one_of(SNAPSHOT_REPORTABLE), "progress
                              required=["status"], extra=False)
 NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
+RETYPE_ARGS = t.obj({"new_type": t.text(min_len=1), "migration_policy": t.nullable(t.one_of(("never", "on-demand")))},
+                    required=["new_type"], extra=False)
 READONLY_ARGS = t.obj({"readonly": t.BOOLEAN}, required=["readonly"], extra=False)
 
 # -- attachments ---------------------------------------------------------------------------------

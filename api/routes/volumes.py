@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
+from api.actions import retype
 from api.actions import volumes as actions
 from api.policies import volume_actions as action_rules
 from api.policies import volumes as rules
@@ -151,6 +152,11 @@ def _set_bootable(call: ApiCall, args: dict[str, Any], volume_id: str) -> Respon
     return Response(status_code=200)
 
 
+def _retype(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    retype.retype(call, volume_id, new_type=args["new_type"], migration_policy=args.get("migration_policy"))
+    return responses.accepted()
+
+
 def _update_readonly(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     # Cinder keeps the flag as the metadata key "readonly" ("True"/"False"), where clients read it
     readonly = str(t.truthy(args["readonly"]))
@@ -241,6 +247,9 @@ routes.actions("/{volume_id}/action", [
            policy=action_rules.FORCE_DELETE),
     Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not.",
            policy=rules.UPDATE),
+    Action("os-retype", schemas.RETYPE_ARGS, _retype, 202,
+           "Give the volume another type where it lies (no migration: its pool must meet the new type).",
+           policy=action_rules.RETYPE),
     Action("os-update_readonly_flag", schemas.READONLY_ARGS, _update_readonly, 202,
            "Mark the volume read-only or not (its metadata key readonly).", policy=rules.UPDATE_READONLY),
 ], name="volume_action", summary="Run one volume action.", casts=True, policy=rules.GET)
