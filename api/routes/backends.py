@@ -60,6 +60,7 @@ EXTENSIONS = (
     ("VolumeActions", "os-volume-actions", "Enable volume actions."),
     ("VolumeHostAttribute", "os-vol-host-attr", "Expose host as an attribute of a volume."),
     ("VolumeMigStatusAttribute", "os-vol-mig-status-attr", "Expose migration_status as an attribute of a volume."),
+    ("VolumeTypeAccess", "os-volume-type-access", "Volume type access support."),
     ("VolumeTenantAttribute", "os-vol-tenant-attr", "Expose the internal project_id as an attribute of a volume."),
 )
 _EXTENSIONS_UPDATED = "2012-01-01T00:00:00+00:00"  # Cinder's extensions carry dates of their own; one for all

@@ -38,7 +38,6 @@ EXCLUDE_REGEX = "|".join(GLANCE_BUG)
 _V = "tempest.api.volume."
 _GROUPS = "no groups family (group types, group specs, groups, group snapshots: /v3/group_types, /v3/groups, ...)"
 _TRANSFERS = "no volume transfers family (/v3/volume-transfers, os-volume-transfer)"
-_TYPE_ACCESS = "no private volume type access family (os-volume-type-access, addProjectAccess)"
 # test id (or "setUpClass (<class>)") prefix -> why ember answers differently; nothing else may fail.
 # Each is a family ember lacks (the API-breadth issue picks them up) or a named difference.
 ALLOWED_FAILURES: dict[str, str] = {
@@ -54,7 +53,6 @@ ALLOWED_FAILURES: dict[str, str] = {
     _V + "test_volume_transfers.VolumesTransfersV355Test.": _TRANSFERS,
     _V + "test_volume_transfers.VolumesTransfersV357Test.": _TRANSFERS,
     _V + "admin.test_volume_quotas.VolumeQuotasAdminTestJSON.test_quota_usage_after_volume_transfer": _TRANSFERS,
-    _V + "admin.test_volume_type_access.VolumeTypesAccessTest.": _TYPE_ACCESS,
     _V + "admin.test_volume_types.VolumeTypesTest.test_volume_type_encryption_create_get_update_delete":
         "no volume type encryption family (/v3/types/{id}/encryption)",
     _V + "admin.test_volume_quota_classes.VolumeQuotaClassesTest.test_update_default_quota":
