@@ -37,8 +37,10 @@ from volume.states import (
     OPERATIONS,
     Operation,
     Recovery,
+    SnapshotStatus,
     edge_of,
     recovery_of,
+    snapshot_edge,
 )
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,13 @@ class VolumeManager:
         return {"size_gb": size_gb, "target_size_gb": None}
 
     def _delete(self, volume: Volume) -> dict[str, Any]:
+        # a cascade delete: the api marked the volume's snapshots deleting along with it (a plain delete
+        # needs a volume without snapshots), so they go first, one by one, then the volume
+        for snapshot in db.snapshot_list(project_id=None, filters={"volume_id": volume.id,
+                                                                   "status": SnapshotStatus.DELETING}):
+            self._driver.delete_snapshot(snapshot.id, volume_id=volume.id)
+            db.snapshot_destroy(snapshot.id, snapshot_edge("delete.done"))
+            log.info("snapshot %s: deleted with its volume %s (cascade)", snapshot.id, volume.id)
         self._driver.delete_volume(volume.id)
         return {}
 

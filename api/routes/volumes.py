@@ -120,7 +120,7 @@ def update(call: ApiCall, req: Req, volume_id: str) -> Response:
 
 @routes.delete("/{volume_id}", name="delete_volume", summary="Delete a volume.", success=202, casts=True,
                policy=rules.DELETE,
-               query=(Param("cascade", paging.BOOLEAN_QUERY, "Not supported: delete the snapshots first."),))
+               query=(Param("cascade", paging.BOOLEAN_QUERY, "Also delete the volume's snapshots (each available or error)."),))
 def delete(call: ApiCall, req: Req, volume_id: str) -> Response:
     actions.delete(call, volume_id, cascade=bool(req.query.get("cascade")))
     return responses.accepted()

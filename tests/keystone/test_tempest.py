@@ -57,8 +57,6 @@ ALLOWED_FAILURES: dict[str, str] = {
         "no volume type encryption family (/v3/types/{id}/encryption)",
     _V + "admin.test_volume_quota_classes.VolumeQuotaClassesTest.test_update_default_quota":
         "no per-volume-type quotas (volumes_<type>, ...) and the default quota class is the config, read-only",
-    _V + "test_volume_delete_cascade.VolumesDeleteCascade.test_volume_delete_cascade":
-        "DELETE /volumes/{id}?cascade=true is refused (400): ember does not delete a volume's snapshots with it",
     _V + "admin.test_volume_services.VolumesServicesTestJSON.test_get_service_by_volume_host_name":
         "os-services names ember's binaries ember-volume, ... (Cinder's names are accepted as filters, not answered)",
 }
