@@ -92,13 +92,6 @@ def test_delete_in_a_busy_status_is_a_400(api: Api) -> None:
     assert "creating" in response.json()["badRequest"]["message"]
 
 
-def test_cascade_delete_is_refused(api: Api, volume: dict[str, Any]) -> None:
-    response = api.delete(f"/volumes/{volume['id']}", params={"cascade": "true"})
-    assert response.status_code == 400
-    assert "cascade" in response.json()["badRequest"]["message"]
-    assert db.volume_get(volume["id"]).status == Status.AVAILABLE
-
-
 def test_delete_with_the_volume_service_unreachable_is_503_and_error_deleting(
         api: Api, volume: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     def unreachable(self: VolumeClient, *args: Any, **kwargs: Any) -> None:
