@@ -61,8 +61,10 @@ ALLOWED_FAILURES: dict[str, str] = {
         "os-services names ember's binaries ember-volume, ... (Cinder's names are accepted as filters, not answered)",
 }
 
-# real Cinder 29 passes 143 of these with the same tempest.conf
-PASS_FLOOR = 0
+# measured: ran 153, passed 115, skipped 16, failed 22 (all allowed) in about 200 s. Real Cinder 29 passes 143
+# with the same tempest.conf; the 28 between are the families above (groups 11, QoS 7, transfers 7,
+# encryption 1, per-type quotas 1) and ember's binary names (1)
+PASS_FLOOR = 115
 RUN_TIMEOUT_S = 40 * 60
 
 
