@@ -8,6 +8,7 @@ ApiError                       raised by the HTTP edge itself
 ├── NotAcceptable     406      unsupported microversion (Cinder's fault name for it: computeFault)
 ├── ConflictingRequest 409     e.g. an Idempotency-Key reused for another request
 ├── RequestTooLarge   413      a body above [oslo_middleware] max_request_body_size
+├── OverLimit         413      a limit that is no quota reservation (a volume above per_volume_gigabytes)
 ├── Unsupported       415      a body that is not JSON (Content-Type)
 └── IdentityUnavailable 503    Keystone does not answer the token validation
 Other layers' errors (db, volume, rpc) are mapped in ``HTTP_FAULT`` by walking the MRO,
@@ -63,6 +64,10 @@ class RequestTooLarge(ApiError):
     pass
 
 
+class OverLimit(ApiError):
+    pass
+
+
 class Unsupported(ApiError):
     pass
 
@@ -79,6 +84,7 @@ HTTP_FAULT: dict[type[Exception], tuple[int, str]] = {
     NotAcceptable: (406, "computeFault"),
     ConflictingRequest: (409, "conflictingRequest"),
     RequestTooLarge: (413, "overLimit"),
+    OverLimit: (413, "overLimit"),
     Unsupported: (415, "badMediaType"),
     IdentityUnavailable: (503, "serviceUnavailable"),
     db_errors.NotFound: (404, "itemNotFound"),

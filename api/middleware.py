@@ -93,7 +93,7 @@ class ApiMiddleware:
         extra += [(microversion.HEADER.encode(), microversion.header_value(minor).encode()), _VARY]
         route_path = _strip_project(path, ctx.project_id)
         call = ApiCall(ctx=ctx, minor=minor, base_url=base_url, settings=self.settings,
-                       type_names=self.type_names, policy=self.policy)
+                       type_names=self.type_names, policy=self.policy, project_in_url=route_path != path)
         scope = {**scope, "path": route_path, "raw_path": route_path.encode(), SCOPE_KEY: call}
         key = headers.get(idempotency.HEADER)
         if key is not None and scope["method"] == "POST":

@@ -108,5 +108,7 @@ def next_links(call: ApiCall, query: QueryParams, *, collection_path: str, page:
         return {}
     params = [(k, v) for k, v in query.multi_items() if k != "marker"]
     params.append(("marker", rows[-1].id))
-    href = f"{call.base_url}/v3/{call.project_id}{collection_path}?{urlencode(params)}"
+    # the form the client used: /v3/{project_id}/volumes or /v3/volumes (Tempest compares the paths)
+    prefix = f"/v3/{call.project_id}" if call.project_in_url else "/v3"
+    href = f"{call.base_url}{prefix}{collection_path}?{urlencode(params)}"
     return {f"{key}_links": [{"rel": "next", "href": href}]}

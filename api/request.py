@@ -40,6 +40,8 @@ class ApiCall:
     idempotency_claim: IdempotencyClaim | None = None
     # set when a retried POST's first run created this resource but died before answering
     replay_resource_id: str | None = None
+    # whether the request's URL named the project (/v3/{project_id}/...): next links follow its form
+    project_in_url: bool = True
     # (rule, project) -> decision, for the attribute rules a view asks once per item
     _decisions: dict[tuple[str, str | None], bool] = field(default_factory=dict, compare=False, repr=False)
 

@@ -12,7 +12,14 @@ from typing import Any
 
 from api import schema_types as t
 from api.errors import BadRequest
-from volume.states import ATTACH_RESETTABLE, RESETTABLE, SNAPSHOT_RESETTABLE, MigrationStatus
+from volume.states import (
+    ATTACH_RESETTABLE,
+    RESETTABLE,
+    SNAPSHOT_REPORTED,
+    SNAPSHOT_RESETTABLE,
+    MigrationStatus,
+    SnapshotStatus,
+)
 
 STRICT_BODIES_SINCE = 53  # Cinder rejects unknown keys in volume create/update from 3.53 on
 
@@ -40,7 +47,8 @@ VOLUME_CREATE = t.obj({"volume": t.obj(_VOLUME_CREATE_FIELDS),
                        "OS-SCH-HNT:scheduler_hints": t.nullable(t.ANY_OBJECT)}, required=["volume"])
 VOLUME_UPDATE = t.obj({"volume": t.obj(_DESCRIBED_FIELDS, extra=False)}, required=["volume"])
 SNAPSHOT_CREATE = t.obj({"snapshot": t.obj({
-    "volume_id": t.ID, "force": t.nullable(t.BOOLEAN), **_DESCRIBED_FIELDS,
+    # null names no volume: Cinder's answer is the 404 of a volume not found
+    "volume_id": t.nullable(t.ID), "force": t.nullable(t.BOOLEAN), **_DESCRIBED_FIELDS,
     "metadata": t.nullable(t.METADATA)}, required=["volume_id"], extra=False)}, required=["snapshot"])
 SNAPSHOT_UPDATE = t.obj({"snapshot": t.obj(_DESCRIBED_FIELDS, extra=False)}, required=["snapshot"])
 METADATA_BODY = t.obj({"metadata": t.METADATA}, required=["metadata"])
@@ -57,8 +65,14 @@ VOLUME_RESET_ARGS = t.obj({
                        {"required": ["migration_status"]}])
 SNAPSHOT_RESET_ARGS = t.obj({"status": t.one_of(SNAPSHOT_RESETTABLE)},
                             required=["status"], extra=False)
+SNAPSHOT_REPORTABLE = frozenset({*SNAPSHOT_REPORTED, SnapshotStatus.CREATING, SnapshotStatus.DELETING})
+SNAPSHOT_STATUS_ARGS = t.obj({"status": t.one_of(SNAPSHOT_REPORTABLE), "progress": t.text(max_len=255)},
+                             required=["status"], extra=False)
 NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
+RETYPE_ARGS = t.obj({"new_type": t.text(min_len=1), "migration_policy": t.nullable(t.one_of(("never", "on-demand")))},
+                    required=["new_type"], extra=False)
+READONLY_ARGS = t.obj({"readonly": t.BOOLEAN}, required=["readonly"], extra=False)
 
 # -- attachments ---------------------------------------------------------------------------------
 
@@ -131,7 +145,7 @@ def parse_volume_update(body: dict[str, Any], minor: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class SnapshotCreate:
-    volume_id: str
+    volume_id: str | None
     name: str | None
     description: str | None
     force: bool | None

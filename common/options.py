@@ -39,6 +39,12 @@ DEFAULT_OPTS = [
                help="Default gigabytes of volumes and snapshots a project may have (-1: no limit)."),
     cfg.IntOpt("quota_backups", default=10, help="Default number of backups a project may have (-1: no limit)."),
     cfg.IntOpt("quota_backup_gigabytes", default=1000, help="Default backup gigabytes per project (-1: no limit)."),
+    cfg.IntOpt("quota_groups", default=10,
+               help="Default number of volume groups a project may have (-1: no limit). ember has no groups yet; "
+                    "the limit is shown and kept as Cinder's quota sets carry it."),
+    cfg.IntOpt("per_volume_size_limit", default=-1,
+               help="Default largest size in GB of one volume (-1: no limit); a project's per_volume_gigabytes "
+                    "quota overrides it."),
     cfg.IntOpt("report_interval", default=5, min=1,
                help="Seconds between a service's heartbeats and capability reports."),
     cfg.IntOpt("service_down_time", default=30, min=1,

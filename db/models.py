@@ -102,6 +102,15 @@ class VolumeTypeExtraSpec(Base):
     value: Mapped[str] = mapped_column(String(255), nullable=False)
 
 
+class VolumeTypeProject(Base):
+    """A project a private volume type is shared with (Cinder's type access)."""
+
+    __tablename__ = "volume_type_projects"
+    __table_args__ = (Index("ix_volume_type_projects_project", "project_id"),)
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
 class Service(Base):
     """One row per service process. A backend's volume services share ``host`` (host@backend)
     and differ by ``node``; ``disabled`` and ``frozen`` are set on all of a host's rows at once."""

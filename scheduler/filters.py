@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from common.capabilities import satisfies
 from db.records import Pool
 
 
@@ -42,41 +41,8 @@ def source_filter(pool: Pool, spec: RequestSpec) -> bool:
     return spec.source_pool is None or pool.name == spec.source_pool
 
 
-_NUMERIC_OPS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">": operator.gt, "<": operator.lt,
-}
-
-
-def _matches(actual: Any, wanted: str) -> bool:
-    """Cinder's extra-spec matching: plain equality, or an operator such as ``<is> True``, ``>= 10``."""
-    words = wanted.split(None, 1)
-    op = words[0] if words else ""
-    arg = words[1] if len(words) > 1 else ""
-    if op == "<is>":
-        return str(actual).lower() == arg.strip().lower()
-    if op == "<in>":
-        return arg.strip() in str(actual)
-    if op == "<or>":
-        return str(actual) in [part.strip() for part in arg.split("<or>")]
-    if op in ("s==", "s!="):
-        return (str(actual) == arg.strip()) == (op == "s==")
-    if op in _NUMERIC_OPS:
-        try:
-            return _NUMERIC_OPS[op](float(actual), float(arg))
-        except (TypeError, ValueError):
-            return False
-    return str(actual).lower() == wanted.strip().lower()
-
-
 def capabilities_filter(pool: Pool, spec: RequestSpec) -> bool:
-    capabilities = {**pool.capabilities, "volume_backend_name": pool.volume_backend_name}
-    for key, wanted in spec.extra_specs.items():
-        scope, _, name = key.rpartition(":")
-        if scope not in ("", "capabilities"):
-            continue  # scoped keys (qos:, hw:…) are for other consumers
-        if name not in capabilities or not _matches(capabilities[name], wanted):
-            return False
-    return True
+    return satisfies(pool.capabilities, pool.volume_backend_name, spec.extra_specs)
 
 
 FILTERS: tuple[tuple[str, Callable[[Pool, RequestSpec], bool]], ...] = (

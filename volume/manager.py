@@ -28,7 +28,7 @@ from volume.connections import Connections
 from volume.election import Lease
 from volume.kinds import KINDS
 from volume.reports import BackendIdentity, BackendReports
-from volume.states import OPERATIONS
+from volume.states import OPERATIONS, SnapshotStatus, snapshot_edge
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,13 @@ class VolumeManager:
         return self._extend(volume, volume.target_size_gb)
 
     def _delete(self, volume: Any) -> dict[str, Any]:
+        # a cascade delete: the api marked the volume's snapshots deleting along with it (a plain delete
+        # needs a volume without snapshots), so they go first, one by one, then the volume
+        for snapshot in db.snapshot_list(project_id=None, filters={"volume_id": volume.id,
+                                                                   "status": SnapshotStatus.DELETING}):
+            self._driver.delete_snapshot(snapshot.id, volume_id=volume.id)
+            db.snapshot_destroy(snapshot.id, snapshot_edge("delete.done"))
+            log.info("snapshot %s: deleted with its volume %s (cascade)", snapshot.id, volume.id)
         self._driver.delete_volume(volume.id)
         return {}
 

@@ -139,12 +139,20 @@ SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]
     "create.fail": (frozenset({SnapshotStatus.CREATING}), SnapshotStatus.ERROR),
     "delete.begin": (frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR,
                                 SnapshotStatus.ERROR_DELETING}), SnapshotStatus.DELETING),
-    "force_delete.begin": (frozenset(SnapshotStatus) - {SnapshotStatus.DELETING, SnapshotStatus.DELETED},
-                           SnapshotStatus.DELETING),
+    # a snapshot left deleting too (Cinder's force delete takes any status); a live volume service that
+    # still works on it refuses the action (the admin action's holder check)
+    "force_delete.begin": (frozenset(SnapshotStatus) - {SnapshotStatus.DELETED}, SnapshotStatus.DELETING),
     "delete.done": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.DELETED),
     "delete.fail": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.ERROR_DELETING),
     # a snapshot used as a clone source is claimed with a version bump, as volumes are
     "clone.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
+}
+
+# os-update_snapshot_status (Nova reporting an assisted snapshot): the status it reports -> the edge it takes
+SNAPSHOT_REPORTED: dict[SnapshotStatus, str] = {
+    SnapshotStatus.AVAILABLE: "create.done",
+    SnapshotStatus.ERROR: "create.fail",
+    SnapshotStatus.ERROR_DELETING: "delete.fail",
 }
 
 SNAPSHOT_TRANSIENT: dict[SnapshotStatus, str] = {

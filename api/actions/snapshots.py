@@ -7,6 +7,7 @@ has changed nothing; an undeliverable cast moves the snapshot along its ``*.fail
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from api.actions import disclosure
@@ -22,7 +23,7 @@ from db.records import Snapshot, Volume
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+from volume.states import SNAPSHOT_REPORTED, SnapshotStatus, Status, edge, snapshot_edge
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:
         raise BadRequest("Invalid input for field/attribute force. Since microversion 3.66 the 'force' flag "
                          "is invalid for this request; leave it out.")
     check_metadata_size(request.metadata, limit=call.settings.max_metadata_items, resource="snapshot")
+    if request.volume_id is None:
+        raise db_errors.NotFound("Volume", "None")
     volume = db.volume_get(request.volume_id, project_id=call.scope_project())
     claim = _volume_claim(call, volume.id, volume.status, force=bool(request.force))
     backend_host = volume.backend_host
@@ -95,6 +98,20 @@ def update(call: ApiCall, snapshot_id: str, *, values: dict[str, Any]) -> Snapsh
     return db.snapshot_update(snapshot_id, project_id=call.scope_project(), **values)
 
 
+def change_metadata(call: ApiCall, snapshot_id: str, *, change: Callable[[dict[str, str]], dict[str, str]],
+                    attempts: int = 3) -> Snapshot:
+    """As volumes.change_metadata: one compare-and-swap on the snapshot's version, retried from fresh."""
+    for _ in range(attempts):
+        snapshot = get(call, snapshot_id)
+        changed = change(dict(snapshot.metadata))
+        check_metadata_size(changed, limit=call.settings.max_metadata_items, resource="snapshot")
+        keep = (frozenset({snapshot.status}), snapshot.status)
+        moved = db.snapshot_transition(snapshot.id, keep, expected_version=snapshot.version, metadata=changed)
+        if moved is not None:
+            return moved
+    raise VolumeStateConflict("snapshot", snapshot_id, "change its metadata", ALL_STATUSES)
+
+
 def delete(call: ApiCall, snapshot_id: str) -> None:
     _delete(call, get(call, snapshot_id), event="delete.begin", action="delete it")
 
@@ -129,6 +146,24 @@ def _backend_of(volume_id: str) -> str | None:
         return db.volume_get(volume_id).backend_host
     except db_errors.NotFound:
         return None
+
+
+def update_status(call: ApiCall, snapshot_id: str, *, status: str, progress: str | None) -> None:
+    """Nova's report on a snapshot it makes (Cinder's os-update_snapshot_status): creating may become
+    available or error, deleting error_deleting; the same status again only changes the progress."""
+    snapshot = get(call, snapshot_id)
+    values: dict[str, Any] = {"progress": progress} if progress is not None else {}
+    if status == snapshot.status and status in (SnapshotStatus.CREATING, SnapshotStatus.DELETING):
+        moved = db.snapshot_transition(snapshot.id, (frozenset({snapshot.status}), snapshot.status),
+                                       expected_version=snapshot.version, **values)
+    else:
+        moved = db.snapshot_transition(snapshot.id, snapshot_edge(SNAPSHOT_REPORTED[SnapshotStatus(status)]),
+                                       expected_version=snapshot.version, **values)
+    if moved is None:
+        raise VolumeStateConflict("snapshot", snapshot.id, f"report it {status}",
+                                  snapshot_edge(SNAPSHOT_REPORTED.get(SnapshotStatus(status), "create.done"))[0],
+                                  snapshot.status)
+    log.info("snapshot %s: %s -> %s as reported (progress %s)", snapshot.id, snapshot.status, status, progress)
 
 
 def reset_status(call: ApiCall, snapshot_id: str, *, status: str) -> None:

@@ -1,4 +1,5 @@
-"""Volume type lookups on the api side: a private type exists only for admins, as in Cinder's policy."""
+"""Volume type lookups on the api side: a private type exists only for admins and the projects it is shared
+with (type access), as in Cinder."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from db.records import VolumeType
 
 
 def visible(call: ApiCall, ref: str) -> VolumeType:
-    """The type whose id or name is ``ref``; NotFound if there is none or it is private to a non-admin."""
+    """The type whose id or name is ``ref``; NotFound if there is none or it is private and not shared with
+    the caller's project (admins see every type)."""
     volume_type = db.type_get_by_name_or_id(ref)
-    if not volume_type.is_public and not call.is_admin:
+    if not volume_type.is_public and not call.is_admin \
+            and call.project_id not in db.type_access_list(volume_type.id):
         raise db_errors.NotFound("Volume type", ref)
     return volume_type
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api.actions import disclosure, types, zones
-from api.errors import BadRequest
+from api.errors import BadRequest, OverLimit
 from api.policies import volume_actions
 from api.policies import volumes as volume_rules
 from api.request import ApiCall
@@ -70,6 +70,7 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         size_gb = _not_smaller(size_gb, origin.size_gb, "volume")
         source_claim = (origin.id, origin.version, claim)
     assert size_gb is not None  # the schema requires a size unless there is a source
+    _within_per_volume_limit(call, size_gb)
     volume_type = _volume_type(call, request.volume_type, origin)
     multiattach = request.multiattach or types.is_multiattach(volume_type)
     if multiattach:
@@ -90,6 +91,13 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         db.volume_transition(volume.id, edge("create.fail"), status_reason=_reason(error))
         raise disclosure.unavailable(call, error) from error
     return volume
+
+
+def _within_per_volume_limit(call: ApiCall, size_gb: int) -> None:
+    """The project's per_volume_gigabytes quota (Cinder's VolumeSizeExceedsLimit, a 413)."""
+    limit, _ = db.quota_get(call.project_id, call.settings.quota_defaults)[db.PER_VOLUME_QUOTA]
+    if 0 <= limit < size_gb:
+        raise OverLimit(f"Requested volume size {size_gb}G is larger than maximum allowed limit {limit}G.")
 
 
 def _not_smaller(size_gb: int | None, source_gb: int, source: str) -> int:
@@ -139,17 +147,16 @@ def update(call: ApiCall, volume_id: str, *, values: dict[str, Any]) -> Volume:
 
 
 def delete(call: ApiCall, volume_id: str, *, cascade: bool = False) -> None:
-    if cascade:
-        raise BadRequest("Invalid input received: cascade delete is not supported by ember; delete the "
-                         "volume's snapshots first.")
-    _delete(call, get(call, volume_id), event="delete.begin", action="delete it")
+    """With ``cascade`` the volume's snapshots (each available or error, as Cinder asks) are deleted with
+    it: marked deleting here, removed by the volume service before the volume."""
+    _delete(call, get(call, volume_id), event="delete.begin", action="delete it", cascade=cascade)
 
 
 def force_delete(call: ApiCall, volume_id: str) -> None:
     _delete(call, db.volume_get(volume_id), event="force_delete.begin", action="force-delete it")
 
 
-def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
+def _delete(call: ApiCall, volume: Volume, *, event: str, action: str, cascade: bool = False) -> None:
     sources, target = begin = edge(event)
     # counted after the read: an attachment made since bumps the version, and the swap below loses
     attachments = db.attachment_count(project_id=None, filters={"volume_id": volume.id})
@@ -158,10 +165,15 @@ def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
                              "first (DELETE /v3/attachments/{id}, or os-force_detach).")
     if volume.status not in sources:
         raise VolumeStateConflict("volume", volume.id, action, sources, volume.status)
-    # counted after the read: a snapshot taken since bumps the version, and the swap below loses
-    snapshots = db.snapshot_count(project_id=None, filters={"volume_id": volume.id})
-    if snapshots:
-        raise InvalidRequest(f"Invalid volume: Volume still has {snapshots} dependent snapshots.")
+    # listed after the read: a snapshot taken since bumps the version, and the swap below loses
+    snapshots = db.snapshot_list(project_id=None, filters={"volume_id": volume.id})
+    if snapshots and not cascade:
+        raise InvalidRequest(f"Invalid volume: Volume still has {len(snapshots)} dependent snapshots.")
+    deletable, _ = snapshot_edge("delete.begin")
+    busy = [s for s in snapshots if s.status not in deletable]
+    if busy:
+        raise InvalidRequest(f"Invalid volume: snapshot {busy[0].id} of the volume is {busy[0].status}; a cascade "
+                             f"delete takes snapshots that are {', '.join(sorted(deletable))}.")
     require_thawed(call, volume.backend_host)
     revoke = holder_check(call) if event == "force_delete.begin" else None
     moved = db.volume_transition(volume.id, begin, expected_version=volume.version, status_reason=None,
@@ -169,6 +181,9 @@ def _delete(call: ApiCall, volume: Volume, *, event: str, action: str) -> None:
     if moved is None:
         raise VolumeStateConflict("volume", volume.id, action, sources)
     log.info("volume %s: %s -> %s", volume.id, volume.status, target)
+    for snapshot in snapshots:  # the volume is deleting now: no snapshot can be taken of it any more
+        if db.snapshot_transition(snapshot.id, snapshot_edge("delete.begin"), status_reason=None) is None:
+            log.warning("snapshot %s: changed while its volume %s was deleted with cascade", snapshot.id, volume.id)
     backend_host = moved.backend_host
     if backend_host is None:  # never placed: nothing exists on any backend
         db.volume_destroy(volume.id, edge("delete.done"))
@@ -194,6 +209,7 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     if new_size_gb <= volume.size_gb:
         raise InvalidRequest(f"New size for extend must be greater than current size. (current: "
                              f"{volume.size_gb}, extended: {new_size_gb}).")
+    _within_per_volume_limit(call, new_size_gb)
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be extended.")

@@ -16,6 +16,7 @@ from api.policies import (
     base,
     messages,
     quotas,
+    snapshot_metadata,
     snapshots,
     volume_actions,
     volume_metadata,
@@ -29,7 +30,7 @@ PUBLIC = "@public"
 
 
 def list_rules() -> list[policy.RuleDefault]:
-    return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, attachments,
+    return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
                                 volume_type, quotas, backends, messages, workers) for rule in module.list_rules()]
 
 

@@ -12,6 +12,7 @@ UPDATE = "volume_extension:quotas:update"
 DELETE = "volume_extension:quotas:delete"
 USED_LIMITS = "limits_extension:used_limits"
 LIMITS = "ember:limits_get"
+QUOTA_CLASSES = "volume_extension:quota_classes"
 
 _ONE = "/os-quota-sets/{project_id}"
 
@@ -21,6 +22,7 @@ RULES = [
          deprecated_rule=deprecated(SHOW, ADMIN_OR_OWNER)),
     Rule(UPDATE, ADMIN_API, "Update project quota.", [operation("PUT", _ONE)]),
     Rule(DELETE, ADMIN_API, "Delete project quota.", [operation("DELETE", _ONE)]),
+    Rule(QUOTA_CLASSES, ADMIN_API, "Show project quota class.", [operation("GET", "/os-quota-class-sets/{class_name}")]),
     Rule(USED_LIMITS, ADMIN_OR_PROJECT_READER, "Show limits with used limit attributes.",
          [operation("GET", "/limits")], deprecated_rule=deprecated(USED_LIMITS, ADMIN_OR_OWNER)),
     Rule(LIMITS, "", "(ember) Show the caller's absolute limits; Cinder checks no rule here (any valid token).",

@@ -21,6 +21,7 @@ DELETE = "volume:delete_snapshot"
 EXTENDED_ATTRIBUTES = "volume_extension:extended_snapshot_attributes"
 RESET_STATUS = "volume_extension:snapshot_admin_actions:reset_status"
 FORCE_DELETE = "volume_extension:snapshot_admin_actions:force_delete"
+UPDATE_STATUS = "snapshot_extension:snapshot_actions:update_snapshot_status"
 
 _ONE = "/snapshots/{snapshot_id}"
 
@@ -43,6 +44,8 @@ RULES = [
          [operation("POST", f"{_ONE}/action (os-reset_status)")]),
     Rule(FORCE_DELETE, ADMIN_API, "Force delete a snapshot.",
          [operation("POST", f"{_ONE}/action (os-force_delete)")]),
+    Rule(UPDATE_STATUS, ADMIN_OR_PROJECT_MEMBER, "Update database fields of snapshot.",
+         [operation("POST", f"{_ONE}/action (os-update_snapshot_status)")]),
 ]
 
 

@@ -9,6 +9,7 @@ from api.policies.base import ADMIN_API, ADMIN_OR_OWNER, ADMIN_OR_PROJECT_MEMBER
 
 EXTEND = "volume:extend"
 EXTEND_ATTACHED = "volume:extend_attached_volume"
+RETYPE = "volume:retype"
 RESET_STATUS = "volume_extension:volume_admin_actions:reset_status"
 FORCE_DELETE = "volume_extension:volume_admin_actions:force_delete"
 FORCE_DETACH = "volume_extension:volume_admin_actions:force_detach"
@@ -34,6 +35,7 @@ def _member(rule: str, description: str, action: str) -> Rule:
 RULES = [
     _member(EXTEND, "Extend a volume.", "os-extend"),
     _member(EXTEND_ATTACHED, "Extend a attached volume.", "os-extend"),
+    _member(RETYPE, "Retype a volume.", "os-retype"),
     Rule(RESET_STATUS, ADMIN_API, "Reset status of a volume.", _action("os-reset_status")),
     Rule(FORCE_DELETE, ADMIN_API, "Force delete a volume.", _action("os-force_delete")),
     Rule(FORCE_DETACH, ADMIN_API, "Force detach a volume.", _action("os-force_detach")),

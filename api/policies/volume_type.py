@@ -22,6 +22,9 @@ GET_ALL = "volume_extension:type_get_all"
 EXTRA_SPECS_ATTRIBUTE = "volume_extension:access_types_extra_specs"
 QOS_ATTRIBUTE = "volume_extension:access_types_qos_specs_id"
 TYPE_ACCESS_ATTRIBUTE = "volume_extension:volume_type_access"
+ACCESS_LIST = "volume_extension:volume_type_access:get_all_for_type"
+ACCESS_ADD = "volume_extension:volume_type_access:addProjectAccess"
+ACCESS_REMOVE = "volume_extension:volume_type_access:removeProjectAccess"
 SPECS_INDEX = "volume_extension:types_extra_specs:index"
 SPECS_SHOW = "volume_extension:types_extra_specs:show"
 SPECS_CREATE = "volume_extension:types_extra_specs:create"
@@ -63,6 +66,12 @@ RULES = [
          "ability to make these calls is governed by other policies.",
          [operation("GET", "/types"), operation("GET", _ONE), operation("POST", "/types")],
          deprecated_rule=deprecated(TYPE_ACCESS_ATTRIBUTE, ADMIN_OR_OWNER)),
+    Rule(ACCESS_LIST, ADMIN_API, "List type access for a volume type.",
+         [operation("GET", f"{_ONE}/os-volume-type-access")]),
+    Rule(ACCESS_ADD, ADMIN_API, "Add volume type access for project.",
+         [operation("POST", f"{_ONE}/action (addProjectAccess)")]),
+    Rule(ACCESS_REMOVE, ADMIN_API, "Remove volume type access for project.",
+         [operation("POST", f"{_ONE}/action (removeProjectAccess)")]),
     Rule(SPECS_INDEX, ADMIN_OR_PROJECT_READER, "List type extra specs.", [operation("GET", _SPECS)],
          deprecated_rule=deprecated(SPECS_INDEX, "")),
     Rule(SPECS_CREATE, ADMIN_API, "Create type extra specs.", [operation("POST", _SPECS)]),

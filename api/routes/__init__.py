@@ -3,8 +3,10 @@
 from api.routes import (
                                             attachments,
                                             backends,
+                                            hosts,
                                             messages,
                                             quotas,
+                                            snapshot_metadata,
                                             snapshots,
                                             types,
                                             versions,
@@ -14,5 +16,5 @@ from api.routes import (
 )
 from api.spec import RouteSpec
 
-ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, attachments, types, quotas,
-                                            backends, messages, workers) for spec in module.routes.specs]
+ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
+                                            backends, hosts, messages, workers) for spec in module.routes.specs]

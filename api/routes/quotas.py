@@ -15,7 +15,8 @@ from api.spec import Param, Req, Routes
 from db import api as db
 from db.api.quotas import RESOURCES
 
-routes = Routes("/v3", tag="quotas", path_params={"target_project_id": t.text(min_len=1)})
+routes = Routes("/v3", tag="quotas", path_params={"target_project_id": t.text(min_len=1),
+                                                  "class_name": t.text(min_len=1)})
 
 # -1 means no limit; Cinder takes the number or its digits
 _LIMIT: t.JsonSchema = {"type": ["integer", "string"], "minimum": -1, "maximum": t.MAX_INT,
@@ -47,6 +48,13 @@ def show(call: ApiCall, req: Req, target_project_id: str) -> Response:
             summary="The default quota limits.", response=QUOTA_SET, policy=rules.SHOW)
 def defaults(call: ApiCall, req: Req, target_project_id: str) -> Response:
     return responses.json({"quota_set": {"id": target_project_id, **call.settings.quota_defaults}})
+
+
+@routes.get("/os-quota-class-sets/{class_name}", name="show_quota_class",
+            summary="A quota class's limits: ember has only the default class, the quota_* options (read-only).",
+            response=t.obj({"quota_class_set": t.ANY_OBJECT}, required=["quota_class_set"]), policy=rules.QUOTA_CLASSES)
+def quota_class(call: ApiCall, req: Req, class_name: str) -> Response:
+    return responses.json({"quota_class_set": {"id": class_name, **call.settings.quota_defaults}})
 
 
 @routes.put("/os-quota-sets/{target_project_id}", name="update_quotas", summary="Change a project's quota limits.",

@@ -39,7 +39,7 @@ SHOW_LINKS = {"show_snapshot": {"snapshot_id": "$response.body#/snapshot/id"},
              response=views.ONE, links=SHOW_LINKS, casts=True, policy=rules.CREATE)
 def create(call: ApiCall, req: Req) -> Response:
     snapshot = actions.create(call, schemas.parse_snapshot_create(req.body))
-    return responses.json({"snapshot": views.detail(call, snapshot)}, 202)
+    return responses.json({"snapshot": views.detail(call, snapshot, extended=False)}, 202)
 
 
 @routes.get("", name="list_snapshots", summary="List snapshots.", query=LIST_PARAMS,
@@ -76,7 +76,7 @@ def show(call: ApiCall, req: Req, snapshot_id: str) -> Response:
             body=schemas.SNAPSHOT_UPDATE, response=views.ONE, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, snapshot_id: str) -> Response:
     values = schemas.described_values(req.body["snapshot"], "snapshot", strict=True)
-    return responses.json({"snapshot": views.detail(call, actions.update(call, snapshot_id, values=values))})
+    return responses.json({"snapshot": views.detail(call, actions.update(call, snapshot_id, values=values), extended=False)})
 
 
 @routes.delete("/{snapshot_id}", name="delete_snapshot", summary="Delete a snapshot.", success=202, casts=True,
@@ -88,6 +88,11 @@ def delete(call: ApiCall, req: Req, snapshot_id: str) -> Response:
 
 def _reset_status(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Response:
     actions.reset_status(call, snapshot_id, status=args["status"])
+    return responses.accepted()
+
+
+def _update_status(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Response:
+    actions.update_status(call, snapshot_id, status=args["status"], progress=args.get("progress"))
     return responses.accepted()
 
 
@@ -103,5 +108,8 @@ routes.actions("/{snapshot_id}/action", [
     Action("os-force_delete", schemas.NO_ARGS, _force_delete, 202,
            "Admin: delete whatever the status; refused while a service works on the snapshot.",
            policy=rules.FORCE_DELETE),
+    Action("os-update_snapshot_status", schemas.SNAPSHOT_STATUS_ARGS, _update_status, 202,
+           "Nova's report on a snapshot it makes: creating to available or error, deleting to error_deleting.",
+           policy=rules.UPDATE_STATUS),
 ], name="snapshot_action", summary="Run one snapshot admin action.", casts=True,
                policy=rules.GET)

@@ -12,7 +12,7 @@ from api.actions import types as actions
 from api.errors import BadRequest
 from api.policies import volume_type as rules
 from api.request import ApiCall
-from api.spec import Param, Req, Routes
+from api.spec import Action, Param, Req, Routes
 from api.views import types as views
 from db import api as db
 from db import errors as db_errors
@@ -56,7 +56,7 @@ def index(call: ApiCall, req: Req) -> Response:
     wanted = req.query.get("is_public")
     public = t.truthy(wanted) if call.is_admin and wanted not in (None, "None", "none") else None
     types = db.type_list(include_private=call.is_admin, is_public=public, sort=paged.sort, limit=paged.limit,
-                         marker=paged.marker, offset=paged.offset)
+                         marker=paged.marker, offset=paged.offset, shared_with=call.project_id)
     body: dict[str, Any] = {"volume_types": [views.detail(call, vt) for vt in types]}
     body.update(paging.next_links(call, req.raw_query, collection_path="/types", page=paged, rows=types,
                                   key="volume_types"))
@@ -79,7 +79,7 @@ def create(call: ApiCall, req: Req) -> Response:
                                  is_public=True if public is None else t.truthy(public),
                                  extra_specs=dict(spec.get("extra_specs") or {}))
     call.type_names.invalidate()
-    return responses.json({"volume_type": views.detail(call, volume_type)})
+    return responses.json({"volume_type": views.detail(call, volume_type, answer="create")})
 
 
 def _name(name: str) -> str:
@@ -103,7 +103,7 @@ def update(call: ApiCall, req: Req, type_id: str) -> Response:
         raise BadRequest("Specify volume type name, description, is_public or a combination thereof.")
     volume_type = db.type_update(_find(call, type_id).id, **values)
     call.type_names.invalidate()
-    return responses.json({"volume_type": views.detail(call, volume_type)})
+    return responses.json({"volume_type": views.detail(call, volume_type, answer="update")})
 
 
 @routes.delete("/{type_id}", name="delete_type", summary="Delete a volume type no volume uses.", success=202,
@@ -154,3 +154,47 @@ def spec_update(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
 def spec_delete(call: ApiCall, req: Req, type_id: str, key: str) -> Response:
     db.extra_spec_delete(_find(call, type_id).id, key)
     return responses.accepted()
+
+
+# -- type access: the projects a private type is shared with (Cinder's os-volume-type-access) ----------
+
+ACCESS_LIST = t.obj({"volume_type_access": t.array(t.obj({"volume_type_id": t.STRING, "project_id": t.STRING},
+                                                         required=["volume_type_id", "project_id"]))},
+                    required=["volume_type_access"])
+ACCESS_ARGS = t.obj({"project": t.text(min_len=1)}, required=["project"], extra=False)
+
+
+def _private(call: ApiCall, type_id: str) -> VolumeType:
+    volume_type = _find(call, type_id)
+    if volume_type.is_public:
+        raise BadRequest("Invalid volume type: Type access modification is not applicable to public volume type.")
+    return volume_type
+
+
+@routes.get("/{type_id}/os-volume-type-access", name="list_type_access",
+            summary="The projects a private volume type is shared with.", response=ACCESS_LIST,
+            policy=rules.ACCESS_LIST)
+def list_access(call: ApiCall, req: Req, type_id: str) -> Response:
+    volume_type = _find(call, type_id)
+    if volume_type.is_public:
+        raise db_errors.NotFound("Access list for public volume type", volume_type.id)
+    return responses.json({"volume_type_access": [{"volume_type_id": volume_type.id, "project_id": project}
+                                                  for project in db.type_access_list(volume_type.id)]})
+
+
+def _add_access(call: ApiCall, args: dict[str, Any], type_id: str) -> Response:
+    db.type_access_add(_private(call, type_id).id, args["project"])
+    return responses.accepted()
+
+
+def _remove_access(call: ApiCall, args: dict[str, Any], type_id: str) -> Response:
+    db.type_access_remove(_private(call, type_id).id, args["project"])
+    return responses.accepted()
+
+
+routes.actions("/{type_id}/action", [
+    Action("addProjectAccess", ACCESS_ARGS, _add_access, 202, "Share a private type with a project.",
+           policy=rules.ACCESS_ADD),
+    Action("removeProjectAccess", ACCESS_ARGS, _remove_access, 202, "Stop sharing a private type with a project.",
+           policy=rules.ACCESS_REMOVE),
+], name="type_action", summary="Change who may use a private volume type.", policy=rules.GET)

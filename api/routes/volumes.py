@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
+from api.actions import retype
 from api.actions import volumes as actions
 from api.policies import volume_actions as action_rules
 from api.policies import volumes as rules
@@ -46,7 +47,7 @@ SHOW_LINKS = {"show_volume": {"volume_id": "$response.body#/volume/id"},
              success=202, body=schemas.VOLUME_CREATE, response=views.ONE, links=SHOW_LINKS, casts=True, policy=rules.CREATE)
 def create(call: ApiCall, req: Req) -> Response:
     volume = actions.create(call, schemas.parse_volume_create(req.body, call.minor))
-    return responses.json({"volume": views.detail(call, volume)}, 202)
+    return responses.json({"volume": views.detail(call, volume, extended=False)}, 202)
 
 
 @routes.get("", name="list_volumes", summary="List volumes (id, name, links).", query=LIST_PARAMS,
@@ -83,6 +84,27 @@ def _filters(query: Mapping[str, Any]) -> dict[str, Any]:
     return filters
 
 
+SUMMARY = t.obj({"volume-summary": t.obj({"total_size": t.INTEGER, "total_count": t.INTEGER,
+                                           "metadata": t.obj({}, additionalProperties=t.array(t.STRING))},
+                                          required=["total_size", "total_count"])}, required=["volume-summary"])
+SUMMARY_SINCE = 12
+SUMMARY_METADATA_SINCE = 36
+
+
+@routes.get("/summary", name="show_volume_summary", summary="How many volumes, their total size and metadata.",
+            query=paging.PROJECT_PARAMS, since=SUMMARY_SINCE, response=SUMMARY, policy=rules.GET_ALL)
+def summary(call: ApiCall, req: Req) -> Response:
+    volumes = db.volume_list(project_id=listing.project_scope(call, req.query), sort=(("id", "asc"),))
+    body: dict[str, Any] = {"total_size": sum(v.size_gb for v in volumes), "total_count": len(volumes)}
+    if call.since(SUMMARY_METADATA_SINCE):
+        values: dict[str, set[str]] = {}
+        for volume in volumes:
+            for key, value in volume.metadata.items():
+                values.setdefault(key, set()).add(value)
+        body["metadata"] = {key: sorted(found) for key, found in sorted(values.items())}
+    return responses.json({"volume-summary": body})
+
+
 @routes.get("/{volume_id}", name="show_volume", summary="Show a volume.", response=views.ONE,
             policy=rules.GET)
 def show(call: ApiCall, req: Req, volume_id: str) -> Response:
@@ -93,12 +115,12 @@ def show(call: ApiCall, req: Req, volume_id: str) -> Response:
             body=schemas.VOLUME_UPDATE, response=views.ONE, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, volume_id: str) -> Response:
     volume = actions.update(call, volume_id, values=schemas.parse_volume_update(req.body, call.minor))
-    return responses.json({"volume": views.detail(call, volume)})
+    return responses.json({"volume": views.detail(call, volume, extended=False)})
 
 
 @routes.delete("/{volume_id}", name="delete_volume", summary="Delete a volume.", success=202, casts=True,
                policy=rules.DELETE,
-               query=(Param("cascade", paging.BOOLEAN_QUERY, "Not supported: delete the snapshots first."),))
+               query=(Param("cascade", paging.BOOLEAN_QUERY, "Also delete the volume's snapshots (each available or error)."),))
 def delete(call: ApiCall, req: Req, volume_id: str) -> Response:
     actions.delete(call, volume_id, cascade=bool(req.query.get("cascade")))
     return responses.accepted()
@@ -128,6 +150,18 @@ def _force_delete(call: ApiCall, args: dict[str, Any], volume_id: str) -> Respon
 def _set_bootable(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     actions.set_bootable(call, volume_id, bootable=t.truthy(args["bootable"]))
     return Response(status_code=200)
+
+
+def _retype(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    retype.retype(call, volume_id, new_type=args["new_type"], migration_policy=args.get("migration_policy"))
+    return responses.accepted()
+
+
+def _update_readonly(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    # Cinder keeps the flag as the metadata key "readonly" ("True"/"False"), where clients read it
+    readonly = str(t.truthy(args["readonly"]))
+    actions.change_metadata(call, volume_id, change=lambda current: {**current, "readonly": readonly})
+    return responses.accepted()
 
 
 def _reserve(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
@@ -213,4 +247,9 @@ routes.actions("/{volume_id}/action", [
            policy=action_rules.FORCE_DELETE),
     Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not.",
            policy=rules.UPDATE),
+    Action("os-retype", schemas.RETYPE_ARGS, _retype, 202,
+           "Give the volume another type where it lies (no migration: its pool must meet the new type).",
+           policy=action_rules.RETYPE),
+    Action("os-update_readonly_flag", schemas.READONLY_ARGS, _update_readonly, 202,
+           "Mark the volume read-only or not (its metadata key readonly).", policy=rules.UPDATE_READONLY),
 ], name="volume_action", summary="Run one volume action.", casts=True, policy=rules.GET)

@@ -15,7 +15,7 @@ SUMMARY = t.obj({
     "size": t.INTEGER, "volume_id": t.STRING, "created_at": t.STRING, "updated_at": t.STRING_OR_NULL,
     "metadata": t.STRING_MAP,
 }, required=["id", "name", "status", "size", "volume_id", "created_at", "metadata"])
-DETAIL = t.obj({**SUMMARY["properties"], "status_reason": t.STRING_OR_NULL,
+DETAIL = t.obj({**SUMMARY["properties"],
                 "os-extended-snapshot-attributes:progress": t.STRING,
                 "os-extended-snapshot-attributes:project_id": t.STRING, "user_id": t.STRING},
                required=SUMMARY["required"])
@@ -41,10 +41,11 @@ def summary(call: ApiCall, snapshot: Snapshot) -> dict[str, Any]:
     }
 
 
-def detail(call: ApiCall, snapshot: Snapshot) -> dict[str, Any]:
+def detail(call: ApiCall, snapshot: Snapshot, *, extended: bool = True) -> dict[str, Any]:
+    """``extended``: with Cinder's os-extended-snapshot-attributes, which it adds to show and list only, not
+    to create and update answers. No failure reason: Cinder has none (a failure's reason is a user message)."""
     body = summary(call, snapshot)
-    body["status_reason"] = snapshot.status_reason
-    if call.allowed(rules.EXTENDED_ATTRIBUTES):
+    if extended and call.allowed(rules.EXTENDED_ATTRIBUTES):
         body["os-extended-snapshot-attributes:progress"] = snapshot.progress
         body["os-extended-snapshot-attributes:project_id"] = snapshot.project_id
     if call.minor >= 41:

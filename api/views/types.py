@@ -19,16 +19,19 @@ LIST = t.obj({"volume_types": t.array(DETAIL), "volume_types_links": t.LINKS}, r
 EXTRA_SPECS = t.obj({"extra_specs": t.STRING_MAP}, required=["extra_specs"])
 
 
-def detail(call: ApiCall, volume_type: VolumeType) -> dict[str, Any]:
+def detail(call: ApiCall, volume_type: VolumeType, *, answer: str = "show") -> dict[str, Any]:
+    """``answer``: "show" (and list), "create" or "update". Cinder's create answer has no qos_specs_id,
+    and its update answer neither that nor os-volume-type-access:is_public (whose extension extends only
+    show, list and create)."""
     body: dict[str, Any] = {
         "id": volume_type.id,
         "name": volume_type.name,
         "description": volume_type.description,
         "is_public": volume_type.is_public,
     }
-    if call.allowed(rules.TYPE_ACCESS_ATTRIBUTE):
+    if answer != "update" and call.allowed(rules.TYPE_ACCESS_ATTRIBUTE):
         body["os-volume-type-access:is_public"] = volume_type.is_public
-    if call.allowed(rules.QOS_ATTRIBUTE):
+    if answer == "show" and call.allowed(rules.QOS_ATTRIBUTE):
         body["qos_specs_id"] = None
     if call.allowed(rules.EXTRA_SPECS_ATTRIBUTE):
         body["extra_specs"] = readable_specs(call, volume_type.extra_specs)

@@ -16,9 +16,9 @@ from volume.states import AttachmentStatus, AttachStatus
 SUMMARY = t.obj({"id": t.STRING, "name": t.STRING_OR_NULL, "links": t.LINKS}, required=["id", "name", "links"])
 DETAIL = t.obj({
     "id": t.STRING, "name": t.STRING_OR_NULL, "description": t.STRING_OR_NULL, "status": t.STRING,
-    "status_reason": t.STRING_OR_NULL, "size": t.INTEGER, "availability_zone": t.STRING,
+    "size": t.INTEGER, "availability_zone": t.STRING,
     "created_at": t.STRING, "updated_at": t.STRING_OR_NULL,
-    "attachments": t.array(attachment_views.OF_VOLUME), "attach_status": t.STRING,
+    "attachments": t.array(attachment_views.OF_VOLUME),
     "bootable": {"type": "string", "enum": ["true", "false"]}, "encrypted": t.BOOL, "links": t.LINKS,
     "metadata": t.STRING_MAP, "multiattach": t.BOOL, "snapshot_id": t.STRING_OR_NULL,
     "source_volid": t.STRING_OR_NULL, "user_id": t.STRING, "volume_type": t.STRING_OR_NULL,
@@ -37,8 +37,12 @@ def summary(call: ApiCall, volume: Volume) -> dict[str, Any]:
     return {"id": volume.id, "name": volume.name, "links": links(call, "volumes", volume.id)}
 
 
-def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | None = None) -> dict[str, Any]:
+def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | None = None,
+           extended: bool = True) -> dict[str, Any]:
     """``attachments``: the volume's, when the caller has them (a list fetches them for the whole page).
+    ``extended``: with the attributes of Cinder's extensions (``os-vol-tenant-attr``, ``os-vol-host-attr``,
+    ``os-vol-mig-status-attr``), which Cinder adds to show and list only, not to create and update answers.
+    Only Cinder's fields: no attach_status or failure reason (a failure's reason is a user message).
 
     Only the attached ones are listed, as Cinder lists them: a server that only holds a reservation or
     is still connecting is not attached to the volume."""
@@ -50,7 +54,6 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
         "name": volume.name,
         "description": volume.description,
         "status": volume.status,
-        "status_reason": volume.status_reason,
         "size": volume.size_gb,
         "availability_zone": volume.availability_zone,
         "created_at": iso(volume.created_at),
@@ -58,7 +61,6 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
         "attachments": [attachment_views.of_volume(a, show_host=call.is_admin or "service" in call.ctx.roles)
                         for a in attachments
                         if a.status == AttachmentStatus.ATTACHED],
-        "attach_status": volume.attach_status,
         "bootable": "true" if volume.bootable else "false",
         "encrypted": False,
         "links": links(call, "volumes", volume.id),
@@ -74,12 +76,12 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
     # what Cinder's view and its attribute extensions show, each as its rule says
     if call.is_admin:
         body["migration_status"] = volume.migration_status
-    if call.allowed(rules.TENANT_ATTRIBUTE):
+    if extended and call.allowed(rules.TENANT_ATTRIBUTE):
         body["os-vol-tenant-attr:tenant_id"] = volume.project_id
-    if call.allowed(rules.MIG_STATUS_ATTRIBUTE):
+    if extended and call.allowed(rules.MIG_STATUS_ATTRIBUTE):
         body["os-vol-mig-status-attr:migstat"] = volume.migration_status
         body["os-vol-mig-status-attr:name_id"] = None
-    if call.allowed(rules.HOST_ATTRIBUTE):
+    if extended and call.allowed(rules.HOST_ATTRIBUTE):
         body["os-vol-host-attr:host"] = volume.host
     minor = call.minor
     if minor >= 13:

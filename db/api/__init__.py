@@ -30,6 +30,7 @@ from db.api.keys import Rotation, secret_rotate
 from db.api.messages import message_create, message_create_once, message_delete, message_get, message_list
 from db.api.pools import pool_capabilities, pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
+    PER_VOLUME_QUOTA,
     UsageDrift,
     quota_check,
     quota_destroy,
@@ -62,6 +63,9 @@ from db.api.types import (
     DEFAULT_TYPE_NAME,
     extra_spec_delete,
     extra_specs_set,
+    type_access_add,
+    type_access_list,
+    type_access_remove,
     type_create,
     type_delete,
     type_get,
@@ -88,6 +92,7 @@ from db.session import ping
 
 __all__ = [
     "DEFAULT_TYPE_NAME",
+    "PER_VOLUME_QUOTA",
     "Cleanup",
     "Effects",
     "Guard",
@@ -149,6 +154,9 @@ __all__ = [
     "snapshot_transition",
     "snapshot_update",
     "transition",
+    "type_access_add",
+    "type_access_list",
+    "type_access_remove",
     "type_create",
     "type_delete",
     "type_get",

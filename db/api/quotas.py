@@ -26,7 +26,9 @@ _snapshots = table_of(models.Snapshot)
 _backups = table_of(models.Backup)
 _pools = table_of(models.Pool)
 
-RESOURCES = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes")
+RESOURCES = ("volumes", "snapshots", "gigabytes", "backups", "backup_gigabytes", "groups", "per_volume_gigabytes")
+# a limit on each volume's size, not on a sum: nothing is ever in use of it
+PER_VOLUME_QUOTA = "per_volume_gigabytes"
 # resource -> the limit of a project that has none of its own (the config's quota_* options);
 # callers that pass none (tools, tests) impose no limit
 Defaults = Mapping[str, int]

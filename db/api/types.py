@@ -16,6 +16,7 @@ from db.session import reader, retry_on_conflict, writer
 
 _types = table_of(models.VolumeType)
 _specs = table_of(models.VolumeTypeExtraSpec)
+_access = table_of(models.VolumeTypeProject)
 _volumes = table_of(models.Volume)
 
 DEFAULT_TYPE_NAME = "__DEFAULT__"
@@ -77,9 +78,14 @@ SORT_KEYS = frozenset({"id", "name", "description", "created_at", "updated_at", 
 @retry_on_conflict
 def type_list(*, include_private: bool = True, is_public: bool | None = None,
               sort: Sequence[tuple[str, str]] = (("name", "asc"),), limit: int | None = None,
-              marker: str | None = None, offset: int | None = None) -> list[VolumeType]:
-    """Types in ``sort`` order; private ones only with ``include_private`` (admins)."""
-    visible = [] if include_private else [_types.c.is_public == sa.true()]
+              marker: str | None = None, offset: int | None = None,
+              shared_with: str | None = None) -> list[VolumeType]:
+    """Types in ``sort`` order; private ones only with ``include_private`` (admins) or, with ``shared_with``,
+    those shared with that project."""
+    visible = [] if include_private else [sa.or_(
+        _types.c.is_public == sa.true(),
+        _types.c.id.in_(sa.select(_access.c.volume_type_id).where(_access.c.project_id == shared_with))
+        if shared_with is not None else sa.false())]
     where = [_types.c.deleted == sa.false(), *visible]
     if is_public is not None:
         where.append(_types.c.is_public == is_public)
@@ -134,3 +140,31 @@ def extra_spec_delete(type_id: str, key: str) -> None:
                                                        _specs.c.key == key)).rowcount
         if not changed:
             raise errors.NotFound("Volume type extra spec", key)
+
+
+@retry_on_conflict
+def type_access_list(type_id: str) -> list[str]:
+    """The projects the type is shared with, sorted."""
+    with reader() as conn:
+        return sorted(r.project_id for r in conn.execute(
+            sa.select(_access.c.project_id).where(_access.c.volume_type_id == type_id)))
+
+
+@retry_on_conflict
+def type_access_add(type_id: str, project_id: str) -> None:
+    """Share the type with the project; Duplicate if it already is."""
+    with writer() as conn:
+        if conn.execute(sa.select(_access.c.project_id).where(_access.c.volume_type_id == type_id,
+                                                              _access.c.project_id == project_id)).first():
+            raise errors.Duplicate(f"Volume type access for project {project_id} on type {type_id} already exists.")
+        conn.execute(sa.insert(_access).values(volume_type_id=type_id, project_id=project_id))
+
+
+@retry_on_conflict
+def type_access_remove(type_id: str, project_id: str) -> None:
+    """Stop sharing the type with the project; NotFound if it was not."""
+    with writer() as conn:
+        removed = conn.execute(sa.delete(_access).where(_access.c.volume_type_id == type_id,
+                                                        _access.c.project_id == project_id)).rowcount
+        if removed != 1:
+            raise errors.NotFound("Volume type access", f"{type_id} for project {project_id}")

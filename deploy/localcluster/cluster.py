@@ -163,12 +163,27 @@ class Cluster:
                 node.join(seed)
                 print(f"  {node.name} joined {seed.node}", flush=True)
 
+    def write_ember_conf(self) -> None:
+        """ember.conf for the current settings: with --auth keystone, [keystone_authtoken] of the cluster's
+        Keystone (its service user is made by ``up_keystone``)."""
+        keystone = self.keystone if self.settings.auth == "keystone" else None
+        ember.write_common_conf(self.state, self.settings.volume_backends, self.settings.coordination,
+                                keystone=keystone.authtoken_options() if keystone is not None else None)
+
     def up_ember(self) -> None:
         ember.ensure_venv()
-        ember.write_common_conf(self.state, self.settings.volume_backends, self.settings.coordination)
+        conf = ember.common_conf(self.state)
+        before = conf.read_text() if conf.exists() else None
+        self.write_ember_conf()
         ember.db_sync(self.state)
         wanted = {p.name for p in ember.processes(self.state, self.settings.volume_backends)}
         procs = [p for p in self.ember if p.name in wanted]
+        if before is not None and before != conf.read_text():
+            # e.g. --auth changed: running processes restart one at a time onto the new ember.conf
+            for proc in (p for p in procs if p.alive()):
+                print(f"  {proc.name} restarts: ember.conf changed", flush=True)
+                proc.stop()
+                proc.start()
         for proc in procs:
             if not proc.alive():
                 proc.prepare()
@@ -211,7 +226,7 @@ class Cluster:
             return
         else:
             if isinstance(comp, ember.EmberProcess):
-                ember.write_common_conf(self.state, self.settings.volume_backends, self.settings.coordination)
+                self.write_ember_conf()
             comp.start()
             if isinstance(comp, ember.EmberProcess) and comp.port is not None and self.haproxy.alive():
                 self.wait_api_behind_haproxy([comp.name])
@@ -257,7 +272,7 @@ class Cluster:
         services one at a time (the other of each pair keeps the backend served meanwhile)."""
         self.settings.coordination = kind
         self.settings.save(self.state)
-        ember.write_common_conf(self.state, self.settings.volume_backends, kind)
+        self.write_ember_conf()
         for proc in (p for p in self.ember if p.script == ember.VOLUME_SCRIPT):
             proc.stop()
             proc.start()

@@ -18,6 +18,7 @@ from pathlib import Path
 from localcluster import layout, probes
 from localcluster.backends import BackendStorage
 from localcluster.component import Component
+from localcluster.keystone import authtoken_section
 from localcluster.procs import LaunchError, spawn, tail
 
 # a service without a port is healthy while its heartbeat row is this fresh (ember's service_down_time)
@@ -150,7 +151,10 @@ def secret_key_file(state: Path) -> Path:
     return path
 
 
-def write_common_conf(state: Path, backends: list[str], coordination: str) -> Path:
+def write_common_conf(state: Path, backends: list[str], coordination: str, *,
+                      keystone: dict[str, str] | None = None) -> Path:
+    """The shared ember.conf; with ``keystone`` (its ``[keystone_authtoken]`` values) the api services
+    validate Keystone tokens (``auth_strategy = keystone``), otherwise they take noauth tokens."""
     path = common_conf(state)
     path.parent.mkdir(parents=True, exist_ok=True)
     sections = [f"""\
@@ -159,6 +163,7 @@ def write_common_conf(state: Path, backends: list[str], coordination: str) -> Pa
 transport_url = {layout.transport_url()}
 enabled_backends = {",".join(backends)}
 state_path = {state / "ember" / "state"}
+auth_strategy = {"keystone" if keystone else "noauth"}
 
 [database]
 connection = {layout.db_url()}
@@ -180,6 +185,9 @@ backend_url = {layout.coordination_url(coordination)}
 # HAProxy (haproxy.cfg.in) sets X-Forwarded-Proto and drops the forwarding headers clients send
 enable_proxy_headers_parsing = true
 """]
+    if keystone:
+        sections.append("\n# the cluster's Keystone (deploy/localcluster/keystone.py); ember validates tokens as its "
+                        "service user\n" + authtoken_section(keystone))
     storage = BackendStorage(state, backends)
     for backend in backends:
         sections.append(f"""

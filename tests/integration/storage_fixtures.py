@@ -81,7 +81,7 @@ def active_volume_service(api: httpx.Client, backend: str) -> str:
     """The node of ``backend``'s active volume service, as os-services shows it."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        for service in api.get("/os-services?binary=cinder-volume").json()["services"]:
+        for service in api.get("/os-services?binary=cinder-volume&ha=true").json()["services"]:
             if service["host"].endswith(f"@{backend}") and service.get("ha_role") == "active" \
                     and service["state"] == "up":
                 return str(service.get("node") or "")

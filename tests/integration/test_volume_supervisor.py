@@ -36,7 +36,7 @@ def stack() -> Iterator[SplitStack]:
 
 
 def _volume_service(api: httpx.Client, node: str) -> dict[str, Any] | None:
-    for service in api.get("/os-services?binary=cinder-volume").json()["services"]:
+    for service in api.get("/os-services?binary=cinder-volume&ha=true").json()["services"]:
         if service["node"] == node:
             return dict(service)
     return None

@@ -47,7 +47,8 @@ def test_healthcheck_answers_503_when_the_db_fails(api: Api, conf: Any) -> None:
 
 
 def test_token_without_project_uses_the_user_as_project(api: Api) -> None:
-    volume = api.as_("solo").create_volume()
+    solo = api.as_("solo")
+    volume = solo.get(f"/volumes/{solo.create_volume()['id']}").json()["volume"]
     assert volume["os-vol-tenant-attr:tenant_id"] == "solo"
     assert volume["user_id"] == "solo"
 

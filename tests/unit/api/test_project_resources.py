@@ -10,7 +10,7 @@ import pytest
 
 from db import api as db
 from db.records import Service
-from tests.unit.api.conftest import POOL, Api
+from tests.unit.api.conftest import POOL, Api, make_available
 
 
 @pytest.fixture
@@ -49,6 +49,25 @@ def test_quota_set_show_update_usage_delete(restricted: tuple[Api, Api]) -> None
     assert user.get("/os-quota-sets/proj-a").json()["quota_set"]["volumes"] == 10
 
 
+def test_quota_sets_carry_cinders_keys_and_per_volume_gigabytes_limits_each_volume(
+        restricted: tuple[Api, Api]) -> None:
+    admin, user = restricted
+    shown = user.get("/os-quota-sets/proj-a").json()["quota_set"]
+    assert (shown["per_volume_gigabytes"], shown["groups"]) == (-1, 10)  # Tempest's schema requires both
+    assert set(admin.get("/os-quota-sets/proj-a/defaults").json()["quota_set"]) >= {"per_volume_gigabytes", "groups"}
+    assert admin.put("/os-quota-sets/proj-a", {"quota_set": {"per_volume_gigabytes": 3}}).status_code == 200
+    refused = user.post("/volumes", {"volume": {"size": 4}})
+    assert refused.status_code == 413
+    assert refused.json()["overLimit"]["message"] == (
+        "Requested volume size 4G is larger than maximum allowed limit 3G.")
+    volume = user.create_volume(3)
+    make_available(volume["id"])
+    grown = user.post(f"/volumes/{volume['id']}/action", {"os-extend": {"new_size": 4}})
+    assert grown.status_code == 413 and db.volume_get(volume["id"]).size_gb == 3
+    usage = user.get("/os-quota-sets/proj-a", params={"usage": "true"}).json()["quota_set"]
+    assert usage["per_volume_gigabytes"] == {"limit": 3, "in_use": 0, "reserved": 0}
+
+
 @pytest.mark.parametrize("body", [{"quota_set": {"volumes": -2}}, {"quota_set": {"volumes": "many"}},
                                   {"quota_set": {"widgets": 3}}, {"quota_set": {"volumes": True}},
                                   {"quota_set": {"volumes": 0}}])
@@ -82,6 +101,23 @@ def test_get_pools(api: Api, restricted: tuple[Api, Api]) -> None:
     assert capabilities["total_capacity_gb"] == 100 and capabilities["volume_backend_name"] == "file-1"
     assert capabilities["allocated_capacity_gb"] == 0 and "timestamp" in capabilities
     assert user.get("/scheduler-stats/get_pools").status_code == 403
+
+
+def test_backend_capabilities_say_what_its_pools_report(restricted: tuple[Api, Api]) -> None:
+    admin, user = restricted
+    db.pool_report("h9@lvm-9", [{"name": "h9@lvm-9#vg", "volume_backend_name": "lvm-9", "availability_zone": "nova",
+                                 "total_capacity_gb": 10,
+                                 "free_capacity_gb": 10, "capabilities": {
+                                     "storage_protocol": "iSCSI", "vendor_name": "ember", "driver_version": "2.1"}}])
+    for name in ("h9@lvm-9", "h9@lvm-9#vg"):
+        shown = admin.get(f"/capabilities/{name.replace('#', '%23')}")
+        assert shown.status_code == 200, shown.text
+        body = shown.json()
+        assert (body["volume_backend_name"], body["storage_protocol"], body["vendor_name"], body["driver_version"]) == (
+            "lvm-9", "iSCSI", "ember", "2.1")
+        assert body["namespace"] == "OS::Storage::Capabilities::h9@lvm-9"
+    assert admin.get("/capabilities/nowhere@none").status_code == 404
+    assert user.get("/capabilities/h9@lvm-9").status_code == 403
 
 
 def test_services_state_and_enable_disable(restricted: tuple[Api, Api], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -127,3 +163,21 @@ def test_messages_need_3_3_and_are_project_scoped(restricted: tuple[Api, Api]) -
     assert user.delete(f"/messages/{theirs['id']}").status_code == 404
     assert user.delete(f"/messages/{message['id']}").status_code == 204
     assert user.get("/messages").json()["messages"] == []
+
+
+def test_extensions_list_what_ember_serves_to_any_token(restricted: tuple[Api, Api]) -> None:
+    _, user = restricted
+    listed = user.get("/extensions")
+    assert listed.status_code == 200
+    aliases = {e["alias"] for e in listed.json()["extensions"]}
+    assert {"os-vol-tenant-attr", "os-extended-snapshot-attributes", "capabilities", "os-quota-sets"} <= aliases
+    assert "qos-specs" not in aliases and "os-volume-transfer" not in aliases  # families ember does not have
+
+
+def test_quota_class_default_shows_the_configured_defaults_to_admins(set_conf: Any, app_factory: Any) -> None:
+    set_conf("quota_volumes", 7)
+    set_conf("noauth_admin_projects", ["admin"])
+    admin, user = Api(app_factory()).as_("root:admin"), Api(app_factory())
+    shown = admin.get("/os-quota-class-sets/default").json()["quota_class_set"]
+    assert (shown["id"], shown["volumes"], shown["per_volume_gigabytes"]) == ("default", 7, -1)
+    assert user.get("/os-quota-class-sets/default").status_code == 403

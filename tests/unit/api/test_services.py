@@ -25,7 +25,7 @@ def two_nodes(api_db: None) -> None:
 
 @pytest.mark.parametrize("binary", ["cinder-volume", "ember-volume"])
 def test_cinder_binary_names_find_and_disable_ember_services(api: Api, two_nodes: None, binary: str) -> None:
-    listed = api.get("/os-services", params={"binary": binary}).json()["services"]
+    listed = api.get("/os-services", params={"binary": binary, "ha": "true"}).json()["services"]
     assert {(s["host"], s["node"], s["binary"]) for s in listed} == {
         (BACKEND, "node-a", "ember-volume"), (BACKEND, "node-b", "ember-volume")}
     changed = api.put("/os-services/disable", {"host": BACKEND, "binary": binary})
@@ -38,7 +38,7 @@ def test_a_process_registering_later_takes_its_hosts_settings(api: Api, two_node
                                                 "disabled_reason": "new disks"})
     db.service_heartbeat(host=BACKEND, binary="ember-volume", topic="ember-volume", availability_zone="nova",
                          node="node-c")
-    rows = {s["node"]: s for s in api.get("/os-services").json()["services"]}
+    rows = {s["node"]: s for s in api.get("/os-services", params={"ha": "true"}).json()["services"]}
     assert rows["node-c"]["status"] == "disabled" and rows["node-c"]["disabled_reason"] == "new disks"
 
 
@@ -47,7 +47,7 @@ def test_freeze_and_thaw_take_the_host_alone(api: Api, two_nodes: None) -> None:
     assert frozen.status_code == 200 and frozen.json()["frozen"] is True
     assert all(s["frozen"] for s in api.get("/os-services").json()["services"])
     assert api.put("/os-services/thaw", {"host": BACKEND}).json()["frozen"] is False
-    assert api.put("/os-services/freeze", {"host": "nowhere@x"}).status_code == 404
+    assert api.put("/os-services/freeze", {"host": "nowhere@x"}).status_code == 400  # Cinder's answer
     assert api.put("/os-services/fly", {"host": BACKEND}).status_code == 400
 
 
@@ -88,3 +88,48 @@ def test_the_scheduler_skips_a_closed_backend_with_a_readable_reason(api: Api, t
         "schedule allocate volume: Every backend is closed to new volumes (disabled or frozen).")
     assert message.event_id == "VOLUME_VOLUME_001_108"
     assert f"{BACKEND} is {why}" in caplog.text and volume.id in caplog.text
+
+
+def test_services_answer_in_cinders_keys_and_ha_state_only_when_asked(api: Api, two_nodes: None) -> None:
+    plain = api.get("/os-services").json()["services"]
+    assert {frozenset(s) for s in plain} == {frozenset({"binary", "host", "zone", "status", "state", "updated_at",
+                                                        "disabled_reason", "frozen"})}
+    assert all(s["cluster"] is None for s in api.as_(api.token, "3.7").get("/os-services").json()["services"])
+    asked = api.get("/os-services", params={"ha": "true"}).json()["services"]
+    assert {s["node"] for s in asked} == {"node-a", "node-b"} and all("ha_role" in s for s in asked)
+    enabled = api.put("/os-services/enable", {"host": BACKEND, "binary": "cinder-volume"}).json()
+    assert enabled == {"host": BACKEND, "service": "ember-volume", "binary": "ember-volume", "disabled": False,
+                       "status": "enabled", "disabled_reason": None}
+    disabled = api.put("/os-services/disable", {"host": BACKEND, "binary": "cinder-volume"}).json()
+    assert set(disabled) == {"host", "service", "binary", "disabled", "status"} and disabled["disabled"] is True
+    no_reason = api.put("/os-services/disable-log-reason", {"host": BACKEND, "binary": "cinder-volume",
+                                                            "disabled_reason": None})
+    assert no_reason.status_code == 400
+    assert api.put("/os-services/disable", {"host": BACKEND, "binary": "nonsense"}).status_code == 404
+
+
+def test_os_hosts_lists_hosts_once_with_cinders_service_names_and_shows_a_volume_hosts_use(
+        api: Api, two_nodes: None) -> None:
+    db.service_heartbeat(host="sched-1", binary="ember-scheduler", topic="ember-scheduler", availability_zone="nova")
+    make_available(api.create_volume(3)["id"])
+    hosts = api.get("/os-hosts").json()["hosts"]
+    assert sorted((h["host_name"], h["service"], h["service-state"]) for h in hosts) == [
+        (BACKEND, "cinder-volume", "enabled"), ("sched-1", "cinder-scheduler", "enabled")]
+    shown = api.get(f"/os-hosts/{BACKEND}")
+    assert shown.status_code == 200
+    total, project = shown.json()["host"]
+    assert total["resource"] == {"host": BACKEND, "project": "(total)", "volume_count": "1", "total_volume_gb": "3",
+                                 "snapshot_count": "0", "total_snapshot_gb": "0"}
+    assert (project["resource"]["project"], project["resource"]["volume_count"]) == ("proj-a", "1")
+    assert api.get("/os-hosts/sched-1").status_code == 404  # no volume service there
+
+
+def test_services_host_filter_takes_the_host_and_its_backends(api: Api, two_nodes: None) -> None:
+    db.service_heartbeat(host="host", binary="ember-scheduler", topic="ember-scheduler", availability_zone="nova")
+    db.service_heartbeat(host="hostess", binary="ember-scheduler", topic="ember-scheduler", availability_zone="nova")
+    assert BACKEND.startswith("host@")
+    listed = api.get("/os-services", params={"host": "host"}).json()["services"]
+    assert sorted((s["host"], s["binary"]) for s in listed) == [
+        ("host", "ember-scheduler"), (BACKEND, "ember-volume"), (BACKEND, "ember-volume")]
+    exact = api.get("/os-services", params={"host": BACKEND}).json()["services"]
+    assert {s["host"] for s in exact} == {BACKEND}

@@ -92,13 +92,6 @@ def test_delete_in_a_busy_status_is_a_400(api: Api) -> None:
     assert "creating" in response.json()["badRequest"]["message"]
 
 
-def test_cascade_delete_is_refused(api: Api, volume: dict[str, Any]) -> None:
-    response = api.delete(f"/volumes/{volume['id']}", params={"cascade": "true"})
-    assert response.status_code == 400
-    assert "cascade" in response.json()["badRequest"]["message"]
-    assert db.volume_get(volume["id"]).status == Status.AVAILABLE
-
-
 def test_delete_with_the_volume_service_unreachable_is_503_and_error_deleting(
         api: Api, volume: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     def unreachable(self: VolumeClient, *args: Any, **kwargs: Any) -> None:
@@ -267,3 +260,13 @@ def test_concurrent_metadata_merges_lose_no_acknowledged_key(api: Api, volume: d
     merged = db.volume_get(volume["id"]).metadata
     assert set(codes.values()) <= {200, 400}
     assert {key for key, code in codes.items() if code == 200} == set(merged)
+
+
+def test_update_readonly_flag_shows_in_the_metadata_as_cinder_keeps_it(api: Api) -> None:
+    volume = api.create_volume()
+    path = f"/volumes/{volume['id']}/action"
+    for readonly, shown in ((True, "True"), ("false", "False")):
+        assert api.post(path, {"os-update_readonly_flag": {"readonly": readonly}}).status_code == 202
+        assert api.get(f"/volumes/{volume['id']}").json()["volume"]["metadata"]["readonly"] == shown
+    assert api.post(path, {"os-update_readonly_flag": {"readonly": "perhaps"}}).status_code == 400
+    assert api.post(path, {"os-update_readonly_flag": {}}).status_code == 400

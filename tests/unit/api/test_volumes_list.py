@@ -63,7 +63,7 @@ def test_full_page_links_to_the_next_one_by_marker(api: Api, three: list[dict[st
     (link,) = first["volumes_links"]
     assert link["rel"] == "next"
     url = urlparse(link["href"])
-    assert url.path == "/v3/proj-a/volumes/detail"
+    assert url.path == "/v3/volumes/detail"  # the form the request used: no project id in it
     query = parse_qs(url.query)
     assert query["marker"] == [first["volumes"][-1]["id"]]
     assert query["limit"] == ["2"] and query["sort"] == ["size:asc"]
@@ -130,3 +130,21 @@ def test_admin_all_tenants_sees_every_project(api: Api, three: list[dict[str, An
     only_b = admin.get("/volumes/detail", params={"all_tenants": "true", "project_id": "proj-b"})
     assert _names(only_b) == ["bobs"]
     assert only_b.json()["volumes"][0]["os-vol-host-attr:host"] is None
+
+
+def test_volume_summary_counts_the_projects_volumes_from_3_12(api: Api) -> None:
+    api.create_volume(2, metadata={"tier": "gold"})
+    api.create_volume(3, metadata={"tier": "silver", "app": "db"})
+    api.as_(OTHER_TOKEN).create_volume(5)
+    assert api.as_(api.token, "3.11").get("/volumes/summary").status_code == 404
+    summary = api.as_(api.token, "3.12").get("/volumes/summary").json()["volume-summary"]
+    assert summary == {"total_size": 5, "total_count": 2}
+    summary = api.as_(api.token, "3.36").get("/volumes/summary").json()["volume-summary"]
+    assert summary["metadata"] == {"app": ["db"], "tier": ["gold", "silver"]}
+    everyone = api.as_(api.token, "3.12").get("/volumes/summary", params={"all_tenants": "1"}).json()
+    assert everyone["volume-summary"] == {"total_size": 10, "total_count": 3}
+
+
+def test_next_link_keeps_the_project_id_when_the_request_url_had_it(api: Api, three: list[dict[str, Any]]) -> None:
+    first = api.get("/proj-a/volumes", params={"limit": 2}).json()
+    assert urlparse(first["volumes_links"][0]["href"]).path == "/v3/proj-a/volumes"

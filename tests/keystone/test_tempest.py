@@ -1,0 +1,136 @@
+"""Tempest 47's volume API tests (``tempest.api.volume``, concurrency 2) against a real ember-all behind the
+tier's Keystone: ``auth_strategy = keystone``, the file driver (it stores data), and a tempest.conf that says
+what ember has — the backend's name, protocol and vendor as its pool reports them, and no backup, manage,
+multi-backend or replication.
+
+Every failure must be in ``ALLOWED_FAILURES`` (each with the reason ember answers differently), and at least
+``PASS_FLOOR`` tests must pass. The counts are printed (``-s``) and the run's log stays in the workspace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+from localcluster import tempest
+from localcluster.keystone import Keystone, authtoken_section
+
+from api.routes.backends import EXTENSIONS
+from bench.stack import EmbeddedStack
+
+pytestmark = pytest.mark.keystone
+
+REGEX = r"^tempest\.api\.volume\."
+# Tempest 47.0.0 with Glance off: these classes use an image client that the Manager does not have
+# (``'Manager' object has no attribute 'image_client_v2'``); they fail the same way on real Cinder 29
+GLANCE_BUG = (
+    r"^tempest\.api\.volume\.test_volumes_get\.VolumesGetTest\.",
+    r"^tempest\.api\.volume\.test_volumes_negative\.VolumesNegativeTest\.",
+    r"^tempest\.api\.volume\.test_volumes_extend\.VolumesExtendTest\.test_volume_extend\[",
+)
+EXCLUDE_REGEX = "|".join(GLANCE_BUG)
+
+_V = "tempest.api.volume."
+_GROUPS = "no groups family (group types, group specs, groups, group snapshots: /v3/group_types, /v3/groups, ...)"
+_TRANSFERS = "no volume transfers family (/v3/volume-transfers, os-volume-transfer)"
+# test id (or "setUpClass (<class>)") prefix -> why ember answers differently; nothing else may fail.
+# Each is a family ember lacks (the API-breadth issue picks them up) or a named difference.
+ALLOWED_FAILURES: dict[str, str] = {
+    _V + "admin.test_group_snapshots.GroupSnapshotsTest.": _GROUPS,
+    _V + "admin.test_group_snapshots.GroupSnapshotsV319Test.": _GROUPS,
+    _V + "admin.test_group_type_specs.GroupTypeSpecsTest.": _GROUPS,
+    _V + "admin.test_group_types.GroupTypesTest.": _GROUPS,
+    _V + "admin.test_groups.GroupsTest.": _GROUPS,
+    _V + "admin.test_groups.GroupsV314Test.": _GROUPS,
+    _V + "admin.test_groups.GroupsV320Test.": _GROUPS,
+    _V + "admin.test_qos.QosSpecsTestJSON": "no QoS specs family (/v3/qos-specs); its setUpClass fails, 7 tests",
+    _V + "test_volume_transfers.VolumesTransfersTest.": _TRANSFERS,
+    _V + "test_volume_transfers.VolumesTransfersV355Test.": _TRANSFERS,
+    _V + "test_volume_transfers.VolumesTransfersV357Test.": _TRANSFERS,
+    _V + "admin.test_volume_quotas.VolumeQuotasAdminTestJSON.test_quota_usage_after_volume_transfer": _TRANSFERS,
+    _V + "admin.test_volume_types.VolumeTypesTest.test_volume_type_encryption_create_get_update_delete":
+        "no volume type encryption family (/v3/types/{id}/encryption)",
+    _V + "admin.test_volume_quota_classes.VolumeQuotaClassesTest.test_update_default_quota":
+        "no per-volume-type quotas (volumes_<type>, ...) and the default quota class is the config, read-only",
+    _V + "admin.test_volume_services.VolumesServicesTestJSON.test_get_service_by_volume_host_name":
+        "os-services names ember's binaries ember-volume, ... (Cinder's names are accepted as filters, not answered)",
+}
+
+# measured: ran 153, passed 115, skipped 16, failed 22 (all allowed) in about 200 s. Real Cinder 29 passes 143
+# with the same tempest.conf; the 28 between are the families above (groups 11, QoS 7, transfers 7,
+# encryption 1, per-type quotas 1) and ember's binary names (1)
+PASS_FLOOR = 115
+RUN_TIMEOUT_S = 40 * 60
+
+
+def _admin_token(keystone: Keystone) -> str:
+    creds = keystone.credentials("admin")
+    auth = v3.Password(auth_url=creds.auth_url, username=creds.username, password=creds.password,
+                       project_name=creds.project_name, user_domain_name=creds.user_domain_name,
+                       project_domain_name=creds.project_domain_name)
+    token = session.Session(auth=auth).get_token()
+    assert token
+    return str(token)
+
+
+@pytest.fixture(scope="module")
+def ember(keystone: Keystone, ember_endpoint: str) -> Iterator[EmbeddedStack]:
+    stack = EmbeddedStack(driver="file", quota_volumes=-1, port=int(ember_endpoint.rsplit(":", 1)[1]),
+                          extra_conf="auth_strategy = keystone\n",
+                          extra_sections=authtoken_section(keystone.authtoken_options()),
+                          admin_token=_admin_token(keystone)).start()
+    yield stack
+    stack.close()
+
+
+def _pool(ember: EmbeddedStack) -> dict[str, str]:
+    """The one pool's capabilities, as an admin sees them in get_pools?detail=True."""
+    answer = httpx.get(f"{ember.endpoint}/scheduler-stats/get_pools?detail=True",
+                       headers={"X-Auth-Token": ember.admin_token}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    pools = answer.json()["pools"]
+    assert len(pools) == 1, pools
+    return dict(pools[0]["capabilities"])
+
+
+def _allowed(test: str) -> str | None:
+    return next((why for prefix, why in ALLOWED_FAILURES.items() if test.startswith(prefix)
+                 or test == f"setUpClass ({prefix})"), None)
+
+
+def test_tempest_volume_api(ember: EmbeddedStack, keystone: Keystone,
+                            tmp_path_factory: pytest.TempPathFactory) -> None:
+    pool = _pool(ember)
+    admin = keystone.credentials("admin")
+    space = tempest.TempestWorkspace(tmp_path_factory.mktemp("tempest") / "ws")
+    space.init()
+    space.write_conf(tempest.TempestSettings(
+        auth_url=keystone.url, admin_username=admin.username, admin_password=admin.password,
+        admin_project_name=admin.project_name, region=keystone.region,
+        backend_names=(pool["volume_backend_name"],), storage_protocol=pool["storage_protocol"],
+        vendor_name=pool["vendor_name"],
+        volume_features={"multi_backend": False, "backup": False, "snapshot": True, "clone": True,
+                         "manage_snapshot": False, "manage_volume": False, "replication": False,
+                         "extend_attached_volume": False, "extend_attached_encrypted_volume": False,
+                         "extend_volume_with_snapshot": True, "enable_volume_image_dep_tests": False},
+        # the extensions ember lists (GET /extensions); "all" would ask for os-hosts, which it has not
+        extra={"volume-feature-enabled": {"api_extensions": ",".join(alias for _, alias, _ in EXTENSIONS)}}))
+    listed = space.list_tests(REGEX)
+    excluded = [test for test in listed if re.match(EXCLUDE_REGEX, test)]
+    assert len(excluded) == 36, excluded  # the three Glance-bug groups, and nothing else
+
+    result = space.run(REGEX, exclude_regex=EXCLUDE_REGEX, concurrency=2, timeout_s=RUN_TIMEOUT_S)
+    print(f"\ntempest {tempest.TEMPEST_VERSION} {REGEX}: ran {result.ran}, passed {result.passed}, "
+          f"skipped {result.skipped}, failed {result.failed} in {result.duration_s:.0f} s (log {result.log})")
+    for test in result.failing:
+        print(f"  FAILED {test}" + (f" (allowed: {_allowed(test)})" if _allowed(test) else ""))
+
+    unexpected = [test for test in result.failing if _allowed(test) is None]
+    assert not unexpected, (unexpected, Path(result.log).read_text(errors="replace")[-6000:])
+    assert result.passed >= PASS_FLOOR, result
+    assert result.passed + result.skipped + result.failed == result.ran
