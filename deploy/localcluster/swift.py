@@ -19,9 +19,9 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make ``localcluster`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from localcluster import probes  # noqa: E402
-from localcluster.component import Component  # noqa: E402
-from localcluster.procs import spawn  # noqa: E402
+from localcluster import probes
+from localcluster.component import Component
+from localcluster.procs import spawn
 
 SWIFT_PYTHON = "/usr/bin/python3"  # Debian's python3-swift lives in the system interpreter
 SWIFT_BIN = "/usr/bin"
