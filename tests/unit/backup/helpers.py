@@ -9,7 +9,7 @@ from pathlib import Path
 from backup.engine.create import BackupSettings, create_backup
 from backup.engine.format import BackupMetadata
 from backup.engine.restore import restore_backup
-from backup.stores.posix import PosixStore
+from backup.stores.base import BackupStore
 from backup.volumes.files import FileVolumeReader, FileVolumeWriter
 
 KiB, MiB = 1024, 1024 * 1024
@@ -35,7 +35,7 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def backup(path: Path, store: PosixStore, backup_id: str, *, parent: BackupMetadata | None = None,
+def backup(path: Path, store: BackupStore, backup_id: str, *, parent: BackupMetadata | None = None,
            settings: BackupSettings = SMALL) -> BackupMetadata:
     reader = FileVolumeReader(str(path))
     try:
@@ -44,7 +44,7 @@ def backup(path: Path, store: PosixStore, backup_id: str, *, parent: BackupMetad
         reader.close()
 
 
-def restore(store: PosixStore, backup_id: str, target: Path, *, zeroed: bool = False) -> BackupMetadata:
+def restore(store: BackupStore, backup_id: str, target: Path, *, zeroed: bool = False) -> BackupMetadata:
     writer = FileVolumeWriter(str(target), zeroed=zeroed)
     try:
         return restore_backup(store, backup_id, writer)
