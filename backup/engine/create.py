@@ -124,7 +124,9 @@ def create_backup(reader: VolumeReader, store: BackupStore, *, backup_id: str,
             chunk_size=chunk_size, block_size=layout.block_size, compression=settings.compression,
             chunks=tuple(records), stored_bytes=stored,
             new_chunks=sum(1 for r in records if r.object.startswith(f"{backup_id}/")))
+        store.commit()  # every chunk durable before the document that makes the backup complete
         store.put(metadata_name(backup_id), metadata.to_bytes())
+        store.commit()
         return metadata
     except BaseException:
         _discard(store, backup_id)

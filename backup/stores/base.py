@@ -21,6 +21,10 @@ class BackupStore(Protocol):
 
     def list(self, prefix: str) -> list[str]: ...
 
+    def commit(self) -> None:
+        """Make every object put so far durable; the engine calls it before the metadata document."""
+        ...
+
     def describe(self) -> str:
         """Where the store is, for messages (no credentials)."""
         ...

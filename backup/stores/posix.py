@@ -1,13 +1,18 @@
 """A backup store in a POSIX folder (an NFS mount in production, a local folder in tests).
 
-An object is written to a temporary name in its folder, fsynced, then renamed over its final name, so a
-reader sees either no object or the whole object; the folder is fsynced after the rename.
+An object is written to a temporary name in its folder, then renamed over its final name, so a reader
+sees either no object or the whole object. Durability is batched: ``commit`` fsyncs every object
+written since the last commit, and their folders, on a few threads (one fsync per 4 MiB object
+halved the backup rate). The engine commits before it writes the metadata document and again after
+it, so a crash leaves either no metadata document or a durable backup.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from backup.engine.errors import ObjectMissing, StoreError
@@ -19,6 +24,8 @@ class PosixStore:
     def __init__(self, root: str | Path, *, fsync: bool = True) -> None:
         self.root = Path(root)
         self.fsync = fsync
+        self._unsynced: set[Path] = set()
+        self._lock = threading.Lock()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -42,20 +49,26 @@ class PosixStore:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
-                if self.fsync:
-                    os.fsync(fd)
             finally:
                 os.close(fd)
             os.replace(tmp, path)
-            if self.fsync:
-                dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-                try:
-                    os.fsync(dir_fd)
-                finally:
-                    os.close(dir_fd)
+            with self._lock:
+                self._unsynced.add(path)
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise StoreError(f"posix store {self.root}: writing {name}: {exc}") from exc
+
+    def commit(self) -> None:
+        with self._lock:
+            paths, self._unsynced = self._unsynced, set()
+        if not self.fsync or not paths:
+            return
+        try:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                list(pool.map(_fsync_path, paths))
+                list(pool.map(_fsync_path, {p.parent for p in paths}))
+        except OSError as exc:
+            raise StoreError(f"posix store {self.root}: fsync: {exc}") from exc
 
     def get(self, name: str) -> bytes:
         try:
@@ -80,3 +93,11 @@ class PosixStore:
                 if name.startswith(prefix):
                     found.append(name)
         return sorted(found)
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -58,6 +58,9 @@ class S3Store:
         except (ClientError, BotoCoreError) as exc:
             raise StoreError(f"{self.describe()}: PUT {name}: {exc}") from exc
 
+    def commit(self) -> None:
+        pass  # a PUT is durable once answered
+
     def get(self, name: str) -> bytes:
         try:
             answer = self._s3.get_object(Bucket=self.bucket, Key=self.prefix + name)
