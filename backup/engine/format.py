@@ -29,7 +29,7 @@ stored, so a backup without one never completed and restore refuses it::
      "chunks": [{"index": 0, "offset": 0, "length": 4194304, "sha256": "<hex>",
                  "zero_blocks": "<hex bitmap, bit i (lsb first) set = block i is zero>",
                  "object": "<backup_id>/chunk-00000000", "compression": "zstd",
-                 "stored_length": 12345, "stored_sha256": "<hex of the whole object>"},
+                 "stored_length": 12345},
                 {"index": 1, "offset": 4194304, "length": 4194304, "zero": true}, ...]}
 
 An **incremental** backup (``parent_id`` set) lists every chunk of the volume; a chunk unchanged since
@@ -81,7 +81,6 @@ class ChunkRecord:
     object: str = ""
     compression: str = "none"
     stored_length: int = 0
-    stored_sha256: str = ""
 
     def to_json(self) -> dict[str, Any]:
         if self.zero:
@@ -168,7 +167,7 @@ def _parse_chunk(raw: Any, backup_id: str) -> ChunkRecord:
         return ChunkRecord(index=int(raw["index"]), offset=int(raw["offset"]), length=int(raw["length"]),
                            sha256=str(raw["sha256"]), zero_blocks=str(raw["zero_blocks"]),
                            object=str(raw["object"]), compression=str(raw["compression"]),
-                           stored_length=int(raw["stored_length"]), stored_sha256=str(raw["stored_sha256"]))
+                           stored_length=int(raw["stored_length"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise BackupInvalid(backup_id, f"chunk entry {raw.get('index')!r} lacks {exc}") from None
 

@@ -5,9 +5,9 @@ Bounded memory means the whole backup cannot be held, so restore makes two passe
 1. **verify**: every chunk object is fetched, decompressed and checked block by block against its
    sha256 digests and the chunk hash in the metadata; nothing is written. A missing or truncated
    object or metadata document, or any mismatch, raises and the target is untouched.
-2. **write**: every chunk object is fetched again and must be byte-identical to the one verified
-   (the whole object's sha256, recorded in the metadata); then it is decompressed and written. Zero
-   chunks and zero blocks are written as zeros unless the target is new (``zeroed``).
+2. **write**: every chunk object is fetched, decompressed and verified again (the store may have
+   changed in between), then written. Zero chunks are written as zeros unless the target is new
+   (``zeroed``); zero blocks inside a stored chunk are written as part of it.
 
 An object that changes in the store between the passes is caught in pass 2 and fails the restore
 with the target partly written: the price of not spooling a whole backup to local disk.
@@ -15,17 +15,11 @@ with the target partly written: the price of not spooling a whole backup to loca
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 
 from backup.engine.blocks import BlockLayout
-from backup.engine.errors import (
-    BackupCorrupt,
-    BackupIncomplete,
-    ObjectMissing,
-    RestoreTargetTooSmall,
-)
+from backup.engine.errors import BackupIncomplete, ObjectMissing, RestoreTargetTooSmall
 from backup.engine.format import BackupMetadata, ChunkRecord, metadata_name, parse_metadata
 from backup.engine.pipeline import ordered_map
 from backup.stores.base import BackupStore
@@ -90,11 +84,7 @@ def restore_backup(store: BackupStore, backup_id: str, writer: VolumeWriter, *, 
         if chunk.zero:
             writer.write_zeroes(chunk.offset, chunk.length)
             return chunk.length
-        obj = _fetch(store, backup_id, chunk)
-        if hashlib.sha256(obj).hexdigest() != chunk.stored_sha256:
-            raise BackupCorrupt(backup_id, obj=chunk.object, offset=chunk.offset,
-                                detail="object changed in the store after it was verified")
-        writer.write(chunk.offset, layout.decode(obj, chunk, backup_id, verify=False))
+        writer.write(chunk.offset, layout.decode(_fetch(store, backup_id, chunk), chunk, backup_id))
         return chunk.length
 
     done = metadata.volume_size
