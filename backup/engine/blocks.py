@@ -73,9 +73,11 @@ class BlockLayout:
         used, packed = codec.compress(self.payload(data, digest), compression, level)
         return used, pack_object(digest.digests, packed)
 
-    def decode(self, obj: bytes, chunk: ChunkRecord, backup_id: str) -> bytearray:
-        """The chunk's original bytes from its object, every block digest and the chunk hash checked
-        (``BackupCorrupt`` names the first bad block)."""
+    def decode(self, obj: bytes, chunk: ChunkRecord, backup_id: str, *,
+               assemble: bool = True) -> tuple[bytearray, list[tuple[int, int]]]:
+        """(the chunk's original bytes, its non-zero spans) from its object, every block digest and the
+        chunk hash checked (``BackupCorrupt`` names the first bad block). ``assemble=False`` only checks
+        and returns an empty buffer."""
         spans = self.spans(chunk.length)
         zero_flags = bitmap_from_hex(chunk.zero_blocks, len(spans))
         digests, packed = unpack_object(obj, backup_id, chunk)
@@ -86,7 +88,7 @@ class BlockLayout:
         payload = codec.decompress(packed, chunk.compression, expected=sum(e - s for s, e in stored_spans),
                                    backup_id=backup_id, obj=chunk.object, offset=chunk.offset)
         view = memoryview(payload)
-        out = bytearray(chunk.length)
+        out = bytearray(chunk.length if assemble else 0)
         chunk_hash = hashlib.sha256()
         pos = 0
         stored = iter(digests)
@@ -101,10 +103,11 @@ class BlockLayout:
                 raise BackupCorrupt(backup_id, obj=chunk.object, offset=chunk.offset + start,
                                     detail="block sha256 mismatch")
             chunk_hash.update(actual)
-            out[start:end] = block
+            if assemble:
+                out[start:end] = block
         if chunk_hash.hexdigest() != chunk.sha256:
             raise BackupCorrupt(backup_id, obj=chunk.object, offset=chunk.offset, detail="chunk sha256 mismatch")
-        return out
+        return out, _merge(stored_spans)
 
     def _zero_digest_of(self, length: int) -> bytes:
         if length == self.block_size:
@@ -116,3 +119,14 @@ class BlockLayout:
         return ChunkRecord(index=index, offset=offset, length=length, sha256=digest.sha256,
                            zero_blocks=bitmap_to_hex(digest.zero_flags), object=obj, compression=compression,
                            stored_length=len(stored))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent spans joined: the runs of non-zero blocks, each written with one call."""
+    runs: list[tuple[int, int]] = []
+    for start, end in spans:
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs

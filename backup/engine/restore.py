@@ -6,8 +6,8 @@ Bounded memory means the whole backup cannot be held, so restore makes two passe
    sha256 digests and the chunk hash in the metadata; nothing is written. A missing or truncated
    object or metadata document, or any mismatch, raises and the target is untouched.
 2. **write**: every chunk object is fetched, decompressed and verified again (the store may have
-   changed in between), then written. Zero chunks are written as zeros unless the target is new
-   (``zeroed``); zero blocks inside a stored chunk are written as part of it.
+   changed in between), then written. Zero chunks and zero blocks are written as zeros unless the
+   target is new (``zeroed``), where only the runs of non-zero blocks are written.
 
 An object that changes in the store between the passes is caught in pass 2 and fails the restore
 with the target partly written: the price of not spooling a whole backup to local disk.
@@ -57,7 +57,7 @@ def verify_backup(store: BackupStore, metadata: BackupMetadata, *, workers: int 
     stored = [c for c in metadata.chunks if not c.zero]
 
     def check(chunk: ChunkRecord) -> int:
-        layout.decode(_fetch(store, metadata.backup_id, chunk), chunk, metadata.backup_id)
+        layout.decode(_fetch(store, metadata.backup_id, chunk), chunk, metadata.backup_id, assemble=False)
         return chunk.length
 
     done = 0
@@ -84,7 +84,13 @@ def restore_backup(store: BackupStore, backup_id: str, writer: VolumeWriter, *, 
         if chunk.zero:
             writer.write_zeroes(chunk.offset, chunk.length)
             return chunk.length
-        writer.write(chunk.offset, layout.decode(_fetch(store, backup_id, chunk), chunk, backup_id))
+        data, runs = layout.decode(_fetch(store, backup_id, chunk), chunk, backup_id)
+        if not writer.zeroed:
+            writer.write(chunk.offset, data)
+            return chunk.length
+        view = memoryview(data)
+        for start, end in runs:  # a new volume reads zeros already: only the non-zero blocks are written
+            writer.write(chunk.offset + start, view[start:end])
         return chunk.length
 
     done = metadata.volume_size

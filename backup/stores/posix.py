@@ -49,6 +49,9 @@ class PosixStore:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
+                # starts writeback now (commit's fsync then waits for little) and keeps backups out of
+                # the page cache
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
             finally:
                 os.close(fd)
             os.replace(tmp, path)
