@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from backup.engine import codec
 from backup.engine.errors import BackupCorrupt
-from backup.engine.format import ChunkRecord, bitmap_from_hex, bitmap_to_hex, pack_object, unpack_object
+from backup.engine.format import ChunkRecord, bitmap_from_hex, bitmap_to_hex, object_header, unpack_object
 
 
 @dataclass(frozen=True)
@@ -60,18 +60,20 @@ class BlockLayout:
             chunk_hash.update(block_digest)
         return ChunkDigest(sha256=chunk_hash.hexdigest(), zero_flags=zero_flags, digests=digests)
 
-    def payload(self, data: bytes | bytearray | memoryview, digest: ChunkDigest) -> bytes:
-        """The chunk's non-zero blocks, concatenated (a copy: ``data`` is a reused read buffer)."""
+    def payload(self, data: bytes | bytearray | memoryview, digest: ChunkDigest) -> list[memoryview]:
+        """The chunk's runs of non-zero blocks, as views of ``data`` (no copy)."""
         view = memoryview(data)
         if not any(digest.zero_flags):
-            return bytes(view)
-        return b"".join(view[s:e] for (s, e), zero in zip(self.spans(len(view)), digest.zero_flags) if not zero)
+            return [view]
+        spans = [span for span, zero in zip(self.spans(len(view)), digest.zero_flags) if not zero]
+        return [view[s:e] for s, e in _merge(spans)]
 
     def encode(self, data: bytes | bytearray | memoryview, digest: ChunkDigest, *, compression: str,
-               level: int | None) -> tuple[str, bytes]:
-        """(compression used, chunk object bytes)."""
-        used, packed = codec.compress(self.payload(data, digest), compression, level)
-        return used, pack_object(digest.digests, packed)
+               level: int | None) -> tuple[str, list[codec.Buffer]]:
+        """(compression used, the chunk object as parts); uncompressed parts are views of ``data``, so
+        ``data`` must stay untouched until they are stored."""
+        used, packed = codec.compress(list(self.payload(data, digest)), compression, level)
+        return used, [object_header(digest.digests), *packed]
 
     def decode(self, obj: bytes, chunk: ChunkRecord, backup_id: str, *,
                assemble: bool = True) -> tuple[bytearray, list[tuple[int, int]]]:
@@ -115,10 +117,10 @@ class BlockLayout:
         return hashlib.sha256(self.zero_block[:length]).digest()
 
     def record(self, index: int, offset: int, length: int, digest: ChunkDigest, *, obj: str, compression: str,
-               stored: bytes) -> ChunkRecord:
+               stored_length: int) -> ChunkRecord:
         return ChunkRecord(index=index, offset=offset, length=length, sha256=digest.sha256,
                            zero_blocks=bitmap_to_hex(digest.zero_flags), object=obj, compression=compression,
-                           stored_length=len(stored))
+                           stored_length=stored_length)
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
