@@ -76,10 +76,10 @@ class BlockLayout:
         return used, [object_header(digest.digests), *packed]
 
     def decode(self, obj: bytes, chunk: ChunkRecord, backup_id: str, *,
-               assemble: bool = True) -> tuple[bytearray, list[tuple[int, int]]]:
-        """(the chunk's original bytes, its non-zero spans) from its object, every block digest and the
-        chunk hash checked (``BackupCorrupt`` names the first bad block). ``assemble=False`` only checks
-        and returns an empty buffer."""
+               into: memoryview | None = None) -> list[tuple[int, int]]:
+        """The chunk's runs of non-zero blocks, every block digest and the chunk hash checked
+        (``BackupCorrupt`` names the first bad block); with ``into`` (at least ``chunk.length`` bytes),
+        the chunk's original bytes are assembled there, zero blocks included."""
         spans = self.spans(chunk.length)
         zero_flags = bitmap_from_hex(chunk.zero_blocks, len(spans))
         digests, packed = unpack_object(obj, backup_id, chunk)
@@ -90,13 +90,14 @@ class BlockLayout:
         payload = codec.decompress(packed, chunk.compression, expected=sum(e - s for s, e in stored_spans),
                                    backup_id=backup_id, obj=chunk.object, offset=chunk.offset)
         view = memoryview(payload)
-        out = bytearray(chunk.length if assemble else 0)
         chunk_hash = hashlib.sha256()
         pos = 0
         stored = iter(digests)
         for (start, end), zero in zip(spans, zero_flags):
             if zero:
                 chunk_hash.update(self._zero_digest_of(end - start))
+                if into is not None:
+                    into[start:end] = self.zero_block[:end - start]
                 continue
             block = view[pos:pos + end - start]
             pos += end - start
@@ -105,11 +106,11 @@ class BlockLayout:
                 raise BackupCorrupt(backup_id, obj=chunk.object, offset=chunk.offset + start,
                                     detail="block sha256 mismatch")
             chunk_hash.update(actual)
-            if assemble:
-                out[start:end] = block
+            if into is not None:
+                into[start:end] = block
         if chunk_hash.hexdigest() != chunk.sha256:
             raise BackupCorrupt(backup_id, obj=chunk.object, offset=chunk.offset, detail="chunk sha256 mismatch")
-        return out, _merge(stored_spans)
+        return _merge(stored_spans)
 
     def _zero_digest_of(self, length: int) -> bytes:
         if length == self.block_size:
