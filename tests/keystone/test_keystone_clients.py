@@ -33,7 +33,7 @@ pytestmark = pytest.mark.keystone
 
 BIN = Path(sys.executable).parent
 SERVER = "6b1f3c4e-3a51-4c59-9a44-0c1f1a0a1b01"
-CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:keystone-clients", "host": "compute-k", "ip": "127.0.0.1",
+CONNECTOR: dict[str, Any] = {"initiator": "iqn.1993-08.org.debian:01:keystone-clients", "host": "compute-k", "ip": "127.0.0.1",
              "platform": "x86_64", "os_type": "linux", "multipath": False}
 TIMEOUT_S = 60.0
 
@@ -110,8 +110,8 @@ def test_cinder_cli_life_cycle_through_the_catalog(ember: EmbeddedStack, keyston
     _until("the snapshot", lambda: _cinder_json(cinder("snapshot-show", snapshot_id))["status"] == "available")
     cinder("snapshot-delete", snapshot_id)
     _until("the snapshot's delete", lambda: snapshot_id not in cinder("snapshot-list"))
-    cinder("attachment-create", "--connect", "True", "--initiator", CONNECTOR["initiator"], "--ip",
-           CONNECTOR["ip"], "--host", CONNECTOR["host"], "--mode", "rw", volume_id, SERVER)
+    cinder("attachment-create", "--connect", "True", "--initiator", str(CONNECTOR["initiator"]), "--ip",
+           str(CONNECTOR["ip"]), "--host", str(CONNECTOR["host"]), "--mode", "rw", volume_id, SERVER)
     attachment_id = next(line.split("|")[1].strip() for line in cinder("attachment-list").splitlines()
                          if volume_id in line)
     cinder("attachment-complete", attachment_id)
@@ -211,7 +211,8 @@ def test_openstack_cli_life_cycle_through_the_catalog(ember: EmbeddedStack, keys
     # attachment is made as Nova makes it (openstacksdk), then completed, shown and deleted with the CLI
     conn = openstack.connection.Connection(session=_password_session(keystone, "demo-member"),
                                            region_name=keystone.region)
-    made = conn.block_storage.create_attachment(volume["id"], connector=CONNECTOR, instance=SERVER)
+    storage: Any = conn.block_storage
+    made = storage.create_attachment(volume["id"], connector=CONNECTOR, instance=SERVER)
     _run(["openstack", "volume", "attachment", "complete", made.id], env)
     assert _osc(env, "volume", "attachment", "show", made.id)["Status"] == "attached"
     assert _osc(env, "volume", "show", name)["status"] == "in-use"
