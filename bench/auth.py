@@ -152,14 +152,15 @@ def keystone_token(keystone: Keystone, persona: str) -> str:
 
 
 def report(results: dict[str, dict[str, Rate]]) -> str:
+    head = f"{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}"
     lines = ["auth cost: ember-all (SQLite, fake://, no-op driver), 10 connections",
-             f"{'':28}{'noauth':>28}{'keystone (cached tokens)':>30}{'cost':>14}",
-             f"{'':28}{'req/s   p50 ms   p99 ms':>28}{'req/s   p50 ms   p99 ms':>30}{'req/s':>14}"]
+             f"{'':30}{'noauth':<26}  {'keystone (cached tokens)':<26}  {'req/s':>7}",
+             f"{'':30}{head}  {head}  {'cost':>7}"]
     for key, label in (("detail", f"GET {DETAIL}"), ("create", "POST /volumes")):
         a, k = results["noauth"][key], results["keystone"][key]
         cost = (k.per_s - a.per_s) / a.per_s * 100 if a.per_s else 0.0
-        lines.append(f"{label:28}{a.per_s:>8.1f}{a.p50_ms:>9.1f}{a.p99_ms:>9.1f}  "
-                     f"{k.per_s:>13.1f}{k.p50_ms:>9.1f}{k.p99_ms:>9.1f}{cost:>+13.1f}%")
+        lines.append(f"{label:30}{a.per_s:>8.1f}{a.p50_ms:>9.1f}{a.p99_ms:>9.1f}  "
+                     f"{k.per_s:>8.1f}{k.p50_ms:>9.1f}{k.p99_ms:>9.1f}  {cost:>+6.1f}%")
     return "\n".join(lines)
 
 
