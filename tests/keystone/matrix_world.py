@@ -13,12 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.keystone.callers import Caller
+from tests.keystone.matrix_expectations import CONNECTOR, Params
 
-CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:matrix", "host": "compute-matrix", "ip": "127.0.0.1",
-             "platform": "x86_64", "os_type": "linux", "multipath": False}
 TOO_BIG_GB = 100_000  # beyond the file backend's 1000 GB even thinly provisioned (20x): the scheduler fails it,
 # leaving a user message
-Params = dict[str, str]
 
 
 class World:
