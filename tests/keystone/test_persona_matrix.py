@@ -1,9 +1,10 @@
 """Every route of the API × every kind of caller → the answer Cinder 29's default policy gives.
 
 The rows come from the route table (``api.spec.policy_table(routes.ALL)``: each token route, and each
-action of an action route); ``EXPECTED`` says, for each, who Cinder's default admits and where the
-resource it acts on belongs. A route added without a row here fails ``test_every_route_has_an_expectation``
-and its own matrix case, so no route ships without its answers being pinned.
+action of an action route); ``matrix_expectations.EXPECTED`` says, for each, who Cinder's default admits
+and where the resource it acts on belongs. A route added without a row there fails its own matrix case
+and ``test_every_route_has_an_expectation`` (and the unit tier's copy of it), so no route ships without
+its answers being pinned.
 
 The callers, each with its own token from the tier's real Keystone 30, against one ember-all under
 ``auth_strategy = keystone``:
