@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # the C MariaDB driver needs Debian's libmariadb-dev to build, so it comes after the packages
 MYSQL_STAMP := $(VENV)/.mysqlclient-stamp
 
-.PHONY: run test test-unit test-integration test-clients test-ha packages bench lint clean sample-config
+.PHONY: run test test-unit test-integration test-clients test-ha test-keystone packages bench lint clean sample-config
 
 $(RUN_STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +36,7 @@ test: $(MYSQL_STAMP) packages
 	$(VENV)/bin/pytest -m integration tests/integration -q
 	$(VENV)/bin/pytest -m clients tests/clients -q
 	$(VENV)/bin/pytest -m ha tests/ha -q
+	$(VENV)/bin/pytest -m keystone tests/keystone -q
 
 test-unit: $(STAMP)
 	$(VENV)/bin/pytest tests/unit -q
@@ -48,6 +49,10 @@ test-clients: $(STAMP)
 
 test-ha: $(MYSQL_STAMP) packages
 	$(VENV)/bin/pytest -m ha tests/ha -q
+
+# a real Keystone 30 (and Tempest) in venvs of their own under ~/.cache/ember, built on first use
+test-keystone: $(MYSQL_STAMP) packages
+	$(VENV)/bin/pytest -m keystone tests/keystone -q
 
 bench: $(MYSQL_STAMP) packages
 	$(PY) -m bench.run $(ARGS)

@@ -79,10 +79,20 @@ def delete(call: ApiCall, req: Req, target_project_id: str) -> Response:
     return Response(status_code=200)
 
 
+# from 3.39 the cloud admin may ask for another project's limits (openstack limits show --project); Cinder
+# ignores the parameter below 3.39 and for everyone else, and so does ember
+LIMITS_PROJECT_SINCE = 39
+LIMITS_QUERY = (Param("project_id", t.text(min_len=1), "The cloud admin: this project's limits (3.39)."),
+                Param("tenant_id", t.text(min_len=1), "The same as project_id."))
+
+
 @routes.get("/limits", name="show_limits", summary="The caller's absolute limits and usage.", response=LIMITS,
-            policy=rules.LIMITS)
+            query=LIMITS_QUERY, policy=rules.LIMITS)
 def limits(call: ApiCall, req: Req) -> Response:
-    quotas = db.quota_get(call.project_id, call.settings.quota_defaults)
+    project_id = call.project_id
+    if call.since(LIMITS_PROJECT_SINCE) and call.is_admin:
+        project_id = req.query.get("project_id") or req.query.get("tenant_id") or project_id
+    quotas = db.quota_get(project_id, call.settings.quota_defaults)
 
     def limit(res: str) -> int:
         return quotas[res][0]

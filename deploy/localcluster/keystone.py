@@ -77,6 +77,9 @@ lazy-apps = true
 need-app = true
 die-on-term = true
 disable-logging = true
+# uWSGI's http-socket closes the connection after each answer without saying so: a client that reuses it
+# for its next request (keystoneauth, keystonemiddleware) then meets a reset now and then
+add-header = Connection: close
 """
 
 

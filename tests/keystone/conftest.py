@@ -1,8 +1,9 @@
-"""Keystone-tier fixtures: a real Keystone 30.0.0 (uWSGI, fernet tokens) on the machine's MariaDB.
+"""Keystone-tier fixtures: a real Keystone 30.0.0 (uWSGI, fernet tokens) on the machine's MariaDB, and one
+ember-all validating its tokens, shared by the tier's modules.
 
-Its database and user are this run's own and are dropped afterwards; its venv is cached in
+Keystone's database and user are this run's own and are dropped afterwards; its venv is cached in
 ~/.cache/ember (built on first use). ``ember_endpoint`` is the root URL the catalog names for ember:
-the tier's ember is to listen there.
+the tier's ember (``keystone_ember``) listens there with ``auth_strategy = keystone``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from localcluster.keystone import Keystone
+from localcluster.keystone import Keystone, authtoken_section
 from localcluster.sqladmin import MariaDBAdmin, OwnDatabase
 
-from bench.stack import MARIADB_URL, free_port
+from bench.stack import MARIADB_URL, EmbeddedStack, free_port
+from tests.keystone.callers import PERSONAS, login
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +36,21 @@ def keystone(tmp_path_factory: pytest.TempPathFactory, ember_endpoint: str) -> I
         yield server
     finally:
         server.destroy(admin)
+
+
+@pytest.fixture(scope="session")
+def logins(keystone: Keystone) -> dict[str, tuple[str, str]]:
+    """Persona -> (token, project id), one password login each."""
+    return {persona: login(keystone, persona) for persona in PERSONAS}
+
+
+@pytest.fixture(scope="session")
+def keystone_ember(keystone: Keystone, ember_endpoint: str,
+                   logins: dict[str, tuple[str, str]]) -> Iterator[EmbeddedStack]:
+    """One ember-all (file driver, no quota limits) at the catalog's address, validating Keystone tokens."""
+    stack = EmbeddedStack(driver="file", quota_volumes=-1, port=int(ember_endpoint.rsplit(":", 1)[1]),
+                          extra_conf="auth_strategy = keystone\n",
+                          extra_sections=authtoken_section(keystone.authtoken_options()),
+                          admin_token=logins["admin"][0]).start()
+    yield stack
+    stack.close()

@@ -8,69 +8,34 @@ section the Keystone fixture gives. Every answer is asked over HTTP with the per
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
-from localcluster.keystone import Keystone, authtoken_section
+from localcluster.keystone import Keystone
 
 from bench.stack import EmbeddedStack
+from tests.keystone import callers
 
 pytestmark = pytest.mark.keystone
 
-PERSONAS = ("admin", "service", "demo-member", "demo-reader", "alt-member")
-
-
-def _login(keystone: Keystone, persona: str) -> tuple[str, str]:
-    """(token, project id) of a password login as ``persona``."""
-    creds = keystone.credentials(persona)
-    auth = v3.Password(auth_url=creds.auth_url, username=creds.username, password=creds.password,
-                       project_name=creds.project_name, user_domain_name=creds.user_domain_name,
-                       project_domain_name=creds.project_domain_name)
-    info = auth.get_access(session.Session(auth=auth))
-    assert info.auth_token and info.project_id
-    return info.auth_token, info.project_id
-
 
 @pytest.fixture(scope="module")
-def logins(keystone: Keystone) -> dict[str, tuple[str, str]]:
-    return {persona: _login(keystone, persona) for persona in PERSONAS}
+def ember(keystone_ember: EmbeddedStack) -> EmbeddedStack:
+    return keystone_ember
 
 
-@pytest.fixture(scope="module")
-def ember(keystone: Keystone, ember_endpoint: str, logins: dict[str, tuple[str, str]]) -> Iterator[EmbeddedStack]:
-    stack = EmbeddedStack(driver="file", quota_volumes=-1, port=int(ember_endpoint.rsplit(":", 1)[1]),
-                          extra_conf="auth_strategy = keystone\n",
-                          extra_sections=authtoken_section(keystone.authtoken_options()),
-                          admin_token=logins["admin"][0]).start()
-    yield stack
-    stack.close()
+def _caller(ember: EmbeddedStack, token: str | None, project_id: str = "",
+            service_token: str | None = None) -> callers.Caller:
+    return callers.Caller(ember.endpoint, token, project_id, service_token)
 
 
-class Caller:
-    def __init__(self, ember: EmbeddedStack, token: str | None, project_id: str = "",
-                 service_token: str | None = None) -> None:
-        self.base = ember.endpoint
-        self.headers = {"OpenStack-API-Version": "volume 3.60"}
-        if token is not None:
-            self.headers["X-Auth-Token"] = token
-        if service_token is not None:
-            self.headers["X-Service-Token"] = service_token
-        self.project_id = project_id
-
-    def request(self, method: str, path: str, body: Any = None) -> httpx.Response:
-        return httpx.request(method, f"{self.base}{path}", json=body, headers=self.headers, timeout=30)
-
-
-def _as(ember: EmbeddedStack, logins: dict[str, tuple[str, str]], persona: str) -> Caller:
+def _as(ember: EmbeddedStack, logins: dict[str, tuple[str, str]], persona: str) -> callers.Caller:
     token, project_id = logins[persona]
-    return Caller(ember, token, project_id)
+    return _caller(ember, token, project_id)
 
 
-def _available_volume(caller: Caller, name: str) -> dict[str, Any]:
+def _available_volume(caller: callers.Caller, name: str) -> dict[str, Any]:
     created = caller.request("POST", "/volumes", {"volume": {"size": 1, "name": name}})
     assert created.status_code == 202, created.text
     volume: dict[str, Any] = created.json()["volume"]
@@ -133,10 +98,10 @@ def test_the_admin_deletes_another_projects_volume(ember: EmbeddedStack,
 
 
 def test_no_bad_or_expired_token_is_a_401_naming_keystone(ember: EmbeddedStack, keystone: Keystone) -> None:
-    _unauthorized(Caller(ember, None).request("GET", "/volumes"), keystone)
-    _unauthorized(Caller(ember, "not-a-token").request("GET", "/volumes"), keystone)
+    _unauthorized(_caller(ember, None).request("GET", "/volumes"), keystone)
+    _unauthorized(_caller(ember, "not-a-token").request("GET", "/volumes"), keystone)
     expired = keystone.expired_token("demo-member")
-    _unauthorized(Caller(ember, expired.token).request("GET", "/volumes"), keystone)
+    _unauthorized(_caller(ember, expired.token).request("GET", "/volumes"), keystone)
     # the token-less routes stay token-less, and there is no noauth handshake
     assert httpx.get(f"{ember.endpoint}/", timeout=10).status_code == 200
     assert httpx.get(ember.endpoint.replace("/v3", "/healthcheck"), timeout=10).text == "OK"
@@ -148,12 +113,12 @@ def test_an_expired_user_token_passes_with_a_service_token_only(ember: EmbeddedS
     service_token, _ = logins["service"]
     member_token, _ = logins["demo-member"]
     # Nova during a long operation: the user's expired token with its own service token (role service)
-    allowed = Caller(ember, expired.token, service_token=service_token).request("GET", "/volumes")
+    allowed = _caller(ember, expired.token, service_token=service_token).request("GET", "/volumes")
     assert allowed.status_code == 200, allowed.text
     # a valid token without the service role is no service token
-    _unauthorized(Caller(ember, expired.token, service_token=member_token).request("GET", "/volumes"), keystone)
+    _unauthorized(_caller(ember, expired.token, service_token=member_token).request("GET", "/volumes"), keystone)
     # and the expired token alone still is no token
-    _unauthorized(Caller(ember, expired.token).request("GET", "/volumes"), keystone)
+    _unauthorized(_caller(ember, expired.token).request("GET", "/volumes"), keystone)
 
 
 def test_a_project_in_the_url_must_be_the_tokens(ember: EmbeddedStack, logins: dict[str, tuple[str, str]]) -> None:

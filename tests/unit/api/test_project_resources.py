@@ -28,6 +28,23 @@ def test_limits_show_the_projects_quota_and_usage(api: Api) -> None:
     assert absolute["totalSnapshotsUsed"] == 0 and absolute["maxTotalBackups"] == 10
 
 
+def test_the_admin_reads_another_projects_limits_from_3_39(restricted: tuple[Api, Api]) -> None:
+    """openstack limits show --project (openstacksdk sends project_id at 3.39): Cinder's rule."""
+    admin, user = restricted
+    user.create_volume(2)
+    asked = {"project_id": "proj-a"}
+
+    def used(api: Api) -> int:
+        return int(api.get("/limits", params=asked).json()["limits"]["absolute"]["totalVolumesUsed"])
+
+    assert used(admin.as_(admin.token, "3.39")) == 1
+    assert used(admin.as_(admin.token, "3.38")) == 0  # below 3.39 the parameter is ignored: the admin's own
+    assert admin.as_(admin.token, "3.39").get("/limits", params={"tenant_id": "proj-a"}).json()[
+        "limits"]["absolute"]["totalGigabytesUsed"] == 2
+    # anyone else is shown its own project whatever it asks
+    assert used(Api(user.client, "bob:proj-b", "3.39")) == 0
+
+
 def test_quota_defaults_come_from_the_config(set_conf: Any, app_factory: Any) -> None:
     set_conf("quota_volumes", 4)
     api = Api(app_factory())

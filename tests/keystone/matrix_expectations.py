@@ -1,0 +1,135 @@
+"""What Cinder 29's default policy admits on each route of ember's route table: the data of the keystone
+tier's persona matrix (tests/keystone/test_persona_matrix.py). A unit test checks that every route has
+its row, so a new route without one fails the fast tier too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+CONNECTOR = {"initiator": "iqn.1993-08.org.debian:01:matrix", "host": "compute-matrix", "ip": "127.0.0.1",
+             "platform": "x86_64", "os_type": "linux", "multipath": False}
+Params = dict[str, str]
+
+
+class Access(Enum):
+    """Whom Cinder's default rule admits, on the project the rule is checked on."""
+
+    TOKEN = "any valid token"
+    READER = "the project's readers (and members), and the cloud admin"
+    MEMBER = "the project's members, and the cloud admin"
+    ADMIN = "the cloud admin only"
+
+
+class Owner(Enum):
+    """Where the resource a route acts on belongs, which decides what another project's member gets."""
+
+    PATH = "demo's resource named in the path: another project's member gets 404 before any rule"
+    BODY = "demo's resource named in the body: the rule passes on the caller's project, the lookup is a 404"
+    CALLER = "the caller's own project (creates, lists, global types): another project acts on its own"
+    PROJECT = "demo named as the project in the path (quotas): another project's member gets 403"
+
+
+@dataclass(frozen=True)
+class Expect:
+    access: Access
+    owner: Owner = Owner.PATH
+    fresh: str | None = None        # World.fresh kind each admitted caller gets; None: the shared resources
+    body: Callable[[Params], Any] | None = None
+    allowed: int | None = None      # the admitted answer when it is not the route's success code
+
+
+def _new_name(_: Params) -> dict[str, Any]:
+    return {"volume_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}}
+
+
+V, VA = "/v3/volumes", "/v3/volumes/{volume_id}/action"
+M = "/v3/volumes/{volume_id}/metadata"
+S, SA = "/v3/snapshots", "/v3/snapshots/{snapshot_id}/action"
+A = "/v3/attachments"
+T = "/v3/types"
+Q = "/v3/os-quota-sets/{target_project_id}"
+R, P, W, B, C, PR = Access.READER, Access.MEMBER, Access.ADMIN, Owner.BODY, Owner.CALLER, Owner.PROJECT
+
+EXPECTED: dict[tuple[str, str, str | None], Expect] = {
+    ("POST", V, None): Expect(P, C, body=lambda p: {"volume": {"size": 1, "name": "matrix-made"}}),
+    ("GET", V, None): Expect(R, C),
+    ("GET", f"{V}/detail", None): Expect(R, C),
+    ("GET", f"{V}/{{volume_id}}", None): Expect(R),
+    ("PUT", f"{V}/{{volume_id}}", None): Expect(P, body=lambda p: {"volume": {"description": "by the matrix"}}),
+    ("DELETE", f"{V}/{{volume_id}}", None): Expect(P, fresh="volume"),
+    ("POST", VA, "os-extend"): Expect(P, fresh="volume", body=lambda p: {"os-extend": {"new_size": 2}}),
+    ("POST", VA, "os-reserve"): Expect(P, fresh="volume"),
+    ("POST", VA, "os-unreserve"): Expect(P, fresh="reserved"),
+    ("POST", VA, "os-initialize_connection"): Expect(
+        P, fresh="reserved", body=lambda p: {"os-initialize_connection": {"connector": CONNECTOR}}),
+    ("POST", VA, "os-attach"): Expect(P, fresh="connected", body=lambda p: {"os-attach": {
+        "instance_uuid": "0d7d4c8e-5b0e-4a8f-9a51-6f4f1d8a0a01", "mountpoint": "/dev/vdb"}}),
+    ("POST", VA, "os-begin_detaching"): Expect(P, fresh="in_use"),
+    ("POST", VA, "os-roll_detaching"): Expect(P, fresh="detaching"),
+    ("POST", VA, "os-terminate_connection"): Expect(
+        P, fresh="detaching", body=lambda p: {"os-terminate_connection": {"connector": CONNECTOR}}),
+    ("POST", VA, "os-detach"): Expect(P, fresh="detaching",
+                                      body=lambda p: {"os-detach": {"attachment_id": p.get("attachment_id")}}),
+    ("POST", VA, "os-force_detach"): Expect(W, fresh="in_use", body=lambda p: {"os-force_detach": {
+        "attachment_id": p.get("attachment_id")}}),
+    ("POST", VA, "os-reset_status"): Expect(W, body=lambda p: {"os-reset_status": {"status": "available"}}),
+    ("POST", VA, "os-force_delete"): Expect(W, fresh="volume"),
+    ("POST", VA, "os-set_bootable"): Expect(P, body=lambda p: {"os-set_bootable": {"bootable": False}}),
+    ("GET", M, None): Expect(R),
+    ("POST", M, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
+    ("PUT", M, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
+    ("GET", f"{M}/{{key}}", None): Expect(R),
+    ("PUT", f"{M}/{{key}}", None): Expect(P, body=lambda p: {"meta": {"k": "v"}}),
+    ("DELETE", f"{M}/{{key}}", None): Expect(P, fresh="metadata_key"),
+    ("POST", S, None): Expect(P, B, fresh="volume", body=lambda p: {"snapshot": {"volume_id": p["volume_id"]}}),
+    ("GET", S, None): Expect(R, C),
+    ("GET", f"{S}/detail", None): Expect(R, C),
+    ("GET", f"{S}/{{snapshot_id}}", None): Expect(R),
+    ("PUT", f"{S}/{{snapshot_id}}", None): Expect(P, body=lambda p: {"snapshot": {"description": "matrix"}}),
+    ("DELETE", f"{S}/{{snapshot_id}}", None): Expect(P, fresh="snapshot"),
+    ("POST", SA, "os-reset_status"): Expect(W, body=lambda p: {"os-reset_status": {"status": "available"}}),
+    ("POST", SA, "os-force_delete"): Expect(W, fresh="snapshot"),
+    ("POST", A, None): Expect(P, B, fresh="volume", body=lambda p: {"attachment": {
+        "volume_uuid": p["volume_id"], "instance_uuid": "0d7d4c8e-5b0e-4a8f-9a51-6f4f1d8a0a02",
+        "connector": CONNECTOR}}),
+    ("GET", A, None): Expect(R, C),
+    ("GET", f"{A}/detail", None): Expect(R, C),
+    ("GET", f"{A}/{{attachment_id}}", None): Expect(R),
+    ("PUT", f"{A}/{{attachment_id}}", None): Expect(P, fresh="reserved_attachment",
+                                                    body=lambda p: {"attachment": {"connector": CONNECTOR}}),
+    ("DELETE", f"{A}/{{attachment_id}}", None): Expect(P, fresh="attachment"),
+    ("POST", f"{A}/{{attachment_id}}/action", "os-complete"): Expect(P, fresh="attachment",
+                                                                     body=lambda p: {"os-complete": {}}),
+    ("GET", T, None): Expect(R, C),
+    ("GET", f"{T}/{{type_id}}", None): Expect(R, C),
+    ("POST", T, None): Expect(W, C, body=_new_name),
+    ("PUT", f"{T}/{{type_id}}", None): Expect(W, C, body=lambda p: {"volume_type": {"description": "matrix"}}),
+    ("DELETE", f"{T}/{{type_id}}", None): Expect(W, C, fresh="type"),
+    ("GET", f"{T}/{{type_id}}/extra_specs", None): Expect(R, C),
+    ("POST", f"{T}/{{type_id}}/extra_specs", None): Expect(W, C, body=lambda p: {"extra_specs": {"k": "v"}}),
+    # multiattach: one of the extra specs every reader may see (the others are a 404 to non-admins)
+    ("GET", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(R, C),
+    ("PUT", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(W, C, body=lambda p: {p["key"]: "v"}),
+    ("DELETE", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(W, C, fresh="spec_key"),
+    ("GET", Q, None): Expect(R, PR),
+    ("GET", f"{Q}/defaults", None): Expect(R, PR),
+    ("PUT", Q, None): Expect(W, PR, body=lambda p: {"quota_set": {"volumes": -1}}),
+    ("DELETE", Q, None): Expect(W, PR),
+    ("GET", "/v3/limits", None): Expect(Access.TOKEN, C),
+    ("GET", "/v3/os-availability-zone", None): Expect(Access.TOKEN, C),
+    ("GET", "/v3/scheduler-stats/get_pools", None): Expect(W, C),
+    ("GET", "/v3/os-services", None): Expect(W, C),
+    ("PUT", "/v3/os-services/{action}", None): Expect(W, C, body=lambda p: {
+        "host": p["service_host"], "binary": p["service_binary"]}),
+    ("GET", "/v3/messages", None): Expect(R, C),
+    ("GET", "/v3/messages/{message_id}", None): Expect(R),
+    ("DELETE", "/v3/messages/{message_id}", None): Expect(P, fresh="message"),
+    ("POST", "/v3/workers/cleanup", None): Expect(W, C, body=lambda p: {"resource_type": "Volume"}),
+}
+# the extra spec key the shared type's key routes name
+SHARED_SPEC_KEY = "multiattach"

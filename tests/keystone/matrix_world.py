@@ -1,0 +1,136 @@
+"""The resources the persona matrix acts on: one shared set in project ``demo`` (made once), and fresh ones
+for each call that would use up or move what it acts on (a delete, an extend, a step of the attach flow).
+
+Fresh volumes come from a pool made in one burst at the start (their creates overlap), and every setup
+step runs as the owner, demo's member, before the persona under test makes its one request.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from tests.keystone.callers import Caller
+from tests.keystone.matrix_expectations import CONNECTOR, Params
+
+TOO_BIG_GB = 100_000  # beyond the file backend's 1000 GB even thinly provisioned (20x): the scheduler fails it,
+# leaving a user message
+
+
+class World:
+    """Path parameters of the shared resources (``shared``) and factories of fresh ones (``fresh``)."""
+
+    def __init__(self, owner: Caller, admin: Caller, *, fresh_volumes: int, fresh_messages: int) -> None:
+        self.owner = owner
+        self.admin = admin
+        self._pool: list[str] = []
+        self._messages: list[str] = []
+        self._fill_pool(fresh_volumes + 3)
+        failed = [self._create_volume(size=TOO_BIG_GB) for _ in range(fresh_messages + 1)]
+        volume = self.volume()
+        owner.ok("POST", f"/volumes/{volume}/metadata", {"metadata": {"k": "v"}})
+        snapshot = self._snapshot_of(self.volume())
+        attached = self.volume()
+        attachment = owner.ok("POST", "/attachments", {"attachment": {
+            "volume_uuid": attached, "instance_uuid": str(uuid.uuid4()), "connector": CONNECTOR}})["attachment"]
+        volume_type = self.volume_type()
+        admin.ok("POST", f"/types/{volume_type}/extra_specs", {"extra_specs": {"multiattach": "<is> True"}})
+        services = admin.ok("GET", "/os-services")["services"]
+        volume_service = next(s for s in services if "volume" in s["binary"])
+        self._messages = self._wait_messages(failed)
+        self.shared: Params = {
+            "volume_id": volume, "key": "k", "snapshot_id": snapshot, "attachment_id": attachment["id"],
+            "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
+            "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
+        }
+        self.fresh: dict[str, Callable[[], Params]] = {
+            "volume": lambda: {"volume_id": self.volume()},
+            "reserved": lambda: self._legacy_attach("os-reserve"),
+            "connected": lambda: self._legacy_attach("os-reserve", "os-initialize_connection"),
+            "in_use": lambda: self._legacy_attach("os-reserve", "os-initialize_connection", "os-attach"),
+            "detaching": lambda: self._legacy_attach("os-reserve", "os-initialize_connection", "os-attach",
+                                                     "os-begin_detaching"),
+            "metadata_key": self._metadata_key,
+            "snapshot": lambda: {"snapshot_id": self._snapshot_of(self.volume())},
+            "attachment": lambda: self._attachment(connected=True),
+            "reserved_attachment": lambda: self._attachment(connected=False),
+            "type": lambda: {"type_id": self.volume_type()},
+            "spec_key": self._spec_key,
+            "message": lambda: {"message_id": self._messages.pop()},
+        }
+
+    # --- volumes ---------------------------------------------------------------------------------------
+
+    def _create_volume(self, *, size: int = 1) -> str:
+        body = {"volume": {"size": size, "name": "matrix"}}
+        return str(self.owner.ok("POST", "/volumes", body)["volume"]["id"])
+
+    def _fill_pool(self, count: int) -> None:
+        made = [self._create_volume() for _ in range(count)]
+        for volume_id in made:
+            self.owner.wait_for(f"/volumes/{volume_id}", "volume", "available")
+        self._pool.extend(made)
+
+    def volume(self) -> str:
+        """An available volume of demo's that nobody else uses."""
+        if not self._pool:
+            self._fill_pool(4)
+        return self._pool.pop()
+
+    def _legacy_attach(self, *steps: str) -> Params:
+        """A fresh volume taken through Nova's legacy attach flow up to (and including) ``steps``."""
+        volume_id = self.volume()
+        path = f"/volumes/{volume_id}/action"
+        args: dict[str, dict[str, Any]] = {
+            "os-reserve": {}, "os-initialize_connection": {"connector": CONNECTOR},
+            "os-attach": {"instance_uuid": str(uuid.uuid4()), "mountpoint": "/dev/vdb", "mode": "rw"},
+            "os-begin_detaching": {}}
+        for step in steps:
+            self.owner.ok("POST", path, {step: args[step]})
+        params = {"volume_id": volume_id}
+        if "os-attach" in steps:
+            shown = self.owner.wait_for(f"/volumes/{volume_id}", "volume",
+                                        "detaching" if "os-begin_detaching" in steps else "in-use")
+            params["attachment_id"] = shown["attachments"][0]["attachment_id"]
+        return params
+
+    def _metadata_key(self) -> Params:
+        key = f"m-{uuid.uuid4().hex[:8]}"
+        self.owner.ok("POST", f"/volumes/{self.shared['volume_id']}/metadata", {"metadata": {key: "v"}})
+        return {"key": key}
+
+    # --- snapshots, attachments, types, messages ---------------------------------------------------------
+
+    def _snapshot_of(self, volume_id: str) -> str:
+        made = self.owner.ok("POST", "/snapshots", {"snapshot": {"volume_id": volume_id, "name": "matrix"}})
+        snapshot_id = str(made["snapshot"]["id"])
+        self.owner.wait_for(f"/snapshots/{snapshot_id}", "snapshot", "available")
+        return snapshot_id
+
+    def _attachment(self, *, connected: bool) -> Params:
+        body: dict[str, Any] = {"volume_uuid": self.volume(), "instance_uuid": str(uuid.uuid4())}
+        if connected:
+            body["connector"] = CONNECTOR
+        return {"attachment_id": self.owner.ok("POST", "/attachments", {"attachment": body})["attachment"]["id"]}
+
+    def volume_type(self) -> str:
+        made = self.admin.ok("POST", "/types", {"volume_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}})
+        return str(made["volume_type"]["id"])
+
+    def _spec_key(self) -> Params:
+        key = f"s-{uuid.uuid4().hex[:8]}"
+        self.admin.ok("POST", f"/types/{self.shared['type_id']}/extra_specs", {"extra_specs": {key: "v"}})
+        return {"key": key}
+
+    def _wait_messages(self, volumes: list[str], timeout_s: float = 60) -> list[str]:
+        """The ids of the user messages the failed creates of ``volumes`` left in demo."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            messages = self.owner.ok("GET", "/messages")["messages"]
+            found = [m["id"] for m in messages if m.get("resource_uuid") in volumes]
+            if len(found) >= len(volumes):
+                return found
+            assert time.monotonic() < deadline, f"only {len(found)} of {len(volumes)} user messages appeared"
+            time.sleep(0.2)
