@@ -1,0 +1,80 @@
+"""Chunk compression: zstd (default), zlib or none, with incompressible chunks stored as they are.
+
+Both libraries release the GIL while they work, so the engine's worker threads compress in parallel.
+A compressor object is not thread-safe: each thread keeps its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+
+import zstandard
+
+from backup.engine.errors import BackupCorrupt
+
+DEFAULT_LEVELS = {"zstd": 1, "zlib": 1}
+# a chunk whose first SAMPLE bytes shrink by less than this is stored uncompressed (random/encrypted data)
+SAMPLE = 64 * 1024
+MIN_SAVING = 0.05
+
+_local = threading.local()
+
+
+def _zstd(level: int) -> zstandard.ZstdCompressor:
+    cache: dict[int, zstandard.ZstdCompressor] = _local.__dict__.setdefault("zstd", {})
+    if level not in cache:
+        cache[level] = zstandard.ZstdCompressor(level=level)
+    return cache[level]
+
+
+def _zstd_decompressor() -> zstandard.ZstdDecompressor:
+    if not hasattr(_local, "unzstd"):
+        _local.unzstd = zstandard.ZstdDecompressor()
+    return _local.unzstd  # type: ignore[no-any-return]
+
+
+def _compress(data: bytes | memoryview, compression: str, level: int) -> bytes:
+    if compression == "zstd":
+        return _zstd(level).compress(data)
+    if compression == "zlib":
+        return zlib.compress(data, level)
+    return bytes(data)
+
+
+def compress(data: bytes, compression: str, level: int | None = None) -> tuple[str, bytes]:
+    """(compression actually used, stored bytes): ``none`` when a sample shows the data does not compress."""
+    if compression == "none" or not data:
+        return "none", data
+    lvl = DEFAULT_LEVELS[compression] if level is None else level
+    if len(data) > SAMPLE * 2:
+        sample = memoryview(data)[:SAMPLE]
+        if len(_compress(sample, compression, lvl)) > SAMPLE * (1 - MIN_SAVING):
+            return "none", data
+    packed = _compress(data, compression, lvl)
+    if len(packed) >= len(data):
+        return "none", data
+    return compression, packed
+
+
+def decompress(data: bytes | memoryview, compression: str, *, expected: int, backup_id: str, obj: str,
+               offset: int) -> bytes:
+    """The original bytes; anything that does not decompress to exactly ``expected`` bytes is corrupt."""
+    try:
+        if compression == "zstd":
+            out = _zstd_decompressor().decompress(data, max_output_size=expected)
+        elif compression == "zlib":
+            d = zlib.decompressobj()
+            out = d.decompress(data, expected)
+            if d.unconsumed_tail or not d.eof:
+                raise BackupCorrupt(backup_id, obj=obj, offset=offset, detail="zlib stream longer or shorter "
+                                    "than recorded")
+        else:
+            out = bytes(data)
+    except (zstandard.ZstdError, zlib.error) as exc:
+        raise BackupCorrupt(backup_id, obj=obj, offset=offset, detail=f"{compression} payload does not "
+                            f"decompress: {exc}") from None
+    if len(out) != expected:
+        raise BackupCorrupt(backup_id, obj=obj, offset=offset,
+                            detail=f"payload holds {len(out)} bytes after decompression, {expected} recorded")
+    return out
