@@ -24,6 +24,21 @@ from db.api.backends import (
     backend_lease_release,
     backend_lease_renew,
 )
+from db.api.backups import (
+    backup_adopt,
+    backup_children,
+    backup_count,
+    backup_create,
+    backup_get,
+    backup_hosts_expired,
+    backup_latest,
+    backup_list,
+    backup_list_stale,
+    backup_note,
+    backup_restore_begin,
+    backup_take,
+    backup_update,
+)
 from db.api.housekeeping import Cleanup, db_purge, work_cleanup
 from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_purge, idempotency_store
 from db.api.keys import Rotation, secret_rotate
@@ -110,6 +125,19 @@ __all__ = [
     "backend_lease_claim",
     "backend_lease_release",
     "backend_lease_renew",
+    "backup_adopt",
+    "backup_children",
+    "backup_count",
+    "backup_create",
+    "backup_get",
+    "backup_hosts_expired",
+    "backup_latest",
+    "backup_list",
+    "backup_list_stale",
+    "backup_note",
+    "backup_restore_begin",
+    "backup_take",
+    "backup_update",
     "db_purge",
     "extra_spec_delete",
     "extra_specs_set",
