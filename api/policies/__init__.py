@@ -13,6 +13,7 @@ from oslo_policy import policy
 from api.policies import (
     attachments,
     backends,
+    backups,
     base,
     messages,
     quotas,
@@ -30,7 +31,7 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, attachments,
-                                volume_type, quotas, backends, messages, workers) for rule in module.list_rules()]
+                                volume_type, quotas, backends, backups, messages, workers) for rule in module.list_rules()]
 
 
 def get_enforcer() -> policy.Enforcer:

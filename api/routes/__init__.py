@@ -3,6 +3,7 @@
 from api.routes import (
                                             attachments,
                                             backends,
+                                            backups,
                                             messages,
                                             quotas,
                                             snapshots,
@@ -15,4 +16,4 @@ from api.routes import (
 from api.spec import RouteSpec
 
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, attachments, types, quotas,
-                                            backends, messages, workers) for spec in module.routes.specs]
+                                            backends, backups, messages, workers) for spec in module.routes.specs]

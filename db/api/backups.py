@@ -216,6 +216,31 @@ def backup_hosts_expired(prefix: str) -> list[str]:
 
 
 @retry_on_conflict
+def backup_hosts_alive(prefix: str) -> list[str]:
+    """The lease names starting with ``prefix`` held now (live backup services)."""
+    now = utcnow()
+    with reader() as conn:
+        return sorted(conn.execute(sa.select(_leases.c.backend_host).where(
+            _leases.c.backend_host.startswith(prefix, autoescape=True), _leases.c.holder.is_not(None),
+            _leases.c.expires_at >= now)).scalars())
+
+
+@retry_on_conflict
+def backup_import(*, backup_id: str, project_id: str, user_id: str, volume_id: str, size_gb: int, name: str | None,
+                  description: str | None, container: str | None, parent_id: str | None, object_count: int,
+                  quota_defaults: quotas.Defaults | None = None) -> Backup:
+    """A backup row for objects already in the store (an imported record), available at once."""
+    with writer() as conn:
+        quotas.reserve(conn, project_id, {"backups": 1, "backup_gigabytes": size_gb}, quota_defaults)
+        conn.execute(sa.insert(_backups).values(
+            id=backup_id, project_id=project_id, user_id=user_id, volume_id=volume_id, name=name,
+            description=description, size_gb=size_gb, status="available", version=1, container=container,
+            object_count=object_count, parent_id=parent_id, progress=100, metadata={}, stored_bytes=0,
+            created_at=utcnow(), data_timestamp=utcnow(), deleted=False))
+        return from_row(Backup, get_one(conn, _backups, backup_id, resource="Backup"))
+
+
+@retry_on_conflict
 def backup_list_stale(*, statuses: frozenset[str], older_than_s: float, backend_host: str,
                       limit: int = 100) -> list[Backup]:
     """Backups ``backend_host`` holds in one of ``statuses`` unchanged for ``older_than_s``."""
