@@ -178,6 +178,15 @@ def test_backup_requests_a_user_gets_wrong_are_refused_in_cinders_words(stack: S
         assert too_small.status_code == 400 and "too small" in too_small.text
         assert api.put(f"/backups/{backup['id']}", json={"backup": {"name": "renamed"}},
                        headers={"OpenStack-API-Version": "volume 3.8"}).status_code == 404
+        from_backup = api.post("/volumes", json={"volume": {"backup_id": backup["id"]}},
+                               headers={"OpenStack-API-Version": "volume 3.47"})
+        assert from_backup.status_code == 202, from_backup.text
+        new_id = from_backup.json()["volume"]["id"]
+        _wait(api, f"/backups/{backup['id']}", "available")
+        assert _wait(api, f"/volumes/{new_id}", "available")["size"] == 1
+        old = api.post("/volumes", json={"volume": {"backup_id": backup["id"]}},
+                       headers={"OpenStack-API-Version": "volume 3.46"})
+        assert old.status_code == 400
         renamed = api.put(f"/backups/{backup['id']}", json={"backup": {"name": "renamed"}})
         assert renamed.status_code == 200 and renamed.json()["backup"]["name"] == "renamed"
         forbidden = api.post(f"/backups/{backup['id']}/action", json={"os-reset_status": {"status": "error"}})
