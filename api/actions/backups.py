@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import logging
+import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -212,8 +213,11 @@ def import_record(call: ApiCall, *, backup_service: str, backup_url: str) -> Bac
                              f"records of {BACKUP_SERVICE!r}.")
     try:
         record = json.loads(base64.b64decode(backup_url, validate=True))
-        backup_id, size_gb = str(record["id"]), int(record["size_gb"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as error:
+        backup_id, size_gb = str(uuid.UUID(str(record["id"]))), int(record["size_gb"])
+        object_count = int(record.get("object_count") or 0)
+        if not 0 < size_gb < 2**31 or not 0 <= object_count < 2**31:
+            raise ValueError(f"size_gb {size_gb}, object_count {object_count}")
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError) as error:
         raise BadRequest(f"Invalid input received: the backup_url is not a backup record ({error}).") from None
     try:
         existing = db.backup_get(backup_id)
@@ -222,8 +226,12 @@ def import_record(call: ApiCall, *, backup_service: str, backup_url: str) -> Bac
     if existing is not None:
         raise InvalidRequest(f"Invalid backup: Backup {backup_id} already exists.")
     return db.backup_import(backup_id=backup_id, project_id=call.project_id, user_id=call.ctx.user_id,
-                            volume_id=str(record.get("volume_id") or "0" * 32), size_gb=size_gb,
-                            name=record.get("name"), description=record.get("description"),
-                            container=record.get("container"), parent_id=record.get("parent_id"),
-                            object_count=int(record.get("object_count") or 0),
+                            volume_id=_text(record.get("volume_id"), 36) or "0" * 32, size_gb=size_gb,
+                            name=_text(record.get("name")), description=_text(record.get("description")),
+                            container=_text(record.get("container")), parent_id=_text(record.get("parent_id"), 36),
+                            object_count=object_count,
                             quota_defaults=call.settings.quota_defaults)
+
+
+def _text(value: object, limit: int = 255) -> str | None:
+    return None if value is None else str(value)[:limit]
