@@ -62,10 +62,10 @@ def test_openstacksdk_backup_restore_delete(ember: EmbeddedStack) -> None:
     target = conn.block_storage.create_volume(size=1, name="sdk-target")
     target = conn.block_storage.wait_for_status(target, status="available", failures=["error"], wait=60,
                                                 interval=0.2)
-    conn.block_storage.restore_backup(backup, volume_id=target.id)
+    conn.block_storage.restore_backup(backup.id, volume=target.id)
     conn.block_storage.wait_for_status(backup, status="available", failures=["error"], wait=120, interval=0.3)
     conn.block_storage.wait_for_status(target, status="available", failures=["error_restoring"], wait=120,
                                        interval=0.3)
     assert (ember.workdir / "share" / f"volume-{target.id}").read_bytes()[:len(data)] == data
-    conn.block_storage.delete_backup(backup)
+    conn.block_storage.delete_backup(backup.id)
     conn.block_storage.wait_for_delete(backup, wait=60, interval=0.3)
