@@ -22,6 +22,7 @@ class ServiceLease:
         self._name = name
         self._node = node
         self._elector = SqlElector(ttl_s=ttl_s)
+        self._held: Lease | None = None  # the last lease taken or renewed (the fence may have dropped it)
 
     def keep(self) -> None:
         """Take the lease (at start, or after losing it) or renew it."""
@@ -36,10 +37,10 @@ class ServiceLease:
                 log.warning("%s: lease lost (epoch %d); acting no more until it is taken again", self._name,
                             lease.epoch)
             lease = renewed
-        self._fence.lease = lease
+        self._fence.lease = self._held = lease
 
     def release(self) -> None:
         """A clean stop: peers take over at once what this service leaves."""
-        lease, self._fence.lease = self._fence.lease, None
+        lease, self._held, self._fence.lease = self._held, None, None
         if lease is not None:
             self._elector.release(lease)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -59,6 +60,7 @@ class BackupManager:
         self._pool = ThreadPoolExecutor(max_operations, thread_name_prefix="backup-op")
         self._running: dict[str, threading.Event] = {}  # backup id -> its cancel event
         self._lock = threading.Lock()
+        self._stopping = False
         self._works: dict[str, Work] = {"create": self._create, "restore": self._restore, "delete": self._delete}
 
     # -- finding work --------------------------------------------------------------------------------
@@ -129,12 +131,17 @@ class BackupManager:
         with self._lock:
             return sorted(self._running)
 
-    def stop(self) -> None:
-        """Stop running operations: each lands nothing and stays this service's, for a peer to redo."""
+    def stop(self, *, timeout_s: float = 10) -> None:
+        """Stop running operations: each lands nothing and stays this service's, for a peer to redo once
+        this service gives its lease up (after them, so that nothing of theirs is written meanwhile)."""
+        self._stopping = True
         with self._lock:
             for cancel in self._running.values():
                 cancel.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + timeout_s
+        while self.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     # -- recovery (``operations.recovery`` reads these) ------------------------------------------------
 
@@ -167,7 +174,7 @@ class BackupManager:
         try:
             return run()
         except BackupCancelled as error:
-            if not self.fence.acting():  # fenced: the successor lands it
+            if self._stopping or not self.fence.acting():  # a stop or a takeover: the successor lands it
                 raise db_errors.Fenced(self.name, -1) from error
             raise OperationStopped("the operation was cancelled") from error
         except BackupError as error:

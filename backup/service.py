@@ -40,7 +40,7 @@ def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:
         PeriodicTask("backup-peers", conf.backup_poll_interval_s,
                      functools.partial(manager.adopt_dead_peers, lease_ttl_s=ttl_s), run_at_start=False),
     ]
-    runner.on_stop += [manager.stop, lease.release]
+    runner.on_stop += [manager.stop, lease.release]  # the operations stop first, then peers may take them
     log.info("ember-backup %s: up to %d operations at once, storing to %s", manager.name,
              conf.backup_max_operations, conf.backup_store)
     return runner
