@@ -229,14 +229,24 @@ def backup_hosts_alive(prefix: str) -> list[str]:
 def backup_import(*, backup_id: str, project_id: str, user_id: str, volume_id: str, size_gb: int, name: str | None,
                   description: str | None, container: str | None, parent_id: str | None, object_count: int,
                   quota_defaults: quotas.Defaults | None = None) -> Backup:
-    """A backup row for objects already in the store (an imported record), available at once."""
+    """A backup row for objects already in the store (an imported record), available at once; the row of a
+    deleted backup of that id comes back to life (Cinder's import of a deleted backup). Conflict if it lives."""
     with writer() as conn:
+        existing = conn.execute(sa.select(_backups.c.deleted).where(_backups.c.id == backup_id)).first()
+        if existing is not None and not existing.deleted:
+            raise errors.Conflict(f"Invalid backup: Backup {backup_id} already exists.")
         quotas.reserve(conn, project_id, {"backups": 1, "backup_gigabytes": size_gb}, quota_defaults)
-        conn.execute(sa.insert(_backups).values(
-            id=backup_id, project_id=project_id, user_id=user_id, volume_id=volume_id, name=name,
-            description=description, size_gb=size_gb, status="available", version=1, container=container,
-            object_count=object_count, parent_id=parent_id, progress=100, metadata={}, stored_bytes=0,
-            created_at=utcnow(), data_timestamp=utcnow(), deleted=False))
+        values: dict[str, Any] = {
+            "project_id": project_id, "user_id": user_id, "volume_id": volume_id, "name": name,
+            "description": description, "size_gb": size_gb, "status": "available", "version": 1,
+            "container": container, "object_count": object_count, "parent_id": parent_id, "progress": 100,
+            "metadata": {}, "stored_bytes": 0, "created_at": utcnow(), "data_timestamp": utcnow(), "deleted": False,
+            "deleted_at": None, "host": None, "restore_volume_id": None, "temp_snapshot_id": None,
+            "status_reason": None, "updated_at": None}
+        if existing is None:
+            conn.execute(sa.insert(_backups).values(id=backup_id, **values))
+        else:
+            conn.execute(sa.update(_backups).where(_backups.c.id == backup_id).values(**values))
         return from_row(Backup, get_one(conn, _backups, backup_id, resource="Backup"))
 
 
