@@ -97,6 +97,7 @@ def test_kill_mid_backup_of_an_attached_volume_and_mid_restore(stack: SplitStack
         path = stack.workdir / "share" / f"volume-{volume_id}"
         with open(path, "r+b") as f:
             f.write(os.urandom(WRITTEN))
+        assert api.post(f"/volumes/{volume_id}/action", json={"os-reserve": {}}).status_code == 202
         attached = api.post(f"/volumes/{volume_id}/action", json={"os-attach": {
             "instance_uuid": "8e8a4cfb-6a1a-4a50-9e1c-2a7a3a3f0a11", "mountpoint": "/dev/vdb"}})
         assert attached.status_code == 202, attached.text
