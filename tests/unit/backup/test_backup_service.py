@@ -156,3 +156,46 @@ def test_a_service_takes_no_more_than_its_slots(driver: FileDriver, tmp_path: Pa
     assert db.backup_take(statuses=frozenset({"creating"}), host="backup:y", limit=5)[0].id not in {
         t.id for t in taken}
     assert sorted(b.id for b in taken) != sorted(backups)
+
+
+class SlowStore(PosixStore):
+    """A folder store that takes its time per object, so that a stop lands mid-backup."""
+
+    def put(self, name: str, data: bytes) -> None:
+        time.sleep(0.03)
+        super().put(name, data)
+
+
+def test_a_clean_stop_hands_running_work_back_and_a_peer_finishes_it(driver: FileDriver, tmp_path: Path) -> None:
+    original = os.urandom(40 * CHUNK)
+    volume = _volume(driver, original)
+    backup_id = _request_backup(volume)
+    stopping = BackupManager(node="b1", store=SlowStore(tmp_path / "store"),
+                             settings=BackupSettings(chunk_size=CHUNK, block_size=4096, workers=1),
+                             max_operations=2, access=InProcessAccess(driver))
+    lease = ServiceLease(stopping.fence, name=stopping.name, node="b1", ttl_s=60)
+    lease.keep()
+    assert stopping.poll() == 1
+    deadline = time.monotonic() + 10
+    while db.backup_get(backup_id).progress == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stopping.stop()
+    lease.release()
+    left = db.backup_get(backup_id)
+    assert (left.status, left.host) == (BackupStatus.CREATING, "backup:b1")  # nothing landed
+    assert db.volume_get(volume.id).status == Status.BACKING_UP
+
+    peer, _ = _manager(driver, tmp_path, "b2")
+    assert peer.adopt_dead_peers(lease_ttl_s=5) == 1  # a released lease is taken over at once
+    assert _settle(peer, backup_id) == BackupStatus.AVAILABLE
+    assert db.volume_get(volume.id).status == Status.AVAILABLE
+    path = driver.volume_path(volume.id)
+    assert path is not None
+    with open(path, "r+b") as f:
+        f.write(os.urandom(len(original)))
+    volume = db.volume_get(volume.id)
+    backup = db.backup_get(backup_id)
+    db.backup_restore_begin(backup_id, backup_edge=backup_edge("restore.begin"), backup_version=backup.version,
+                            volume_id=volume.id, volume_edge=edge("restore.begin"), volume_version=volume.version)
+    assert _settle(peer, backup_id) == BackupStatus.AVAILABLE
+    assert Path(path).read_bytes()[:len(original)] == original  # the redone backup is whole
