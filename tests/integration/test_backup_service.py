@@ -189,8 +189,6 @@ def test_backup_requests_a_user_gets_wrong_are_refused_in_cinders_words(stack: S
         assert old.status_code == 400
         renamed = api.put(f"/backups/{backup['id']}", json={"backup": {"name": "renamed"}})
         assert renamed.status_code == 200 and renamed.json()["backup"]["name"] == "renamed"
-        forbidden = api.post(f"/backups/{backup['id']}/action", json={"os-reset_status": {"status": "error"}})
-        assert forbidden.status_code == 403
     with httpx.Client(base_url=stack.endpoint, headers=ADMIN, timeout=30) as admin:
         reset = admin.post(f"/backups/{backup['id']}/action", json={"os-reset_status": {"status": "error"}})
         assert reset.status_code == 202, reset.text
