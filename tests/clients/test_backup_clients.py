@@ -63,9 +63,13 @@ def test_openstacksdk_backup_restore_delete(ember: EmbeddedStack) -> None:
     target = conn.block_storage.wait_for_status(target, status="available", failures=["error"], wait=60,
                                                 interval=0.2)
     conn.block_storage.restore_backup(backup.id, volume=target.id)
-    conn.block_storage.wait_for_status(backup, status="available", failures=["error"], wait=120, interval=0.3)
-    conn.block_storage.wait_for_status(target, status="available", failures=["error_restoring"], wait=120,
-                                       interval=0.3)
+    assert conn.block_storage.get_volume(target.id).status == "restoring-backup"
+    deadline = time.monotonic() + 120
+    while conn.block_storage.get_volume(target.id).status == "restoring-backup":
+        assert time.monotonic() < deadline, "the restore did not end"
+        time.sleep(0.3)
+    assert conn.block_storage.get_volume(target.id).status == "available"
+    assert conn.block_storage.get_backup(backup.id).status == "available"
     assert (ember.workdir / "share" / f"volume-{target.id}").read_bytes()[:len(data)] == data
     conn.block_storage.delete_backup(backup.id)
     conn.block_storage.wait_for_delete(backup, wait=60, interval=0.3)
