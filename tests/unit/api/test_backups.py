@@ -70,7 +70,9 @@ def test_refusals_in_cinders_words(api: Api, volume: dict[str, Any]) -> None:
 
 
 def test_in_use_needs_force(api: Api, volume: dict[str, Any], service: str) -> None:
-    for action in ({"os-reserve": {}}, {"os-attach": {"instance_uuid": "0b8d3c52-77a1-4c1e-9f3a-5a6b7c8d9e0f"}}):
+    actions: list[dict[str, Any]] = [{"os-reserve": {}},
+                                     {"os-attach": {"instance_uuid": "0b8d3c52-77a1-4c1e-9f3a-5a6b7c8d9e0f"}}]
+    for action in actions:
         assert api.post(f"/volumes/{volume['id']}/action", action).status_code == 202
     refused = api.post("/backups", {"backup": {"volume_id": volume["id"]}})
     assert refused.status_code == 400 and "force" in refused.text
