@@ -64,19 +64,21 @@ def child(argv: list[str]) -> None:
     from backup.engine.create import BackupSettings, create_backup
     from backup.engine.restore import load_metadata, restore_backup
     from backup.volumes.files import FileVolumeReader, FileVolumeWriter
-    op, kind, root, backup_id, volume, compression, parent = argv
+    op, kind, root, backup_id, volume, compression, parent, workers = argv
     store = _store(kind, root)
     began = time.perf_counter()
     if op == "backup":
         reader = FileVolumeReader(volume)
         meta = create_backup(reader, store, backup_id=backup_id,  # type: ignore[arg-type]
                              parent=load_metadata(store, parent) if parent else None,  # type: ignore[arg-type]
-                             settings=BackupSettings(chunk_size=CHUNK, block_size=BLOCK, compression=compression))
+                             settings=BackupSettings(chunk_size=CHUNK, block_size=BLOCK, compression=compression,
+                                                     workers=int(workers)))
         reader.close()
         stored = meta.stored_bytes
     else:
         writer = FileVolumeWriter(volume, zeroed=True)
-        meta = restore_backup(store, backup_id, writer)  # type: ignore[arg-type]
+        meta = restore_backup(store, backup_id, writer,  # type: ignore[arg-type]
+                              workers=int(workers) or (os.cpu_count() or 2))
         writer.close()
         stored = meta.stored_bytes
     print(json.dumps({"seconds": time.perf_counter() - began, "size": meta.volume_size, "stored": stored}))
@@ -161,7 +163,7 @@ def machine_limits(work: Path, volume: Path, size: int) -> dict[str, float]:
     return {"disk_read_mb_s": read, "disk_write_mb_s": write, "qemu_img_convert_mb_s": convert}
 
 
-def run_matrix(work: Path, size: int, stores: list[str], compressions: list[str]) -> list[Row]:
+def run_matrix(work: Path, size: int, stores: list[str], compressions: list[str], workers: int) -> list[Row]:
     rows: list[Row] = []
     random_vol, sparse_vol, target = work / "random.img", work / "sparse10.img", work / "target.img"
     _fill_sparse(sparse_vol, size, 0.10)
@@ -183,7 +185,7 @@ def run_matrix(work: Path, size: int, stores: list[str], compressions: list[str]
                     _drop_volume_cache(volume)
                 backup_id = f"{name}-{compression}"
                 result, rss = _run_child([op, kind, root, backup_id, str(volume), compression,
-                                          f"{parent}-{compression}" if parent else ""])
+                                          f"{parent}-{compression}" if parent else "", str(workers)])
                 rows.append(Row(f"{op} {name}", kind, compression, result["seconds"], int(result["size"]),
                                 int(result["stored"]), rss))
                 print(f"  {rows[-1].what:18} {kind:6} {compression:5} {rows[-1].mb_s:8.1f} MB/s "
@@ -199,6 +201,7 @@ def main() -> None:
     parser.add_argument("--compressions", default="zstd,zlib,none")
     parser.add_argument("--dir", default="/var/tmp")
     parser.add_argument("--json", help="write the rows here too")
+    parser.add_argument("--workers", type=int, default=0, help="engine threads per operation (0: one per CPU)")
     args = parser.parse_args()
     size = int(args.size_gib * GiB) // CHUNK * CHUNK
     stores = args.stores.split(",")
@@ -215,13 +218,14 @@ def main() -> None:
             _fill_random(work / "random.img", size)
             limits = machine_limits(work, work / "random.img", size)
             print(f"volume {size / GiB:.2f} GiB, chunk {CHUNK // 1024} KiB, block {BLOCK // 1024} KiB, "
-                  f"{os.cpu_count()} CPUs")
+                  f"{os.cpu_count()} CPUs, workers {args.workers or os.cpu_count()}, "
+                  f"load average {os.getloadavg()[0]:.1f}")
             print("  disk sequential read (dd, O_DIRECT)  {disk_read_mb_s:8.1f} MB/s\n"
                   "  disk sequential write (dd, O_DIRECT) {disk_write_mb_s:8.1f} MB/s\n"
                   "  qemu-img convert (raw->raw, same disk) {qemu_img_convert_mb_s:6.1f} MB/s\n"
                   f"  Cinder's published zlib backup rate   {CINDER_ZLIB_MB_S:8.1f} MB/s".format(**limits),
                   flush=True)
-            rows = run_matrix(work, size, stores, args.compressions.split(","))
+            rows = run_matrix(work, size, stores, args.compressions.split(","), args.workers)
         finally:
             if swift is not None:
                 swift.stop()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from backup.engine import codec
 from backup.engine.errors import BackupCorrupt
-from backup.engine.format import ChunkRecord, bitmap_from_hex, bitmap_to_hex, pack_object, unpack_object
+from backup.engine.format import ChunkRecord, bitmap_from_hex, bitmap_to_hex, object_header, unpack_object
 
 
 @dataclass(frozen=True)
@@ -60,22 +60,26 @@ class BlockLayout:
             chunk_hash.update(block_digest)
         return ChunkDigest(sha256=chunk_hash.hexdigest(), zero_flags=zero_flags, digests=digests)
 
-    def payload(self, data: bytes | bytearray | memoryview, digest: ChunkDigest) -> bytes:
-        """The chunk's non-zero blocks, concatenated (a copy: ``data`` is a reused read buffer)."""
+    def payload(self, data: bytes | bytearray | memoryview, digest: ChunkDigest) -> list[memoryview]:
+        """The chunk's runs of non-zero blocks, as views of ``data`` (no copy)."""
         view = memoryview(data)
         if not any(digest.zero_flags):
-            return bytes(view)
-        return b"".join(view[s:e] for (s, e), zero in zip(self.spans(len(view)), digest.zero_flags) if not zero)
+            return [view]
+        spans = [span for span, zero in zip(self.spans(len(view)), digest.zero_flags) if not zero]
+        return [view[s:e] for s, e in _merge(spans)]
 
     def encode(self, data: bytes | bytearray | memoryview, digest: ChunkDigest, *, compression: str,
-               level: int | None) -> tuple[str, bytes]:
-        """(compression used, chunk object bytes)."""
-        used, packed = codec.compress(self.payload(data, digest), compression, level)
-        return used, pack_object(digest.digests, packed)
+               level: int | None) -> tuple[str, list[codec.Buffer]]:
+        """(compression used, the chunk object as parts); uncompressed parts are views of ``data``, so
+        ``data`` must stay untouched until they are stored."""
+        used, packed = codec.compress(list(self.payload(data, digest)), compression, level)
+        return used, [object_header(digest.digests), *packed]
 
-    def decode(self, obj: bytes, chunk: ChunkRecord, backup_id: str) -> bytearray:
-        """The chunk's original bytes from its object, every block digest and the chunk hash checked
-        (``BackupCorrupt`` names the first bad block)."""
+    def decode(self, obj: bytes, chunk: ChunkRecord, backup_id: str, *,
+               into: memoryview | None = None) -> list[tuple[int, int]]:
+        """The chunk's runs of non-zero blocks, every block digest and the chunk hash checked
+        (``BackupCorrupt`` names the first bad block); with ``into`` (at least ``chunk.length`` bytes),
+        the chunk's original bytes are assembled there, zero blocks included."""
         spans = self.spans(chunk.length)
         zero_flags = bitmap_from_hex(chunk.zero_blocks, len(spans))
         digests, packed = unpack_object(obj, backup_id, chunk)
@@ -86,13 +90,14 @@ class BlockLayout:
         payload = codec.decompress(packed, chunk.compression, expected=sum(e - s for s, e in stored_spans),
                                    backup_id=backup_id, obj=chunk.object, offset=chunk.offset)
         view = memoryview(payload)
-        out = bytearray(chunk.length)
         chunk_hash = hashlib.sha256()
         pos = 0
         stored = iter(digests)
         for (start, end), zero in zip(spans, zero_flags):
             if zero:
                 chunk_hash.update(self._zero_digest_of(end - start))
+                if into is not None:
+                    into[start:end] = self.zero_block[:end - start]
                 continue
             block = view[pos:pos + end - start]
             pos += end - start
@@ -101,10 +106,11 @@ class BlockLayout:
                 raise BackupCorrupt(backup_id, obj=chunk.object, offset=chunk.offset + start,
                                     detail="block sha256 mismatch")
             chunk_hash.update(actual)
-            out[start:end] = block
+            if into is not None:
+                into[start:end] = block
         if chunk_hash.hexdigest() != chunk.sha256:
             raise BackupCorrupt(backup_id, obj=chunk.object, offset=chunk.offset, detail="chunk sha256 mismatch")
-        return out
+        return _merge(stored_spans)
 
     def _zero_digest_of(self, length: int) -> bytes:
         if length == self.block_size:
@@ -112,7 +118,18 @@ class BlockLayout:
         return hashlib.sha256(self.zero_block[:length]).digest()
 
     def record(self, index: int, offset: int, length: int, digest: ChunkDigest, *, obj: str, compression: str,
-               stored: bytes) -> ChunkRecord:
+               stored_length: int) -> ChunkRecord:
         return ChunkRecord(index=index, offset=offset, length=length, sha256=digest.sha256,
                            zero_blocks=bitmap_to_hex(digest.zero_flags), object=obj, compression=compression,
-                           stored_length=len(stored))
+                           stored_length=stored_length)
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Adjacent spans joined: the runs of non-zero blocks, each written with one call."""
+    runs: list[tuple[int, int]] = []
+    for start, end in spans:
+        if runs and runs[-1][1] == start:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs

@@ -34,7 +34,7 @@ def _zstd_decompressor() -> zstandard.ZstdDecompressor:
     return _local.unzstd  # type: ignore[no-any-return]
 
 
-def _compress(data: bytes | memoryview, compression: str, level: int) -> bytes:
+def _compress(data: bytes | bytearray | memoryview, compression: str, level: int) -> bytes:
     if compression == "zstd":
         return _zstd(level).compress(data)
     if compression == "zlib":
@@ -42,19 +42,24 @@ def _compress(data: bytes | memoryview, compression: str, level: int) -> bytes:
     return bytes(data)
 
 
-def compress(data: bytes, compression: str, level: int | None = None) -> tuple[str, bytes]:
-    """(compression actually used, stored bytes): ``none`` when a sample shows the data does not compress."""
-    if compression == "none" or not data:
-        return "none", data
+Buffer = bytes | bytearray | memoryview
+
+
+def compress(parts: list[Buffer], compression: str, level: int | None = None) -> tuple[str, list[Buffer]]:
+    """(compression actually used, stored parts). With ``none``, or when a sample of the first part
+    shows the data does not compress, the parts come back as they are: no copy."""
+    total = sum(len(p) for p in parts)
+    if compression == "none" or not total:
+        return "none", parts
     lvl = DEFAULT_LEVELS[compression] if level is None else level
-    if len(data) > SAMPLE * 2:
-        sample = memoryview(data)[:SAMPLE]
-        if len(_compress(sample, compression, lvl)) > SAMPLE * (1 - MIN_SAVING):
-            return "none", data
-    packed = _compress(data, compression, lvl)
-    if len(packed) >= len(data):
-        return "none", data
-    return compression, packed
+    if total > SAMPLE * 2 and len(parts[0]) >= SAMPLE // 4:
+        sample = memoryview(parts[0])[:SAMPLE]
+        if len(_compress(sample, compression, lvl)) > len(sample) * (1 - MIN_SAVING):
+            return "none", parts
+    packed = _compress(parts[0] if len(parts) == 1 else b"".join(parts), compression, lvl)
+    if len(packed) >= total:
+        return "none", parts
+    return compression, [packed]
 
 
 def decompress(data: bytes | memoryview, compression: str, *, expected: int, backup_id: str, obj: str,

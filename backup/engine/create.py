@@ -99,14 +99,15 @@ def create_backup(reader: VolumeReader, store: BackupStore, *, backup_id: str,
             old = parent_chunks.get(piece.index)
             if old is not None and not old.zero and old.length == piece.length and old.sha256 == digest.sha256:
                 return _Done(old, 0)
-            used, obj = layout.encode(data, digest, compression=settings.compression, level=settings.level)
-            del data
+            used, parts = layout.encode(data, digest, compression=settings.compression, level=settings.level)
+            name = chunk_object_name(backup_id, piece.index)
+            store.put(name, parts)  # the parts may be views of the read buffer: stored before it is reused
+            size = sum(len(p) for p in parts)
+            del data, parts
         finally:
             pool.give(piece.buf)
-        name = chunk_object_name(backup_id, piece.index)
-        store.put(name, obj)
         return _Done(layout.record(piece.index, piece.offset, piece.length, digest, obj=name, compression=used,
-                                   stored=obj), len(obj))
+                                   stored_length=size), size)
 
     records: list[ChunkRecord] = []
     stored = 0
@@ -125,7 +126,7 @@ def create_backup(reader: VolumeReader, store: BackupStore, *, backup_id: str,
             chunks=tuple(records), stored_bytes=stored,
             new_chunks=sum(1 for r in records if r.object.startswith(f"{backup_id}/")))
         store.commit()  # every chunk durable before the document that makes the backup complete
-        store.put(metadata_name(backup_id), metadata.to_bytes())
+        store.put(metadata_name(backup_id), [metadata.to_bytes()])
         store.commit()
         return metadata
     except BaseException:

@@ -182,8 +182,9 @@ def bitmap_from_hex(text: str, nblocks: int) -> list[bool]:
     return [bool(value >> i & 1) for i in range(nblocks)]
 
 
-def pack_object(digests: list[bytes], payload: bytes) -> bytes:
-    return b"".join((_OBJECT_HEAD.pack(_OBJECT_MAGIC, FORMAT_VERSION, len(digests)), *digests, payload))
+def object_header(digests: list[bytes]) -> bytes:
+    """What precedes a chunk object's payload: magic, version, block digest count, the digests."""
+    return b"".join((_OBJECT_HEAD.pack(_OBJECT_MAGIC, FORMAT_VERSION, len(digests)), *digests))
 
 
 def unpack_object(data: bytes, backup_id: str, chunk: ChunkRecord) -> tuple[list[bytes], memoryview]:

@@ -6,8 +6,8 @@ Bounded memory means the whole backup cannot be held, so restore makes two passe
    sha256 digests and the chunk hash in the metadata; nothing is written. A missing or truncated
    object or metadata document, or any mismatch, raises and the target is untouched.
 2. **write**: every chunk object is fetched, decompressed and verified again (the store may have
-   changed in between), then written. Zero chunks are written as zeros unless the target is new
-   (``zeroed``); zero blocks inside a stored chunk are written as part of it.
+   changed in between), then written. Zero chunks and zero blocks are written as zeros unless the
+   target is new (``zeroed``), where only the runs of non-zero blocks are written.
 
 An object that changes in the store between the passes is caught in pass 2 and fails the restore
 with the target partly written: the price of not spooling a whole backup to local disk.
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from backup.engine.blocks import BlockLayout
 from backup.engine.errors import BackupIncomplete, ObjectMissing, RestoreTargetTooSmall
 from backup.engine.format import BackupMetadata, ChunkRecord, metadata_name, parse_metadata
-from backup.engine.pipeline import ordered_map
+from backup.engine.pipeline import BufferPool, ordered_map
 from backup.stores.base import BackupStore
 from backup.volumes.base import VolumeWriter
 
@@ -79,19 +79,35 @@ def restore_backup(store: BackupStore, backup_id: str, writer: VolumeWriter, *, 
     verify_backup(store, metadata, workers=workers, depth=depth, cancel=cancel,
                   progress=(lambda done, _t: progress(done, total)) if progress else None)
     layout = BlockLayout(metadata.chunk_size, metadata.block_size)
+    pool = BufferPool(depth + 1, metadata.chunk_size)  # page aligned: the writer may use O_DIRECT
 
     def put(chunk: ChunkRecord) -> int:
         if chunk.zero:
             writer.write_zeroes(chunk.offset, chunk.length)
             return chunk.length
-        writer.write(chunk.offset, layout.decode(_fetch(store, backup_id, chunk), chunk, backup_id))
+        obj = _fetch(store, backup_id, chunk)
+        buf = pool.take()
+        try:
+            view = memoryview(buf)[:chunk.length]
+            runs = layout.decode(obj, chunk, backup_id, into=view)
+            if not writer.zeroed:
+                writer.write(chunk.offset, view)
+            for start, end in runs if writer.zeroed else ():
+                # a new volume reads zeros already: only the runs of non-zero blocks are written
+                writer.write(chunk.offset + start, view[start:end])
+            del view
+        finally:
+            pool.give(buf)
         return chunk.length
 
     done = metadata.volume_size
-    for length in ordered_map(put, metadata.chunks, workers=workers, depth=depth, cancel=cancel,
-                              backup_id=backup_id):
-        done += length
-        if progress is not None:
-            progress(done, total)
+    try:
+        for length in ordered_map(put, metadata.chunks, workers=workers, depth=depth, cancel=cancel,
+                                  backup_id=backup_id):
+            done += length
+            if progress is not None:
+                progress(done, total)
+    finally:
+        pool.close()
     writer.flush()
     return metadata

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from typing import Any
 
 import boto3
@@ -15,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from backup.engine.errors import ObjectMissing, StoreError
+from backup.stores.base import Buffer, as_parts
 
 
 def _content_md5(request: Any, **_kw: Any) -> None:
@@ -50,7 +52,9 @@ class S3Store:
     def describe(self) -> str:
         return f"s3:{self.endpoint_url}/{self.bucket}/{self.prefix}"
 
-    def put(self, name: str, data: bytes) -> None:
+    def put(self, name: str, parts: Sequence[Buffer]) -> None:
+        parts = as_parts(parts)
+        data = b"".join(parts)
         md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
         try:
             self._s3.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, ContentMD5=md5,

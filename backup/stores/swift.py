@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from swiftclient import client as swift
 from swiftclient.exceptions import ClientException
 
 from backup.engine.errors import ObjectMissing, StoreError
+from backup.stores.base import Buffer, as_parts
 
 
 class SwiftStore:
@@ -39,7 +41,9 @@ class SwiftStore:
             conn = self._local.conn = swift.Connection(**self._args)
         return conn
 
-    def put(self, name: str, data: bytes) -> None:
+    def put(self, name: str, parts: Sequence[Buffer]) -> None:
+        parts = as_parts(parts)
+        data = b"".join(parts)
         try:
             self._conn().put_object(self.container, name, contents=data, content_length=len(data),
                                     etag=hashlib.md5(data, usedforsecurity=False).hexdigest(),

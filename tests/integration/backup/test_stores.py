@@ -57,17 +57,17 @@ def test_damaged_objects_are_refused_writing_nothing(store: BackupStore, tmp_pat
     last = [c for c in meta.chunks if not c.zero][-1]
     original = store.get(last.object)
 
-    store.put(last.object, original[:-1] + bytes([original[-1] ^ 1]))
+    store.put(last.object, [original[:-1] + bytes([original[-1] ^ 1])])
     with pytest.raises(BackupCorrupt, match=f"chunk object {last.object}"):
         run_restore(store, "b1", target)
     store.delete(last.object)
     with pytest.raises(BackupIncomplete, match=f"chunk object {last.object} .* is missing"):
         run_restore(store, "b1", target)
-    store.put(last.object, original[:1000])
+    store.put(last.object, [original[:1000]])
     with pytest.raises(BackupIncomplete, match="truncated"):
         run_restore(store, "b1", target)
-    store.put(last.object, original)
-    store.put("b1/metadata.json", store.get("b1/metadata.json")[:-40])
+    store.put(last.object, [original])
+    store.put("b1/metadata.json", [store.get("b1/metadata.json")[:-40]])
     with pytest.raises(BackupIncomplete, match="metadata document is truncated"):
         run_restore(store, "b1", target)
     assert target.read_bytes() == bytes([0xEE]) * SIZE

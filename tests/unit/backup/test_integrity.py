@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from backup.engine.create import create_backup
 from backup.engine.errors import BackupCancelled, BackupCorrupt, BackupIncomplete, BackupInvalid, StoreError
 from backup.engine.format import metadata_name
 from backup.engine.restore import load_metadata
+from backup.stores.base import Buffer
 from backup.stores.posix import PosixStore
 from backup.volumes.files import FileVolumeReader
 from tests.unit.backup.helpers import SMALL, KiB, backup, garbage_target, make_volume, random_bytes, restore
@@ -102,12 +104,12 @@ class _FailingStore(PosixStore):
         self.budget = budget
         self.lock = threading.Lock()
 
-    def put(self, name: str, data: bytes) -> None:
+    def put(self, name: str, parts: Sequence[Buffer]) -> None:
         with self.lock:
             self.budget -= 1
             if self.budget < 0:
                 raise StoreError(f"store unreachable while writing {name}")
-        super().put(name, data)
+        super().put(name, parts)
 
 
 def test_an_interrupted_backup_leaves_nothing_restorable(tmp_path: Path) -> None:

@@ -94,3 +94,14 @@ def test_chunk_hashes_cover_every_block(tmp_path: Path) -> None:
     mb = backup(b, PosixStore(tmp_path / "sb"), "x")
     assert [c.sha256 == d.sha256 for c, d in zip(ma.chunks, mb.chunks)] == [True, False]
     assert SMALL.block_size == 16 * KiB
+
+
+def test_a_new_volume_gets_only_the_non_zero_blocks_written(tmp_path: Path) -> None:
+    size = 8 * 1024 * KiB
+    volume = make_volume(tmp_path / "vol", size, [(100 * KiB, random_bytes(20 * KiB)), (5000 * KiB, b"x" * 5)])
+    store = PosixStore(tmp_path / "store")
+    backup(volume, store, "b1")
+    target = make_volume(tmp_path / "new", size)  # sparse: reads as zeros
+    restore(store, "b1", target, zeroed=True)
+    assert sha(target) == sha(volume)
+    assert target.stat().st_blocks * 512 <= 64 * KiB  # two 16 KiB blocks and one more, not 8 MiB
