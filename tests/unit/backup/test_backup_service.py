@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -161,9 +161,9 @@ def test_a_service_takes_no_more_than_its_slots(driver: FileDriver, tmp_path: Pa
 class SlowStore(PosixStore):
     """A folder store that takes its time per object, so that a stop lands mid-backup."""
 
-    def put(self, name: str, data: bytes) -> None:
+    def put(self, name: str, parts: Sequence[bytes | bytearray | memoryview]) -> None:
         time.sleep(0.03)
-        super().put(name, data)
+        super().put(name, parts)
 
 
 def test_a_clean_stop_hands_running_work_back_and_a_peer_finishes_it(driver: FileDriver, tmp_path: Path) -> None:
