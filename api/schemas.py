@@ -72,6 +72,7 @@ NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
 RETYPE_ARGS = t.obj({"new_type": t.text(min_len=1), "migration_policy": t.nullable(t.one_of(("never", "on-demand")))},
                     required=["new_type"], extra=False)
+REVERT_ARGS = t.obj({"snapshot_id": t.ID}, required=["snapshot_id"], extra=False)
 READONLY_ARGS = t.obj({"readonly": t.BOOLEAN}, required=["readonly"], extra=False)
 
 # -- attachments ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ class Status(StrEnum):
     BACKING_UP = "backing-up"
     RESTORING_BACKUP = "restoring-backup"
     ERROR_RESTORING = "error_restoring"
+    REVERTING = "reverting"
 
 
 Edge = tuple[frozenset[Status], Status]
@@ -72,6 +73,11 @@ TRANSITIONS: dict[str, Edge] = {
     "restore.begin": (frozenset({Status.AVAILABLE}), Status.RESTORING_BACKUP),
     "restore.done": (frozenset({Status.RESTORING_BACKUP}), Status.AVAILABLE),
     "restore.fail": (frozenset({Status.RESTORING_BACKUP}), Status.ERROR_RESTORING),
+    # revert to the latest snapshot (3.40); a failed one leaves the data half-copied: error, as Cinder
+    "revert.begin": (frozenset({Status.AVAILABLE}), Status.REVERTING),
+    "revert.done": (frozenset({Status.REVERTING}), Status.AVAILABLE),
+    "revert.fail": (frozenset({Status.REVERTING}), Status.ERROR),
+    "revert.cancel": (frozenset({Status.REVERTING}), Status.AVAILABLE),  # its cast was never delivered
 }
 
 # The fail edge out of each transient status.
@@ -82,6 +88,7 @@ TRANSIENT: dict[Status, str] = {
     Status.DETACHING: "detach.fail",
     Status.BACKING_UP: "backup.fail",
     Status.RESTORING_BACKUP: "restore.fail",
+    Status.REVERTING: "revert.fail",
 }
 
 
@@ -94,6 +101,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("volume", "create"): _volume_op("create", Status.CREATING, Recovery.REDO),
     ("volume", "extend"): _volume_op("extend", Status.EXTENDING, Recovery.REDO),
     ("volume", "delete"): _volume_op("delete", Status.DELETING, Recovery.REDO),
+    # not redone: the snapshot reverted to is not kept on the volume's row
+    ("volume", "revert"): _volume_op("revert", Status.REVERTING, Recovery.FAIL),
 }
 
 # The rule for each transient volume status a dead service may leave; a test checks none is missing.
@@ -105,12 +114,14 @@ RECOVERY: dict[Status, Recovery] = {
     Status.DETACHING: Recovery.SETTLE,
     Status.BACKING_UP: Recovery.FAIL,
     Status.RESTORING_BACKUP: Recovery.FAIL,
+    Status.REVERTING: Recovery.FAIL,
 }
 
 # The operation a transient status belongs to, for messages ("the extend was stopped by ...").
 WORKING_OPERATION: dict[Status, str] = {
     Status.CREATING: "create", Status.EXTENDING: "extend", Status.DELETING: "delete", Status.ATTACHING: "attach",
     Status.DETACHING: "detach", Status.BACKING_UP: "backup", Status.RESTORING_BACKUP: "restore",
+    Status.REVERTING: "revert",
 }
 
 # Statuses an admin may set with os-reset_status.
@@ -146,6 +157,8 @@ SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]
     "delete.fail": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.ERROR_DELETING),
     # a snapshot used as a clone source is claimed with a version bump, as volumes are
     "clone.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
+    # and so is the snapshot a volume reverts to (a delete that read it before loses its swap)
+    "revert.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
 }
 
 # os-update_snapshot_status (Nova reporting an assisted snapshot): the status it reports -> the edge it takes
