@@ -35,6 +35,7 @@ class Status(StrEnum):
     RESTORING_BACKUP = "restoring-backup"
     ERROR_RESTORING = "error_restoring"
     REVERTING = "reverting"
+    AWAITING_TRANSFER = "awaiting-transfer"
 
 
 Edge = tuple[frozenset[Status], Status]
@@ -78,6 +79,10 @@ TRANSITIONS: dict[str, Edge] = {
     "revert.done": (frozenset({Status.REVERTING}), Status.AVAILABLE),
     "revert.fail": (frozenset({Status.REVERTING}), Status.ERROR),
     "revert.cancel": (frozenset({Status.REVERTING}), Status.AVAILABLE),  # its cast was never delivered
+    # offered to another project: at rest, but not attached, extended, snapshotted or deleted meanwhile
+    "transfer.begin": (frozenset({Status.AVAILABLE}), Status.AWAITING_TRANSFER),
+    "transfer.cancel": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
+    "transfer.accept": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
 }
 
 # The fail edge out of each transient status.

@@ -8,6 +8,7 @@ from api.routes import (
                                             quotas,
                                             snapshot_metadata,
                                             snapshots,
+                                            transfers,
                                             types,
                                             versions,
                                             volume_metadata,
@@ -18,3 +19,4 @@ from api.spec import RouteSpec
 
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
                                             backends, hosts, messages, workers) for spec in module.routes.specs]
+ALL += transfers.legacy.specs + transfers.current.specs

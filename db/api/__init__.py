@@ -58,6 +58,13 @@ from db.api.snapshots import (
     snapshot_transition,
     snapshot_update,
 )
+from db.api.transfers import (
+    transfer_accept,
+    transfer_create,
+    transfer_delete,
+    transfer_get,
+    transfer_list,
+)
 from db.api.transitions import Effects, Guard, transition
 from db.api.types import (
     DEFAULT_TYPE_NAME,
@@ -154,6 +161,11 @@ __all__ = [
     "snapshot_list_stale",
     "snapshot_transition",
     "snapshot_update",
+    "transfer_accept",
+    "transfer_create",
+    "transfer_delete",
+    "transfer_get",
+    "transfer_list",
     "transition",
     "type_access_add",
     "type_access_list",
