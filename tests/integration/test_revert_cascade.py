@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from localcluster.storage import logical_volumes
+from localcluster.storage import _lvm_config, logical_volumes
 
 from bench.stack import SplitStack
 
@@ -65,20 +66,37 @@ def _snapshot(api: httpx.Client, volume_id: str) -> str:
     return snapshot_id
 
 
-def _write(device: str, data: bytes) -> None:
+def _lv_offset(volume_group: tuple[str, str], lv: str) -> int:
+    """Where the (linear, one-segment) LV starts on the physical volume: the driver reaches LVs through loop
+    devices over their extents here, so the test reads and writes the same bytes there."""
+    vg, device = volume_group
+    config = ["--config", _lvm_config(device), "--noheadings", "--units", "b", "--nosuffix"]
+    ranges = _lvm("lvs", *config, "-o", "seg_pe_ranges", f"{vg}/{lv}")
+    first_pe = int(ranges.split(":", 1)[1].split("-", 1)[0])
+    extent = int(_lvm("vgs", *config, "-o", "vg_extent_size", vg))
+    pe_start = int(_lvm("pvs", *config, "-o", "pe_start", device))
+    return pe_start + first_pe * extent
+
+
+def _lvm(*argv: str) -> str:
+    return subprocess.run(list(argv), capture_output=True, text=True, check=True,
+                          env={**os.environ, "LVM_SUPPRESS_FD_WARNINGS": "1"}).stdout.strip()
+
+
+def _write(device: str, offset: int, data: bytes) -> None:
     fd = os.open(device, os.O_WRONLY | os.O_SYNC)
     try:
-        os.write(fd, data)
+        os.pwrite(fd, data, offset)
     finally:
         os.close(fd)
 
 
-def _read(device: str, size: int) -> bytes:
-    """The first ``size`` bytes (at most 4 KiB) as the device holds them, past the page cache."""
+def _read(device: str, offset: int, size: int) -> bytes:
+    """``size`` bytes (at most 4 KiB) at ``offset`` as the device holds them, past the page cache."""
     buffer = mmap.mmap(-1, 4096)  # page-aligned, as O_DIRECT needs
     fd = os.open(device, os.O_RDONLY | os.O_DIRECT)
     try:
-        os.readv(fd, [buffer])
+        os.preadv(fd, [buffer], offset)
     finally:
         os.close(fd)
     return bytes(buffer[:size])
@@ -86,13 +104,13 @@ def _read(device: str, size: int) -> bytes:
 
 def test_revert_on_lvm_brings_back_the_snapshots_bytes(api: httpx.Client,
                                                        volume_group: tuple[str, str]) -> None:
-    vg, _ = volume_group
+    device = volume_group[1]
     volume_id = _volume(api, "lvm-1")
-    device = f"/dev/{vg}/volume-{volume_id}"
-    _write(device, b"before-revert!!!" * 256)
+    offset = _lv_offset(volume_group, f"volume-{volume_id}")
+    _write(device, offset, b"before-revert!!!" * 256)
     older = _snapshot(api, volume_id)
     latest = _snapshot(api, volume_id)
-    _write(device, b"after-the-snap.." * 256)
+    _write(device, offset, b"after-the-snap.." * 256)
     revert = {"revert": {"snapshot_id": older}}
     headers = {"OpenStack-API-Version": "volume 3.40"}
     refused = api.post(f"/volumes/{volume_id}/action", json=revert, headers=headers)
@@ -100,7 +118,7 @@ def test_revert_on_lvm_brings_back_the_snapshots_bytes(api: httpx.Client,
     accepted = api.post(f"/volumes/{volume_id}/action", json={"revert": {"snapshot_id": latest}}, headers=headers)
     assert accepted.status_code == 202, accepted.text
     assert _settle(api, f"/volumes/{volume_id}")["status"] == "available"
-    assert _read(device, 4096) == b"before-revert!!!" * 256
+    assert _read(device, _lv_offset(volume_group, f"volume-{volume_id}"), 4096) == b"before-revert!!!" * 256
 
     assert api.delete(f"/volumes/{volume_id}", params={"cascade": "true"}).status_code == 202
     assert _settle(api, f"/volumes/{volume_id}")["status"] == "deleted"
