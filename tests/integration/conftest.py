@@ -18,6 +18,7 @@ from tests.integration.storage_fixtures import (  # noqa: F401  (fixtures)
     nfs_server,
     storage_stack,
     tgtd,
+    typed_storage_api,
     volume_group,
 )
 

@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -87,3 +88,32 @@ def active_volume_service(api: httpx.Client, backend: str) -> str:
                 return str(service.get("node") or "")
         time.sleep(0.2)
     raise AssertionError(f"no active volume service for {backend}")
+
+
+FINAL_STATUSES = {"available", "error", "deleted", "error_deleting"}
+
+
+@pytest.fixture(scope="module")
+def typed_storage_api(storage_stack: SplitStack) -> Iterator[httpx.Client]:
+    """An admin client of ``storage_stack`` with a volume type per backend, named after it."""
+    with httpx.Client(base_url=storage_stack.endpoint, headers={"X-Auth-Token": "admin:admin"}, timeout=30) as client:
+        for backend in ("lvm-1", "nfs-1"):
+            created = client.post("/types", json={"volume_type": {
+                "name": backend, "extra_specs": {"volume_backend_name": backend}}})
+            assert created.status_code == 200, created.text
+        yield client
+
+
+def settle(api: httpx.Client, path: str, timeout_s: float = 90) -> dict[str, Any]:
+    """The resource at ``path`` once its status is final (``{"status": "deleted"}`` once it is gone)."""
+    deadline = time.monotonic() + timeout_s
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = api.get(path)
+        if response.status_code == 404:
+            return {"status": "deleted"}
+        body = next(iter(response.json().values()))
+        if body["status"] in FINAL_STATUSES:
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"{path} stayed {body.get('status')}")

@@ -9,52 +9,27 @@ from __future__ import annotations
 import mmap
 import os
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from localcluster.storage import _lvm_config, logical_volumes
 
-from bench.stack import SplitStack
+from tests.integration.storage_fixtures import settle
 
 pytestmark = pytest.mark.integration
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-FINAL = {"available", "error", "deleted", "error_deleting"}
-
 
 @pytest.fixture(scope="module")
-def api(storage_stack: SplitStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=storage_stack.endpoint, headers=ADMIN, timeout=30) as client:
-        for backend in ("lvm-1", "nfs-1"):
-            created = client.post("/types", json={"volume_type": {
-                "name": backend, "extra_specs": {"volume_backend_name": backend}}})
-            assert created.status_code == 200, created.text
-        yield client
-
-
-def _settle(api: httpx.Client, path: str, timeout_s: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        response = api.get(path)
-        if response.status_code == 404:
-            return {"status": "deleted"}
-        body = next(iter(response.json().values()))
-        if body["status"] in FINAL:
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"{path} stayed {body.get('status')}")
+def api(typed_storage_api: httpx.Client) -> httpx.Client:
+    return typed_storage_api
 
 
 def _volume(api: httpx.Client, backend: str) -> str:
     response = api.post("/volumes", json={"volume": {"size": 1, "volume_type": backend}})
     assert response.status_code == 202, response.text
     volume_id = str(response.json()["volume"]["id"])
-    assert _settle(api, f"/volumes/{volume_id}")["status"] == "available"
+    assert settle(api, f"/volumes/{volume_id}")["status"] == "available"
     return volume_id
 
 
@@ -62,7 +37,7 @@ def _snapshot(api: httpx.Client, volume_id: str) -> str:
     response = api.post("/snapshots", json={"snapshot": {"volume_id": volume_id}})
     assert response.status_code == 202, response.text
     snapshot_id = str(response.json()["snapshot"]["id"])
-    assert _settle(api, f"/snapshots/{snapshot_id}")["status"] == "available"
+    assert settle(api, f"/snapshots/{snapshot_id}")["status"] == "available"
     return snapshot_id
 
 
@@ -117,13 +92,13 @@ def test_revert_on_lvm_brings_back_the_snapshots_bytes(api: httpx.Client,
     assert refused.status_code == 400 and "latest" in refused.text
     accepted = api.post(f"/volumes/{volume_id}/action", json={"revert": {"snapshot_id": latest}}, headers=headers)
     assert accepted.status_code == 202, accepted.text
-    assert _settle(api, f"/volumes/{volume_id}")["status"] == "available"
+    assert settle(api, f"/volumes/{volume_id}")["status"] == "available"
     assert _read(device, _lv_offset(volume_group, f"volume-{volume_id}"), 4096) == b"before-revert!!!" * 256
 
     assert api.delete(f"/volumes/{volume_id}", params={"cascade": "true"}).status_code == 202
-    assert _settle(api, f"/volumes/{volume_id}")["status"] == "deleted"
+    assert settle(api, f"/volumes/{volume_id}")["status"] == "deleted"
     for snapshot_id in (older, latest):
-        assert _settle(api, f"/snapshots/{snapshot_id}")["status"] == "deleted"
+        assert settle(api, f"/snapshots/{snapshot_id}")["status"] == "deleted"
     assert logical_volumes(*volume_group) == set()
 
 
@@ -132,7 +107,7 @@ def test_cascade_delete_on_nfs_leaves_no_file(api: httpx.Client, nfs_server: lis
     snapshots = [_snapshot(api, volume_id) for _ in range(2)]
     assert any(volume_id in name for export in nfs_server for name in os.listdir(export))
     assert api.delete(f"/volumes/{volume_id}", params={"cascade": "true"}).status_code == 202
-    assert _settle(api, f"/volumes/{volume_id}")["status"] == "deleted"
+    assert settle(api, f"/volumes/{volume_id}")["status"] == "deleted"
     for snapshot_id in snapshots:
-        assert _settle(api, f"/snapshots/{snapshot_id}")["status"] == "deleted"
+        assert settle(api, f"/snapshots/{snapshot_id}")["status"] == "deleted"
     assert not [name for export in nfs_server for name in os.listdir(export) if volume_id in name]

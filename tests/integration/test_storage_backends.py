@@ -11,45 +11,21 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from localcluster.storage import logical_volumes, tgt_targets
 
 from bench.stack import SplitStack
-from tests.integration.storage_fixtures import TGT_CONTROL, active_volume_service
+from tests.integration.storage_fixtures import TGT_CONTROL, active_volume_service, settle
 
 pytestmark = pytest.mark.integration
 
-ADMIN = {"X-Auth-Token": "admin:admin"}
-FINAL = {"available", "error", "deleted", "error_deleting"}
-
 
 @pytest.fixture(scope="module")
-def api(storage_stack: SplitStack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=storage_stack.endpoint, headers=ADMIN, timeout=30) as client:
-        for backend in ("lvm-1", "nfs-1"):
-            created = client.post("/types", json={"volume_type": {
-                "name": backend, "extra_specs": {"volume_backend_name": backend}}})
-            assert created.status_code == 200, created.text
-        yield client
-
-
-def _settle(api: httpx.Client, path: str, timeout_s: float = 90) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        response = api.get(path)
-        if response.status_code == 404:
-            return {"status": "deleted"}
-        body = next(iter(response.json().values()))
-        if body["status"] in FINAL:
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"{path} stayed {body.get('status')}")
+def api(typed_storage_api: httpx.Client) -> httpx.Client:
+    return typed_storage_api
 
 
 def _create(api: httpx.Client, backend: str, size: int = 1, **extra: str) -> str:
@@ -87,24 +63,24 @@ def test_volume_types_place_volumes_on_each_backend(api: httpx.Client, volume_gr
                                                     nfs_server: list[Path]) -> None:
     for backend in ("lvm-1", "nfs-1"):
         volume_id = _create(api, backend)
-        volume = _settle(api, f"/volumes/{volume_id}")
+        volume = settle(api, f"/volumes/{volume_id}")
         assert volume["status"] == "available", volume
         assert f"@{backend}#" in volume["os-vol-host-attr:host"]
         snapshot = api.post("/snapshots", json={"snapshot": {"volume_id": volume_id}}).json()["snapshot"]
-        assert _settle(api, f"/snapshots/{snapshot['id']}")["status"] == "available"
+        assert settle(api, f"/snapshots/{snapshot['id']}")["status"] == "available"
         from_snapshot = _create(api, backend, 2, snapshot_id=snapshot["id"])
         clone = _create(api, backend, source_volid=volume_id)
-        assert {_settle(api, f"/volumes/{v}")["status"] for v in (from_snapshot, clone)} == {"available"}
+        assert {settle(api, f"/volumes/{v}")["status"] for v in (from_snapshot, clone)} == {"available"}
         if backend == "lvm-1":
             assert {f"volume-{v}" for v in (volume_id, from_snapshot, clone)} <= _lvs(volume_group)
             assert f"_snapshot-{snapshot['id']}" in _lvs(volume_group)
         else:
             assert {f"volume-{volume_id}.{snapshot['id']}", f"volume-{from_snapshot}"} <= _share_files(nfs_server)
         assert api.delete(f"/snapshots/{snapshot['id']}").status_code == 202
-        assert _settle(api, f"/snapshots/{snapshot['id']}")["status"] == "deleted"
+        assert settle(api, f"/snapshots/{snapshot['id']}")["status"] == "deleted"
         for doomed in (volume_id, from_snapshot, clone):
             assert api.delete(f"/volumes/{doomed}").status_code == 202
-        assert {_settle(api, f"/volumes/{v}")["status"] for v in (volume_id, from_snapshot, clone)} == {"deleted"}
+        assert {settle(api, f"/volumes/{v}")["status"] for v in (volume_id, from_snapshot, clone)} == {"deleted"}
     assert _lvs(volume_group) == set() and _share_files(nfs_server) == set()
 
 
@@ -113,7 +89,7 @@ def test_a_volume_bigger_than_the_storage_gets_no_backend(storage_stack: SplitSt
                                                           volume_group: tuple[str, str], nfs_server: list[Path],
                                                           backend: str, size_gb: int) -> None:
     volume_id = _create(api, backend, size_gb)
-    volume = _settle(api, f"/volumes/{volume_id}")
+    volume = settle(api, f"/volumes/{volume_id}")
     assert volume["status"] == "error"
     deadline = time.monotonic() + 10  # the scheduler writes the user message just after the status
     while True:
@@ -137,13 +113,13 @@ def test_a_volume_service_killed_mid_operation_leaves_no_orphan(storage_stack: S
                                                                  backend: str, volume_group: tuple[str, str],
                                                                  nfs_server: list[Path]) -> None:
     source = _create(api, backend, 2)
-    assert _settle(api, f"/volumes/{source}")["status"] == "available"
+    assert settle(api, f"/volumes/{source}")["status"] == "available"
     interrupted = 0  # rounds whose operation had not landed when its service died
     for round_index, action in enumerate(["create", "clone", "delete"] * 2):
         victim = active_volume_service(api, backend)
         if action == "delete":
             target = _create(api, backend)
-            assert _settle(api, f"/volumes/{target}")["status"] == "available"
+            assert settle(api, f"/volumes/{target}")["status"] == "available"
             assert api.delete(f"/volumes/{target}").status_code == 202
         else:
             target = _create(api, backend, 2, **({"source_volid": source} if action == "clone" else {}))
@@ -151,12 +127,12 @@ def test_a_volume_service_killed_mid_operation_leaves_no_orphan(storage_stack: S
         storage_stack.processes[victim].stop(signal.SIGKILL)
         if api.get(f"/volumes/{target}").json().get("volume", {}).get("status") in ("creating", "deleting"):
             interrupted += 1
-        final = _settle(api, f"/volumes/{target}", timeout_s=120)
+        final = settle(api, f"/volumes/{target}", timeout_s=120)
         assert final["status"] in ({"deleted"} if action == "delete" else {"available"}), final
         storage_stack.spawn(victim, ["ember-volume"], host=victim)  # back as the standby
         if final["status"] == "available":
             api.delete(f"/volumes/{target}")
-            assert _settle(api, f"/volumes/{target}")["status"] == "deleted"
+            assert settle(api, f"/volumes/{target}")["status"] == "deleted"
         if backend == "lvm-1":
             assert _lvs(volume_group) == {f"volume-{source}"}
             assert "Target " not in _targets()
@@ -164,4 +140,4 @@ def test_a_volume_service_killed_mid_operation_leaves_no_orphan(storage_stack: S
             assert _share_files(nfs_server) == {f"volume-{source}", f"volume-{source}.info"}
     assert interrupted >= 2, "the kills all came after the operations ended: this test tested nothing"
     api.delete(f"/volumes/{source}")
-    assert _settle(api, f"/volumes/{source}")["status"] == "deleted"
+    assert settle(api, f"/volumes/{source}")["status"] == "deleted"
