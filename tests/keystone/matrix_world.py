@@ -32,6 +32,7 @@ class World:
         volume = self.volume()
         owner.ok("POST", f"/volumes/{volume}/metadata", {"metadata": {"k": "v"}})
         snapshot = self._snapshot_of(self.volume())
+        owner.ok("POST", f"/snapshots/{snapshot}/metadata", {"metadata": {"k": "v"}})
         attached = self.volume()
         attachment = owner.ok("POST", "/attachments", {"attachment": {
             "volume_uuid": attached, "instance_uuid": str(uuid.uuid4()), "connector": CONNECTOR}})["attachment"]
@@ -44,6 +45,7 @@ class World:
             "volume_id": volume, "key": "k", "snapshot_id": snapshot, "attachment_id": attachment["id"],
             "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
+            "host_name": volume_service["host"], "class_name": "default", "plain_type_id": self.volume_type(),
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
@@ -54,9 +56,13 @@ class World:
                                                      "os-begin_detaching"),
             "metadata_key": self._metadata_key,
             "snapshot": lambda: {"snapshot_id": self._snapshot_of(self.volume())},
+            "creating_snapshot": self._creating_snapshot,
+            "snapshot_metadata_key": self._snapshot_metadata_key,
             "attachment": lambda: self._attachment(connected=True),
             "reserved_attachment": lambda: self._attachment(connected=False),
             "type": lambda: {"type_id": self.volume_type()},
+            "private_type": lambda: {"type_id": self.volume_type(public=False)},
+            "private_type_shared": self._private_type_shared,
             "spec_key": self._spec_key,
             "message": lambda: {"message_id": self._messages.pop()},
         }
@@ -109,15 +115,33 @@ class World:
         self.owner.wait_for(f"/snapshots/{snapshot_id}", "snapshot", "available")
         return snapshot_id
 
+    def _creating_snapshot(self) -> Params:
+        """A snapshot as Nova sees one it makes itself: still creating (an admin's reset puts it there)."""
+        snapshot_id = self._snapshot_of(self.volume())
+        self.admin.ok("POST", f"/snapshots/{snapshot_id}/action", {"os-reset_status": {"status": "creating"}})
+        return {"snapshot_id": snapshot_id}
+
+    def _snapshot_metadata_key(self) -> Params:
+        key = f"m-{uuid.uuid4().hex[:8]}"
+        self.owner.ok("POST", f"/snapshots/{self.shared['snapshot_id']}/metadata", {"metadata": {key: "v"}})
+        return {"key": key}
+
     def _attachment(self, *, connected: bool) -> Params:
         body: dict[str, Any] = {"volume_uuid": self.volume(), "instance_uuid": str(uuid.uuid4())}
         if connected:
             body["connector"] = CONNECTOR
         return {"attachment_id": self.owner.ok("POST", "/attachments", {"attachment": body})["attachment"]["id"]}
 
-    def volume_type(self) -> str:
-        made = self.admin.ok("POST", "/types", {"volume_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}})
+    def volume_type(self, *, public: bool = True) -> str:
+        made = self.admin.ok("POST", "/types", {"volume_type": {
+            "name": f"matrix-{uuid.uuid4().hex[:8]}", "os-volume-type-access:is_public": public}})
         return str(made["volume_type"]["id"])
+
+    def _private_type_shared(self) -> Params:
+        """A private type demo may use (the admin gave it access)."""
+        type_id = self.volume_type(public=False)
+        self.admin.ok("POST", f"/types/{type_id}/action", {"addProjectAccess": {"project": self.owner.project_id}})
+        return {"type_id": type_id}
 
     def _spec_key(self) -> Params:
         key = f"s-{uuid.uuid4().hex[:8]}"
