@@ -35,10 +35,11 @@ _VOLUME_CREATE_FIELDS: dict[str, t.JsonSchema] = {
     "snapshot_id": t.ID_OR_NULL,
     "source_volid": t.ID_OR_NULL,
     "multiattach": t.nullable(t.BOOLEAN),
+    "backup_id": t.ID_OR_NULL,  # from 3.47: the new volume is restored from this backup
     # Cinder's sources that ember does not offer: null or empty only
     **{field: {"type": ["string", "null"], "maxLength": 0,
                "description": "ember does not create volumes from images, backups or groups: leave it out."}
-       for field in ("imageRef", "image_id", "backup_id", "consistencygroup_id", "group_id")},
+       for field in ("imageRef", "image_id", "consistencygroup_id", "group_id")},
 }
 _DESCRIBED_FIELDS = {"name": t.NAME, "description": t.DESCRIPTION, "display_name": t.NAME,
                      "display_description": t.DESCRIPTION, "metadata": t.METADATA}
@@ -110,6 +111,10 @@ class VolumeCreate:
     snapshot_id: str | None
     source_volid: str | None
     multiattach: bool
+    backup_id: str | None = None
+
+
+BACKUP_SOURCE_SINCE = 47
 
 
 def parse_volume_create(body: dict[str, Any], minor: int) -> VolumeCreate:
@@ -118,12 +123,15 @@ def parse_volume_create(body: dict[str, Any], minor: int) -> VolumeCreate:
         only(volume, _VOLUME_CREATE_FIELDS, "volume")
     snapshot_id = volume.get("snapshot_id") or None
     source_volid = volume.get("source_volid") or None
-    if snapshot_id and source_volid:
-        raise BadRequest("Invalid input: give snapshot_id or source_volid, not both.")
+    backup_id = volume.get("backup_id") or None
+    if backup_id and minor < BACKUP_SOURCE_SINCE:
+        raise BadRequest("Invalid input: a volume is created from a backup (backup_id) from microversion 3.47 on.")
+    if sum(1 for source in (snapshot_id, source_volid, backup_id) if source) > 1:
+        raise BadRequest("Invalid input: give only one of snapshot_id, source_volid and backup_id.")
     size = volume.get("size")
-    if size is None and not (snapshot_id or source_volid):
+    if size is None and not (snapshot_id or source_volid or backup_id):
         raise BadRequest("Invalid input for field/attribute size. It is required unless the volume is created "
-                         "from a snapshot or a volume.")
+                         "from a snapshot, a volume or a backup.")
     multiattach = volume.get("multiattach")
     return VolumeCreate(
         size_gb=int(size) if size is not None else None,
@@ -135,6 +143,7 @@ def parse_volume_create(body: dict[str, Any], minor: int) -> VolumeCreate:
         snapshot_id=snapshot_id,
         source_volid=source_volid,
         multiattach=multiattach is not None and t.truthy(multiattach),
+        backup_id=backup_id,
     )
 
 

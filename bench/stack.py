@@ -72,6 +72,7 @@ class _Stack:
     admin_token: str = "admin:admin"
     # more than one: volume-a, volume-b, ... serve the one backend as "split@<backend>", one active
     volume_services: int = 1
+    backup_services: int = 1  # backup-1, backup-2, ...: active/active
     coordination_url: str = "sql://"
     # backend name -> its section's options (instead of the one ``driver`` backend)
     backend_sections: dict[str, str] = field(default_factory=dict)
@@ -220,7 +221,8 @@ class SplitStack(_Stack):
             self.spawn("volume", ["ember-volume"], host="volume-1")
         for node in self.volume_nodes():
             self.spawn(node, ["ember-volume"], host=node)
-        self.spawn("backup", ["ember-backup"], host="backup-1")
+        for i in range(1, self.backup_services + 1):
+            self.spawn("backup" if i == 1 else f"backup-{i}", ["ember-backup"], host=f"backup-{i}")
         self.wait_ready()
         return self
 

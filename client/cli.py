@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from client import output
 from client.commands import attachments
+from client.commands.backups import backup_create, backup_delete, backup_list, backup_restore, backup_show
 from client.commands.deployment import availability_zone_list, pool_list, service_list
 from client.commands.project import limits_show, message_list, quota_set, quota_show
 from client.commands.snapshots import snapshot_create, snapshot_delete, snapshot_list, snapshot_show
@@ -65,6 +66,7 @@ def _quota(text: str) -> int:
 _GROUP_HELP = {
     "volume": "create, list, change and delete volumes",
     "snapshot": "create, list and delete snapshots",
+    "backup": "back volumes up, restore and delete backups",
     "type": "manage volume types and their extra specs",
     "availability-zone": "list availability zones",
     "service": "list ember services and whether they are up",
@@ -152,6 +154,23 @@ def _add_commands(b: _Builder) -> None:
     b.command("snapshot show", snapshot_show, "Show a snapshot.").add_argument("snapshot", metavar="SNAPSHOT")
     p = b.command("snapshot delete", snapshot_delete, "Delete a snapshot.", wait=True)
     p.add_argument("snapshot", metavar="SNAPSHOT")
+
+    p = b.command("backup create", backup_create, "Back a volume up (full, or incremental with --incremental).",
+                  wait=True)
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    p.add_argument("--incremental", action="store_true", help="store only what changed since the newest backup")
+    p.add_argument("--force", action="store_true", help="back up an attached (in-use) volume")
+    b.command("backup list", backup_list, "List backups.")
+    b.command("backup show", backup_show, "Show a backup.").add_argument("backup", metavar="BACKUP")
+    p = b.command("backup delete", backup_delete, "Delete a backup.", wait=True)
+    p.add_argument("backup", metavar="BACKUP")
+    p = b.command("backup restore", backup_restore, "Restore a backup into a new volume, or into --volume.",
+                  wait=True)
+    p.add_argument("backup", metavar="BACKUP")
+    p.add_argument("--volume", metavar="VOLUME", help="an available volume at least as large (default: a new one)")
+    p.add_argument("--name", help="the new volume's name")
 
     p = b.command("type create", type_create, "Create a volume type.")
     p.add_argument("name", metavar="NAME")

@@ -93,6 +93,8 @@ def _poll(session: Session, kind: str, resource_id: str, *, timeout_s: float,
             if until(resource):
                 return resource
             status = str(resource.get("status", ""))
+            if kind == "backup" and status in ("creating", "restoring"):
+                status += f" {resource.get('progress', 0)}%"  # a backup's progress, as the service reports it
             elapsed_s = time.monotonic() - started
             if elapsed_s >= timeout_s:
                 raise _timed_out(kind, resource_id, status, timeout_s)

@@ -203,6 +203,18 @@ class Backup(_Timestamps, _SoftDelete, Base):
     host: Mapped[str | None] = mapped_column(String(255))
     container: Mapped[str | None] = mapped_column(String(255))
     object_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    parent_id: Mapped[str | None] = mapped_column(String(36), index=True)  # an incremental's parent
+    temp_snapshot_id: Mapped[str | None] = mapped_column(String(36))  # a forced backup's, removed in every outcome
+    restore_volume_id: Mapped[str | None] = mapped_column(String(36))  # the target of a running restore
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")  # percent
+    metadata_: Mapped[dict[str, str] | None] = mapped_column("metadata", JSON)
+    data_timestamp: Mapped[datetime | None] = mapped_column(Timestamp)
+    stored_bytes: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
+    __table_args__ = (
+        Index("ix_backups_project_deleted", "project_id", "deleted", "created_at"),
+        Index("ix_backups_deleted_status_host", "deleted", "status", "host"),
+    )
 
 
 class TrackedWork(Base):

@@ -93,6 +93,36 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Backup:
+    id: str
+    project_id: str
+    user_id: str
+    volume_id: str
+    snapshot_id: str | None
+    name: str | None
+    description: str | None
+    size_gb: int
+    status: str
+    version: int
+    status_reason: str | None
+    host: str | None  # the backup service (``backup:<node>``) running or holding its work; None: not taken yet
+    container: str | None
+    object_count: int
+    parent_id: str | None
+    temp_snapshot_id: str | None
+    restore_volume_id: str | None
+    availability_zone: str | None
+    progress: int
+    metadata: dict[str, str] | None
+    data_timestamp: datetime | None
+    stored_bytes: int
+    created_at: datetime
+    updated_at: datetime | None
+    deleted: bool = False
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Attachment:
     id: str
     volume_id: str

@@ -45,6 +45,16 @@ class Export:
     provider_auth: str | None = field(default=None, repr=False)  # "CHAP <user> <secret>": never logged
 
 
+@dataclass(frozen=True)
+class DataLocation:
+    """Where the backup service reads or writes a volume's (or snapshot's) bytes: a path on this host
+    (an LV's device, a file) or an nfs:// URL, and the image format there (raw, qcow2: a chain is
+    read through qemu, flattened to what the guest sees)."""
+
+    location: str
+    format: str = "raw"
+
+
 class VolumeDriver(Protocol):
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         """``conf`` is the whole config; the driver reads its options from section ``backend``."""
@@ -97,3 +107,7 @@ class VolumeDriver(Protocol):
 
     def volume_path(self, volume_id: str) -> str | None:
         """Where the volume's bytes are on this host (file drivers), for tests and tools."""
+
+    def data_location(self, volume_id: str, *, snapshot_id: str | None = None) -> DataLocation:
+        """Where the backup service reads (or, for a volume, writes) the volume's or its snapshot's bytes;
+        SourceNotFound if the storage has no such volume or snapshot."""

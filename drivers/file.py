@@ -20,7 +20,7 @@ from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import fileops, images, rawfiles, runner
-from drivers.base import ConnectionInfo, Connector, Export, PoolStats
+from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, MissingTool, SourceNotFound
 from drivers.fileops import check_id as _check_id
 from drivers.fileops import translated as _translated
@@ -84,6 +84,12 @@ class FileDriver:
 
     def volume_path(self, volume_id: str) -> str | None:
         return self._volume_file(volume_id)
+
+    def data_location(self, volume_id: str, *, snapshot_id: str | None = None) -> DataLocation:
+        path, fmt = self._snapshot_source(snapshot_id) if snapshot_id else (self._volume_file(volume_id), "raw")
+        if not os.path.exists(path):
+            raise SourceNotFound(f"no file {path} for {'snapshot ' + snapshot_id if snapshot_id else volume_id}")
+        return DataLocation(path, fmt)
 
     # -- volumes
 

@@ -24,7 +24,7 @@ import os
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
-from drivers.base import ConnectionInfo, Connector, Export, PoolStats
+from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, InvalidConnector, NotEnoughSpace, SourceNotFound
 from drivers.fileops import check_id
 from drivers.locks import VolumeLocks
@@ -114,6 +114,14 @@ class LvmDriver:
         with self._locks.hold(volume_id):
             lv = self._repair(_volume(volume_id))
         return None if lv is None else lv.size
+
+    def data_location(self, volume_id: str, *, snapshot_id: str | None = None) -> DataLocation:
+        name = _snapshot(snapshot_id) if snapshot_id else _volume(volume_id)
+        with self._locks.hold(volume_id):
+            lv = self._repair(name)
+            if lv is None:
+                raise SourceNotFound(f"no LV {name}")
+            return DataLocation(self._devices.pin(lv))  # its loop device, or the activated LV's device
 
     # -- volumes
 

@@ -28,7 +28,7 @@ from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import fileops, images, nfs_chain, nfs_shares
-from drivers.base import ConnectionInfo, Connector, Export, PoolStats
+from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
 from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace, SourceNotFound
 from drivers.fileops import translated
 from drivers.images import Limits, QemuImg
@@ -137,6 +137,14 @@ class NfsDriver:
     def volume_path(self, volume_id: str) -> str | None:
         found = self._find(volume_id)
         return None if found is None else os.path.join(found[0].local_path, found[1].active)
+
+    def data_location(self, volume_id: str, *, snapshot_id: str | None = None) -> DataLocation:
+        share, chain = self._require(volume_id)
+        name = chain.snapshots.get(snapshot_id) if snapshot_id else chain.active
+        if name is None:
+            raise SourceNotFound(f"volume {volume_id} has no snapshot {snapshot_id}")
+        # the top of a chain (qcow2 over its backing files) is flattened by qemu when it is read
+        return DataLocation(os.path.join(share.local_path, name), chain.format_of(name))
 
     def volume_size(self, volume_id: str) -> int | None:
         found = self._find(volume_id)

@@ -12,7 +12,7 @@ import time
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
-from drivers.base import ConnectionInfo, Connector, Export, PoolStats
+from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
 from drivers.errors import SourceNotFound
 
 POOL_NAME = "noop"
@@ -119,3 +119,6 @@ class NoopDriver:
 
     def volume_path(self, volume_id: str) -> str | None:
         return None
+
+    def data_location(self, volume_id: str, *, snapshot_id: str | None = None) -> DataLocation:
+        raise SourceNotFound("the noop driver keeps no data")

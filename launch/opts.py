@@ -13,6 +13,7 @@ from oslo_config import cfg
 
 from api import options as api_options
 from backup import options as backup_options
+from backup import service_options as backup_service_options
 from common import config
 from common import options as common_options
 from db import options as db_options
@@ -25,7 +26,8 @@ PROCESS_OPTIONS: dict[str, tuple[config.Registrar, ...]] = {
     "ember-api": (db_options.register, rpc_options.register, api_options.register),
     "ember-scheduler": (db_options.register, rpc_options.register, scheduler_options.register),
     "ember-volume": (db_options.register, rpc_options.register, volume_options.register),
-    "ember-backup": (db_options.register, rpc_options.register, backup_options.register),
+    "ember-backup": (db_options.register, rpc_options.register, backup_options.register,
+                     backup_service_options.register),
     "ember-manage": (db_options.register, rpc_options.register, volume_options.register),
 }
 PROCESS_OPTIONS["ember-all"] = tuple(dict.fromkeys(r for regs in PROCESS_OPTIONS.values() for r in regs))
@@ -39,7 +41,8 @@ def load(process: str, argv: Sequence[str] | None, **kwargs: Any) -> cfg.ConfigO
 def list_opts() -> list[tuple[str | None, list[Any]]]:
     """For oslo-config-generator (namespace ``ember``); oslo.messaging's come from its own namespace."""
     defaults = [*common_options.DEFAULT_OPTS, *volume_options.VOLUME_OPTS, *scheduler_options.SCHEDULER_OPTS,
-                *api_options.API_OPTS, *backup_options.BACKUP_OPTS]
+                *api_options.API_OPTS, *backup_options.BACKUP_OPTS,
+                *backup_service_options.SERVICE_OPTS]
     return [("DEFAULT", defaults), ("coordination", list(common_options.COORDINATION_OPTS)),
             ("database", list(db_options.DATABASE_OPTS)), ("keys", list(db_options.KEY_OPTS)),
             ("oslo_middleware", list(api_options.BODY_OPTS)),

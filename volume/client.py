@@ -55,6 +55,12 @@ class VolumeClient:
         return self._call(ctx, backend_host, "terminate_connection", timeout_s=timeout_s, volume_id=volume_id,
                           connector=connector)
 
+    def data_location(self, ctx: RequestContext, backend_host: str, *, volume_id: str, snapshot_id: str | None,
+                      timeout_s: int) -> dict[str, Any]:
+        """The backup service's question: where the volume's (or snapshot's) bytes are (``location``, ``format``)."""
+        return self._call(ctx, backend_host, "data_location", timeout_s=timeout_s, volume_id=volume_id,
+                          snapshot_id=snapshot_id)
+
     def create_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str) -> None:
         self._cast(ctx, backend_host, "create_volume", volume_id=volume_id)
 

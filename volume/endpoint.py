@@ -89,6 +89,11 @@ class VolumeEndpoint:
             return _answer(self._manager.terminate_connection(ctx, volume_id, connector))
 
     @messaging.expose
+    def data_location(self, wire_ctx: dict[str, Any], volume_id: str, snapshot_id: str | None = None) -> dict[str, Any]:
+        with request_scope(wire_ctx):
+            return self._manager.data_location(volume_id, snapshot_id)
+
+    @messaging.expose
     def recover(self, wire_ctx: dict[str, Any]) -> None:
         self._serve(wire_ctx, "recover",
                     lambda ctx: self._manager.acting() and resume_stuck_work(self._manager, older_than_s=0) >= 0)

@@ -114,6 +114,17 @@ class VolumeManager:
             return Outcome(acted=True, error=str(error), invalid=isinstance(error, InvalidConnector))
         return Outcome(acted=True)
 
+    def data_location(self, volume_id: str, snapshot_id: str | None) -> dict[str, Any]:
+        """For the backup service: where the volume's (or its snapshot's) bytes are; {"acted": False} if this
+        process is not the active, {"error": ...} if the storage has no such data."""
+        if not self.acting():
+            return {"acted": False}
+        try:
+            found = self._driver.data_location(volume_id, snapshot_id=snapshot_id)
+        except DriverError as error:
+            return {"acted": True, "error": str(error)}
+        return {"acted": True, "location": found.location, "format": found.format}
+
     # -- the work: driver calls; what they return is landed with the done edge
 
     def _create(self, volume: Any) -> dict[str, Any]:

@@ -66,7 +66,9 @@ TRANSITIONS: dict[str, Edge] = {
     # the legacy os-begin_detaching / os-roll_detaching markers (the attachments do not change)
     "detach.begin": (frozenset({Status.IN_USE}), Status.DETACHING),
     "detach.fail": (frozenset({Status.DETACHING}), Status.IN_USE),
-    "backup.begin": (frozenset({Status.AVAILABLE}), Status.BACKING_UP),
+    # an in-use volume only with force (the api checks it); it is read through a temporary snapshot, and
+    # its landing settles it back to what its attachments say (in-use, or available): its prior status
+    "backup.begin": (frozenset({Status.AVAILABLE, Status.IN_USE}), Status.BACKING_UP),
     "backup.done": (frozenset({Status.BACKING_UP}), Status.AVAILABLE),
     "backup.fail": (frozenset({Status.BACKING_UP}), Status.AVAILABLE),
     "restore.begin": (frozenset({Status.AVAILABLE}), Status.RESTORING_BACKUP),
@@ -103,9 +105,11 @@ RECOVERY: dict[Status, Recovery] = {
     Status.DELETING: Recovery.REDO,
     Status.ATTACHING: Recovery.SETTLE,
     Status.DETACHING: Recovery.SETTLE,
-    Status.BACKING_UP: Recovery.FAIL,
-    Status.RESTORING_BACKUP: Recovery.FAIL,
 }
+
+# Volume statuses a backup's operation holds: the volume service never recovers them; the backup
+# service that takes over the backup lands its volume with it (BACKUP_RECOVERY).
+HELD_BY_BACKUP = frozenset({Status.BACKING_UP, Status.RESTORING_BACKUP})
 
 # The operation a transient status belongs to, for messages ("the extend was stopped by ...").
 WORKING_OPERATION: dict[Status, str] = {
@@ -379,3 +383,78 @@ def settled(attachment_statuses: Iterable[str]) -> tuple[Status, AttachStatus]:
 # Volume statuses a new attachment may be reserved from: only ``available`` unless multiattach.
 RESERVABLE = frozenset({Status.AVAILABLE})
 RESERVABLE_MULTIATTACH = frozenset({Status.AVAILABLE, Status.RESERVED, Status.ATTACHING, Status.IN_USE})
+
+
+# -- backups ---------------------------------------------------------------------------------------
+
+class BackupStatus(StrEnum):
+    CREATING = "creating"
+    AVAILABLE = "available"
+    ERROR = "error"
+    DELETING = "deleting"
+    ERROR_DELETING = "error_deleting"
+    RESTORING = "restoring"
+    DELETED = "deleted"
+
+
+BACKUP_TRANSITIONS: dict[str, tuple[frozenset[BackupStatus], BackupStatus]] = {
+    "create.done": (frozenset({BackupStatus.CREATING}), BackupStatus.AVAILABLE),
+    "create.fail": (frozenset({BackupStatus.CREATING}), BackupStatus.ERROR),
+    "restore.begin": (frozenset({BackupStatus.AVAILABLE}), BackupStatus.RESTORING),
+    "restore.done": (frozenset({BackupStatus.RESTORING}), BackupStatus.AVAILABLE),
+    # the backup is intact: only the target volume is left in error_restoring
+    "restore.fail": (frozenset({BackupStatus.RESTORING}), BackupStatus.AVAILABLE),
+    "delete.begin": (frozenset({BackupStatus.AVAILABLE, BackupStatus.ERROR, BackupStatus.ERROR_DELETING}),
+                     BackupStatus.DELETING),
+    # admin: also a creating or restoring backup, once no live service holds it (its claim is revoked)
+    "force_delete.begin": (frozenset(BackupStatus) - {BackupStatus.DELETING, BackupStatus.DELETED},
+                           BackupStatus.DELETING),
+    "delete.done": (frozenset({BackupStatus.DELETING}), BackupStatus.DELETED),
+    "delete.fail": (frozenset({BackupStatus.DELETING}), BackupStatus.ERROR_DELETING),
+}
+
+# The fail edge out of each transient backup status.
+BACKUP_TRANSIENT: dict[BackupStatus, str] = {
+    BackupStatus.CREATING: "create.fail",
+    BackupStatus.RESTORING: "restore.fail",
+    BackupStatus.DELETING: "delete.fail",
+}
+
+# A live backup service finishes what a dead one left: every one of these is idempotent (a backup is
+# made again from the start, a restore writes every byte again, a delete removes what is left).
+BACKUP_RECOVERY: dict[BackupStatus, Recovery] = {
+    BackupStatus.CREATING: Recovery.REDO,
+    BackupStatus.RESTORING: Recovery.REDO,
+    BackupStatus.DELETING: Recovery.REDO,
+}
+
+BACKUP_OPERATIONS: dict[str, Operation] = {
+    name: Operation("backup", name, str(working), f"{name}.done", f"{name}.fail", BACKUP_RECOVERY[working])
+    for name, working in (("create", BackupStatus.CREATING), ("restore", BackupStatus.RESTORING),
+                          ("delete", BackupStatus.DELETING))
+}
+
+# What a backup's landing does to the volume its operation holds (the source, or the restore target):
+# done gives it back; a failed backup gives it back too, a failed restore leaves it error_restoring.
+BACKUP_VOLUME_DONE: tuple[Edge, ...] = (
+    (frozenset({Status.BACKING_UP, Status.RESTORING_BACKUP}), Status.AVAILABLE),)
+BACKUP_VOLUME_FAIL: tuple[Edge, ...] = (
+    TRANSITIONS["backup.fail"], TRANSITIONS["restore.fail"])
+
+# Statuses an admin may set with a backup's os-reset_status (Cinder's: available, error).
+BACKUP_RESETTABLE = frozenset({BackupStatus.AVAILABLE, BackupStatus.ERROR})
+
+
+def backup_edge(event: str) -> tuple[frozenset[str], str]:
+    sources, target = BACKUP_TRANSITIONS[event]
+    return frozenset(str(s) for s in sources), str(target)
+
+
+def backup_recovery_of(status: str) -> tuple[Operation, Recovery]:
+    backup_status = BackupStatus(status)
+    name = {BackupStatus.CREATING: "create", BackupStatus.RESTORING: "restore"}.get(backup_status, "delete")
+    return BACKUP_OPERATIONS[name], BACKUP_RECOVERY[backup_status]
+
+
+def plain_edges(edges: tuple[Edge, ...]) -> tuple[tuple[frozenset[str], str], ...]:
+    return tuple((frozenset(str(s) for s in sources), str(target)) for sources, target in edges)

@@ -153,16 +153,17 @@ def update_status(call: ApiCall, snapshot_id: str, *, status: str, progress: str
     available or error, deleting error_deleting; the same status again only changes the progress."""
     snapshot = get(call, snapshot_id)
     values: dict[str, Any] = {"progress": progress} if progress is not None else {}
-    if status == snapshot.status and status in (SnapshotStatus.CREATING, SnapshotStatus.DELETING):
-        moved = db.snapshot_transition(snapshot.id, (frozenset({snapshot.status}), snapshot.status),
-                                       expected_version=snapshot.version, **values)
+    reported = SnapshotStatus(status)
+    if reported in (SnapshotStatus.CREATING, SnapshotStatus.DELETING):
+        # only a progress report on a snapshot already in that status: nothing moves into it this way
+        sources: frozenset[str] = frozenset({reported})
+        edge: tuple[frozenset[str], str] = (sources, str(reported))
     else:
-        moved = db.snapshot_transition(snapshot.id, snapshot_edge(SNAPSHOT_REPORTED[SnapshotStatus(status)]),
-                                       expected_version=snapshot.version, **values)
+        edge = snapshot_edge(SNAPSHOT_REPORTED[reported])
+        sources = edge[0]
+    moved = db.snapshot_transition(snapshot.id, edge, expected_version=snapshot.version, **values)
     if moved is None:
-        raise VolumeStateConflict("snapshot", snapshot.id, f"report it {status}",
-                                  snapshot_edge(SNAPSHOT_REPORTED.get(SnapshotStatus(status), "create.done"))[0],
-                                  snapshot.status)
+        raise VolumeStateConflict("snapshot", snapshot.id, f"report it {status}", sources, snapshot.status)
     log.info("snapshot %s: %s -> %s as reported (progress %s)", snapshot.id, snapshot.status, status, progress)
 
 

@@ -29,7 +29,15 @@ from volume import messages
 from volume.client import BINARY as VOLUME_BINARY
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import WORKING_OPERATION, AttachStatus, SnapshotStatus, Status, edge, snapshot_edge
+from volume.states import (
+    WORKING_OPERATION,
+    AttachStatus,
+    SnapshotStatus,
+    Status,
+    backup_edge,
+    edge,
+    snapshot_edge,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +70,12 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         size_gb = _not_smaller(size_gb, snapshot.size_gb, "snapshot")
         origin = _maybe_volume(snapshot.volume_id)
         snapshot_claim = (snapshot.id, snapshot.version, claim)
+    elif request.backup_id:
+        backup = db.backup_get(request.backup_id, project_id=call.scope_project())
+        if backup.status not in backup_edge("restore.begin")[0]:
+            raise VolumeStateConflict("backup", backup.id, "create a volume from it", backup_edge("restore.begin")[0],
+                                      backup.status)
+        size_gb = _not_smaller(size_gb, backup.size_gb, "backup")
     elif request.source_volid:
         origin = get(call, request.source_volid)
         claim = edge("clone.begin")
@@ -84,6 +98,12 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         snapshot=snapshot_claim, source_volume=source_claim, idempotency=call.idempotency(),
         quota_defaults=call.settings.quota_defaults)
     log.info("volume %s: created in status %s, asking a scheduler to place it", volume.id, volume.status)
+    if request.backup_id:  # a backup service restores it once it is created
+        backup = db.backup_get(request.backup_id)
+        if db.backup_restore_begin(backup.id, backup_edge=backup_edge("restore.begin"), backup_version=backup.version,
+                                   volume_id=volume.id, volume_edge=None) is None:
+            db.volume_transition(volume.id, edge("create.fail"), status_reason="its backup changed meanwhile")
+            raise VolumeStateConflict("backup", backup.id, "create a volume from it", backup_edge("restore.begin")[0])
     try:
         SchedulerClient().create_volume(call.ctx, volume_id=volume.id)
     except ServiceUnavailable as error:

@@ -13,6 +13,7 @@ from oslo_policy import policy
 from api.policies import (
     attachments,
     backends,
+    backups,
     base,
     messages,
     quotas,
@@ -31,7 +32,7 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
-                                volume_type, quotas, backends, messages, workers) for rule in module.list_rules()]
+                                volume_type, quotas, backends, backups, messages, workers) for rule in module.list_rules()]
 
 
 def get_enforcer() -> policy.Enforcer:

@@ -3,6 +3,7 @@
 from api.routes import (
                                             attachments,
                                             backends,
+                                            backups,
                                             hosts,
                                             messages,
                                             quotas,
@@ -17,4 +18,4 @@ from api.routes import (
 from api.spec import RouteSpec
 
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
-                                            backends, hosts, messages, workers) for spec in module.routes.specs]
+                                            backends, backups, hosts, messages, workers) for spec in module.routes.specs]

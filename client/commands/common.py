@@ -19,6 +19,7 @@ _KINDS: dict[str, tuple[str, str, str, str, str]] = {
     "volume": ("/volumes", "volume", "/volumes/detail", "volumes", "volume"),
     "snapshot": ("/snapshots", "snapshot", "/snapshots/detail", "snapshots", "snapshot"),
     "type": ("/types", "volume_type", "/types", "volume_types", "volume type"),
+    "backup": ("/backups", "backup", "/backups/detail", "backups", "backup"),
 }
 
 

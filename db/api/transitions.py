@@ -24,7 +24,7 @@ from db.api._common import cas_update, utcnow
 from db.api.settle import SettleRule, settle
 from db.api.work import HolderCheck, end_claim, revoke_dead_claim
 from db.models import table_of
-from db.records import Attachment, Snapshot, Volume, WorkClaim, from_row
+from db.records import Attachment, Backup, Snapshot, Volume, WorkClaim, from_row
 from db.session import retry_on_conflict, writer
 
 Edge = tuple[frozenset[str], str]
@@ -54,6 +54,9 @@ class Effects:
     quota_defaults: quotas.Defaults | None = None
     pool_claim_gb: float = 0  # claimed on the volume's pool (a full pool: Conflict, rolled back)
     destroy: bool = False  # soft-delete the row and give back what it holds
+    # the row's volume (the kind's ``settles``) moves along the first of these edges it is in a source of
+    # (a backup's landing gives its volume back); then ``settle`` applies
+    volume_edges: tuple[Edge, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class _Kind:
     table: sa.Table
     record: type[Any]
     resource: str  # as NotFound names it
-    settles: Callable[[str, Any], str] | None  # (row id, row) -> the volume whose status follows
+    settles: Callable[[str, Any], str | None] | None  # (row id, row) -> the volume whose status follows
     after_volume: bool  # bump the row's volume's version first: every writer of a volume's rows keeps that order
     gives_back: Callable[[Any], tuple[dict[str, int], str | None, int]] | None  # quota, pool, GB of a destroy
     destroyed: tuple[str, ...] = ("deleted_at",)  # the time columns a soft delete sets
@@ -81,7 +84,19 @@ _KINDS: dict[str, _Kind] = {
     "attachment": _Kind(table_of(models.Attachment), Attachment, "Attachment",
                         settles=lambda _, a: str(a.volume_id), after_volume=True, gives_back=None,
                         destroyed=("deleted_at", "detached_at")),
+    "backup": _Kind(table_of(models.Backup), Backup, "Backup", settles=lambda _, b: _backup_volume(b),
+                    after_volume=False,
+                    gives_back=lambda b: ({"backups": 1, "backup_gigabytes": b.size_gb}, None, 0)),
 }
+
+
+def _backup_volume(backup: Backup | None) -> str | None:
+    """The volume a backup's running operation holds: its source while it is created, its target while
+    it is restored (the row as it was before the landing)."""
+    if backup is None:
+        return None
+    return backup.restore_volume_id if backup.status == "restoring" else (
+        backup.volume_id if backup.status == "creating" else None)
 
 
 @retry_on_conflict
@@ -108,7 +123,7 @@ def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edg
     expected = guard.expected_version
     values: dict[str, Any] = {"status": target, **effects.values}
     current: Any = None
-    if effects.release_pending or effects.destroy or spec.after_volume:
+    if effects.release_pending or effects.destroy or spec.after_volume or effects.volume_edges:
         current = _live(conn, spec, row_id)
         if current is None:
             if effects.release_pending:
@@ -130,8 +145,13 @@ def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edg
     if not cas_update(conn, spec.table, row_id, sources=sources, expected_version=expected,
                       project_id=guard.project_id, values=values):
         return None
-    if effects.settle is not None and spec.settles is not None:
-        settle(conn, spec.settles(row_id, current), effects.settle)
+    volume_id = spec.settles(row_id, current) if spec.settles is not None else None
+    if volume_id and effects.volume_edges:
+        for volume_sources, volume_target in effects.volume_edges:
+            if cas_update(conn, _volumes, volume_id, sources=volume_sources, values={"status": volume_target}):
+                break
+    if effects.settle is not None and volume_id:
+        settle(conn, volume_id, effects.settle)
     changed = from_row(spec.record, conn.execute(sa.select(spec.table).where(spec.table.c.id == row_id)).one())
     _charge(conn, spec, changed, current, effects)
     return changed

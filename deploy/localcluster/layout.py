@@ -64,7 +64,7 @@ HAPROXY_GALERA_PORT = 3316
 HAPROXY_STATS_PORT = 8080
 API_COUNT = 2
 SCHEDULER_COUNT = 2
-BACKUP_COUNT = 1
+BACKUP_COUNT = 2  # active/active: each takes backup work while it has slots, and a dead one's is taken over
 
 DB_USER = "ember"
 DB_PASSWORD = "ember"

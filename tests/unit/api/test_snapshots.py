@@ -201,6 +201,18 @@ def test_update_snapshot_status_reports_nova_s_progress_along_the_table(api: Api
     assert api.post(path, {"os-update_snapshot_status": {"status": "deleted"}}).status_code == 400
 
 
+def test_update_snapshot_status_to_a_status_it_is_not_in_is_a_400(api: Api, volume: dict[str, Any],
+                                                                   casts: list[Any]) -> None:
+    snapshot = _snapshot(api, volume["id"])
+    path = f"/snapshots/{snapshot['id']}/action"
+    assert api.post(path, {"os-update_snapshot_status": {"status": "available"}}).status_code == 202
+    # found by the fuzz tier: deleting (or creating) reported for a snapshot that is not in it was a 500
+    for status in ("deleting", "creating"):
+        refused = api.post(path, {"os-update_snapshot_status": {"status": status}})
+        assert refused.status_code == 400 and "badRequest" in refused.json(), refused.text
+    assert db.snapshot_get(snapshot["id"]).status == SnapshotStatus.AVAILABLE
+
+
 def test_force_delete_drives_a_snapshot_left_deleting_again(api: Api, volume: dict[str, Any],
                                                             casts: list[Any]) -> None:
     snapshot = _snapshot(api, volume["id"])

@@ -6,6 +6,12 @@ from volume.states import (
     ATTACHMENT_RECOVERY,
     ATTACHMENT_RESERVATIONS,
     ATTACHMENT_TRANSITIONS,
+    BACKUP_RECOVERY,
+    BACKUP_TRANSIENT,
+    BACKUP_TRANSITIONS,
+    BACKUP_VOLUME_DONE,
+    BACKUP_VOLUME_FAIL,
+    HELD_BY_BACKUP,
     OPERATIONS,
     RECOVERY,
     SETTLE_ORDER,
@@ -17,9 +23,11 @@ from volume.states import (
     TRANSITIONS,
     AttachmentStatus,
     AttachStatus,
+    BackupStatus,
     Recovery,
     SnapshotStatus,
     Status,
+    backup_recovery_of,
     edge,
     recovery_of,
     settled,
@@ -68,10 +76,12 @@ def test_a_volume_in_use_or_deleting_cannot_be_deleted() -> None:
 def test_every_transient_status_has_a_recovery_rule_and_its_operation() -> None:
     settling = {status for status, rule in RECOVERY.items() if rule is Recovery.SETTLE}
     assert settling <= SETTLED
-    assert set(RECOVERY) == set(TRANSIENT) | settling
+    assert set(RECOVERY) == (set(TRANSIENT) - HELD_BY_BACKUP) | settling
     assert set(SNAPSHOT_RECOVERY) == set(SNAPSHOT_TRANSIENT)
     for resource, table in (("volume", TRANSIENT), ("snapshot", SNAPSHOT_TRANSIENT)):
         for status, fail_event in table.items():
+            if status in HELD_BY_BACKUP:
+                continue  # recovered with its backup
             op, rule = recovery_of(resource, str(status))
             assert (op.resource, op.working, op.fail) == (resource, str(status), fail_event)
             assert rule in set(Recovery)
@@ -125,3 +135,22 @@ def test_every_attachment_status_is_reachable_and_every_mid_way_one_has_a_recove
         assert (op.working, found) == (str(status), rule)
     # a connection the host still holds can always be ended
     assert {AttachmentStatus.ATTACHING, AttachmentStatus.ATTACHED} <= ATTACHMENT_TRANSITIONS["disconnect.begin"][0]
+
+
+def test_every_transient_backup_status_has_a_recovery_rule_and_a_fail_edge() -> None:
+    assert set(BACKUP_RECOVERY) == set(BACKUP_TRANSIENT)
+    for status, event in BACKUP_TRANSIENT.items():
+        sources, target = BACKUP_TRANSITIONS[event]
+        assert status in sources and target not in BACKUP_TRANSIENT
+        op, _ = backup_recovery_of(str(status))
+        assert op.working == status and BACKUP_TRANSITIONS[op.fail][0] == frozenset({status})
+
+
+def test_every_backup_status_is_reachable_and_the_volume_held_by_a_backup_is_given_back() -> None:
+    targets = {target for _, target in BACKUP_TRANSITIONS.values()} | {BackupStatus.CREATING}
+    assert targets == set(BackupStatus)
+    # a volume a backup holds is never recovered by the volume service, and each landing releases it
+    for status in HELD_BY_BACKUP:
+        assert status not in RECOVERY
+        assert any(status in sources for sources, _ in BACKUP_VOLUME_DONE)
+        assert any(status in sources and target not in HELD_BY_BACKUP for sources, target in BACKUP_VOLUME_FAIL)
