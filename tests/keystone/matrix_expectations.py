@@ -54,6 +54,7 @@ SM = "/v3/snapshots/{snapshot_id}/metadata"
 A = "/v3/attachments"
 T, TA = "/v3/types", "/v3/types/{type_id}/action"
 Q = "/v3/os-quota-sets/{target_project_id}"
+BK = "/v3/backups"
 R, P, W, B, C, PR = Access.READER, Access.MEMBER, Access.ADMIN, Owner.BODY, Owner.CALLER, Owner.PROJECT
 
 EXPECTED: dict[tuple[str, str, str | None], Expect] = {
@@ -131,6 +132,22 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("GET", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(R, C),
     ("PUT", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(W, C, body=lambda p: {p["key"]: "v"}),
     ("DELETE", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(W, C, fresh="spec_key"),
+    ("POST", BK, None): Expect(P, B, fresh="volume", body=lambda p: {"backup": {"volume_id": p["volume_id"]}}),
+    ("GET", BK, None): Expect(R, C),
+    ("GET", f"{BK}/detail", None): Expect(R, C),
+    ("GET", f"{BK}/{{backup_id}}", None): Expect(R),
+    ("PUT", f"{BK}/{{backup_id}}", None): Expect(P, body=lambda p: {"backup": {"description": "by the matrix"}}),
+    ("DELETE", f"{BK}/{{backup_id}}", None): Expect(P, fresh="backup"),
+    # into a new volume of the caller's project; the backup is busy (restoring) meanwhile
+    ("POST", f"{BK}/{{backup_id}}/restore", None): Expect(P, fresh="backup", body=lambda p: {
+        "restore": {"name": "matrix-restored"}}),
+    ("GET", f"{BK}/{{backup_id}}/export_record", None): Expect(W),
+    # the record of a deleted backup (a live backup's record is a 400: it exists)
+    ("POST", f"{BK}/import_record", None): Expect(W, C, fresh="backup_record", body=lambda p: {
+        "backup-record": {"backup_service": p["backup_service"], "backup_url": p["backup_url"]}}),
+    ("POST", f"{BK}/{{backup_id}}/action", "os-reset_status"): Expect(W, body=lambda p: {
+        "os-reset_status": {"status": "available"}}),
+    ("POST", f"{BK}/{{backup_id}}/action", "os-force_delete"): Expect(W, fresh="backup"),
     # type access: private types only (a public type's list is a 404, adding to one a 400)
     ("GET", f"{T}/{{type_id}}/os-volume-type-access", None): Expect(W, C, fresh="private_type_shared"),
     ("POST", TA, "addProjectAccess"): Expect(W, C, fresh="private_type", body=lambda p: {

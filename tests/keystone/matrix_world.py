@@ -26,6 +26,7 @@ class World:
         self.owner = owner
         self.admin = admin
         self._pool: list[str] = []
+        self._backups: list[str] = []
         self._messages: list[str] = []
         self._fill_pool(fresh_volumes + 3)
         failed = [self._create_volume(size=TOO_BIG_GB) for _ in range(fresh_messages + 1)]
@@ -120,6 +121,33 @@ class World:
         snapshot_id = self._snapshot_of(self.volume())
         self.admin.ok("POST", f"/snapshots/{snapshot_id}/action", {"os-reset_status": {"status": "creating"}})
         return {"snapshot_id": snapshot_id}
+
+    # --- backups ---------------------------------------------------------------------------------------
+
+    def backup(self) -> str:
+        """An available backup of demo's that nobody else uses (made four at a time: they overlap)."""
+        if not self._backups:
+            made = [str(self.owner.ok("POST", "/backups", {"backup": {"volume_id": self.volume(), "name": "matrix"}})
+                        ["backup"]["id"]) for _ in range(4)]
+            for backup_id in made:
+                self.owner.wait_for(f"/backups/{backup_id}", "backup", "available", timeout_s=120)
+            self._backups.extend(made)
+        return self._backups.pop()
+
+    def _deleted_backup_record(self) -> Params:
+        """The exported record of a backup since deleted, which an import brings back."""
+        backup_id = self.backup()
+        record = self._record_of(backup_id)
+        self.owner.ok("DELETE", f"/backups/{backup_id}")
+        deadline = time.monotonic() + 60
+        while self.owner.request("GET", f"/backups/{backup_id}").status_code != 404:
+            assert time.monotonic() < deadline, f"backup {backup_id} was not deleted"
+            time.sleep(0.2)
+        return record
+
+    def _record_of(self, backup_id: str) -> Params:
+        record = self.admin.ok("GET", f"/backups/{backup_id}/export_record")["backup-record"]
+        return {"backup_service": record["backup_service"], "backup_url": record["backup_url"]}
 
     def _snapshot_metadata_key(self) -> Params:
         key = f"m-{uuid.uuid4().hex[:8]}"
