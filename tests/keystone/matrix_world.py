@@ -41,12 +41,15 @@ class World:
         admin.ok("POST", f"/types/{volume_type}/extra_specs", {"extra_specs": {"multiattach": "<is> True"}})
         services = admin.ok("GET", "/os-services")["services"]
         volume_service = next(s for s in services if "volume" in s["binary"])
+        backup = self.backup()
+        record = self._record_of(backup)
         self._messages = self._wait_messages(failed)
         self.shared: Params = {
             "volume_id": volume, "key": "k", "snapshot_id": snapshot, "attachment_id": attachment["id"],
             "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
-            "host_name": volume_service["host"], "class_name": "default", "plain_type_id": self.volume_type(),
+            "backup_id": backup, **record, "host_name": volume_service["host"], "class_name": "default",
+            "plain_type_id": self.volume_type(),
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
