@@ -61,6 +61,8 @@ class World:
             "metadata_key": self._metadata_key,
             "snapshot": lambda: {"snapshot_id": self._snapshot_of(self.volume())},
             "creating_snapshot": self._creating_snapshot,
+            "backup": lambda: {"backup_id": self.backup()},
+            "backup_record": self._deleted_backup_record,
             "snapshot_metadata_key": self._snapshot_metadata_key,
             "attachment": lambda: self._attachment(connected=True),
             "reserved_attachment": lambda: self._attachment(connected=False),
