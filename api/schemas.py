@@ -73,6 +73,11 @@ NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
 RETYPE_ARGS = t.obj({"new_type": t.text(min_len=1), "migration_policy": t.nullable(t.one_of(("never", "on-demand")))},
                     required=["new_type"], extra=False)
+TRANSFER_CREATE = t.obj({"transfer": t.obj({"volume_id": t.ID, "name": t.NAME, "no_snapshots": t.BOOLEAN},
+                                            required=["volume_id"], extra=False)}, required=["transfer"])
+TRANSFER_ACCEPT = t.obj({"accept": t.obj({"auth_key": t.text(min_len=1)}, required=["auth_key"], extra=False)},
+                        required=["accept"])
+REVERT_ARGS = t.obj({"snapshot_id": t.ID}, required=["snapshot_id"], extra=False)
 READONLY_ARGS = t.obj({"readonly": t.BOOLEAN}, required=["readonly"], extra=False)
 
 # -- attachments ---------------------------------------------------------------------------------

@@ -66,6 +66,25 @@ class Volume(_Timestamps, _SoftDelete, Base):
     )
 
 
+class Transfer(_Timestamps, _SoftDelete, Base):
+    """A volume offered to another project; accepted ones stay, soft-deleted, as the 3.57 history."""
+
+    __tablename__ = "transfers"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    salt: Mapped[str] = mapped_column(String(64), nullable=False)
+    key_hash: Mapped[str] = mapped_column(String(128), nullable=False)  # never the key itself
+    no_snapshots: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    source_project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    destination_project_id: Mapped[str | None] = mapped_column(String(255))
+    accepted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    __table_args__ = (
+        Index("ix_transfers_project_deleted", "source_project_id", "deleted", "created_at"),
+        Index("ix_transfers_volume_id", "volume_id"),
+    )
+
+
 class Snapshot(_Timestamps, _SoftDelete, Base):
     __tablename__ = "snapshots"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -73,6 +73,23 @@ class Volume:
 
 
 @dataclass(frozen=True)
+class Transfer:
+    id: str
+    volume_id: str
+    name: str | None
+    no_snapshots: bool
+    source_project_id: str
+    destination_project_id: str | None
+    accepted: bool
+    created_at: datetime
+    salt: str = field(repr=False)
+    key_hash: str = field(repr=False)
+    updated_at: datetime | None = None
+    deleted: bool = False
+    deleted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     id: str
     project_id: str

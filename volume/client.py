@@ -71,6 +71,9 @@ class VolumeClient:
                       new_size_gb: int) -> None:
         self._cast(ctx, backend_host, "extend_volume", volume_id=volume_id, new_size_gb=new_size_gb)
 
+    def revert_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str, snapshot_id: str) -> None:
+        self._cast(ctx, backend_host, "revert_volume", volume_id=volume_id, snapshot_id=snapshot_id)
+
     def create_snapshot(self, ctx: RequestContext, backend_host: str, *, snapshot_id: str) -> None:
         self._cast(ctx, backend_host, "create_snapshot", snapshot_id=snapshot_id)
 

@@ -61,6 +61,12 @@ class VolumeEndpoint:
                     volume_id=volume_id, new_size_gb=new_size_gb)
 
     @messaging.expose
+    def revert_volume(self, wire_ctx: dict[str, Any], volume_id: str, snapshot_id: str) -> None:
+        self._serve(wire_ctx, "revert_volume",
+                    lambda ctx: self._manager.revert_volume(ctx, volume_id, snapshot_id),
+                    volume_id=volume_id, snapshot_id=snapshot_id)
+
+    @messaging.expose
     def create_snapshot(self, wire_ctx: dict[str, Any], snapshot_id: str) -> None:
         self._serve(wire_ctx, "create_snapshot", lambda ctx: self._manager.create_snapshot(ctx, snapshot_id),
                     snapshot_id=snapshot_id)

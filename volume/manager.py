@@ -82,6 +82,13 @@ class VolumeManager:
     def delete_volume(self, ctx: RequestContext, volume_id: str) -> bool:
         return self._run(ctx, OPERATIONS["volume", "delete"], volume_id, self._delete)
 
+    def revert_volume(self, ctx: RequestContext, volume_id: str, snapshot_id: str) -> bool:
+        def revert(volume: Any) -> dict[str, Any]:
+            self._driver.revert_to_snapshot(volume.id, snapshot_id=snapshot_id)
+            return {}
+
+        return self._run(ctx, OPERATIONS["volume", "revert"], volume_id, revert)
+
     def create_snapshot(self, ctx: RequestContext, snapshot_id: str) -> bool:
         return self._run(ctx, OPERATIONS["snapshot", "create"], snapshot_id, self._create_snapshot)
 

@@ -34,6 +34,8 @@ class Status(StrEnum):
     BACKING_UP = "backing-up"
     RESTORING_BACKUP = "restoring-backup"
     ERROR_RESTORING = "error_restoring"
+    REVERTING = "reverting"
+    AWAITING_TRANSFER = "awaiting-transfer"
 
 
 Edge = tuple[frozenset[Status], Status]
@@ -74,6 +76,15 @@ TRANSITIONS: dict[str, Edge] = {
     "restore.begin": (frozenset({Status.AVAILABLE}), Status.RESTORING_BACKUP),
     "restore.done": (frozenset({Status.RESTORING_BACKUP}), Status.AVAILABLE),
     "restore.fail": (frozenset({Status.RESTORING_BACKUP}), Status.ERROR_RESTORING),
+    # revert to the latest snapshot (3.40); a failed one leaves the data half-copied: error, as Cinder
+    "revert.begin": (frozenset({Status.AVAILABLE}), Status.REVERTING),
+    "revert.done": (frozenset({Status.REVERTING}), Status.AVAILABLE),
+    "revert.fail": (frozenset({Status.REVERTING}), Status.ERROR),
+    "revert.cancel": (frozenset({Status.REVERTING}), Status.AVAILABLE),  # its cast was never delivered
+    # offered to another project: at rest, but not attached, extended, snapshotted or deleted meanwhile
+    "transfer.begin": (frozenset({Status.AVAILABLE}), Status.AWAITING_TRANSFER),
+    "transfer.cancel": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
+    "transfer.accept": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
 }
 
 # The fail edge out of each transient status.
@@ -84,6 +95,7 @@ TRANSIENT: dict[Status, str] = {
     Status.DETACHING: "detach.fail",
     Status.BACKING_UP: "backup.fail",
     Status.RESTORING_BACKUP: "restore.fail",
+    Status.REVERTING: "revert.fail",
 }
 
 
@@ -96,6 +108,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("volume", "create"): _volume_op("create", Status.CREATING, Recovery.REDO),
     ("volume", "extend"): _volume_op("extend", Status.EXTENDING, Recovery.REDO),
     ("volume", "delete"): _volume_op("delete", Status.DELETING, Recovery.REDO),
+    # not redone: the snapshot reverted to is not kept on the volume's row
+    ("volume", "revert"): _volume_op("revert", Status.REVERTING, Recovery.FAIL),
 }
 
 # The rule for each transient volume status a dead service may leave; a test checks none is missing.
@@ -105,6 +119,7 @@ RECOVERY: dict[Status, Recovery] = {
     Status.DELETING: Recovery.REDO,
     Status.ATTACHING: Recovery.SETTLE,
     Status.DETACHING: Recovery.SETTLE,
+    Status.REVERTING: Recovery.FAIL,
 }
 
 # Volume statuses a backup's operation holds: the volume service never recovers them; the backup
@@ -115,6 +130,7 @@ HELD_BY_BACKUP = frozenset({Status.BACKING_UP, Status.RESTORING_BACKUP})
 WORKING_OPERATION: dict[Status, str] = {
     Status.CREATING: "create", Status.EXTENDING: "extend", Status.DELETING: "delete", Status.ATTACHING: "attach",
     Status.DETACHING: "detach", Status.BACKING_UP: "backup", Status.RESTORING_BACKUP: "restore",
+    Status.REVERTING: "revert",
 }
 
 # Statuses an admin may set with os-reset_status.
@@ -150,6 +166,8 @@ SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]
     "delete.fail": (frozenset({SnapshotStatus.DELETING}), SnapshotStatus.ERROR_DELETING),
     # a snapshot used as a clone source is claimed with a version bump, as volumes are
     "clone.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
+    # and so is the snapshot a volume reverts to (a delete that read it before loses its swap)
+    "revert.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
 }
 
 # os-update_snapshot_status (Nova reporting an assisted snapshot): the status it reports -> the edge it takes

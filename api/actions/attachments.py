@@ -88,6 +88,11 @@ def _drop_reservation(attachment_id: str) -> None:
                                  expected_version=current.version)
 
 
+def is_readonly(volume: Volume) -> bool:
+    """os-update_readonly_flag's mark (the metadata key Cinder shows it as): new attachments are read-only."""
+    return volume.metadata.get("readonly") == "True"
+
+
 def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: str = "rw",
             status: AttachmentStatus = AttachmentStatus.RESERVED) -> Attachment:
     sources = RESERVABLE_MULTIATTACH if volume.multiattach else RESERVABLE
@@ -100,6 +105,8 @@ def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: s
         raise VolumeStateConflict("volume", volume.id, "attach it", accepted, volume.status)
     if volume.backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be attached.")
+    if is_readonly(volume):
+        mode = "ro"
     attachment = db.attachment_reserve(volume.id, status=str(status), sources=accepted,
                                        expected_version=volume.version, instance_uuid=instance_uuid,
                                        attach_mode=mode, multiattach=volume.multiattach, rule=RULE)
@@ -292,6 +299,8 @@ def legacy_initialize_connection(call: ApiCall, volume_id: str, connector: dict[
 def legacy_attach(call: ApiCall, volume_id: str, *, instance_uuid: str | None, host_name: str | None,
                   mountpoint: str | None, mode: str) -> None:
     volume = volumes.get(call, volume_id)
+    if is_readonly(volume) and mode != "ro":
+        raise InvalidRequest(f"Invalid attaching mode '{mode}' for volume {volume.id}: the volume is read-only.")
     pending = of_volume(volume.id)
     candidates = [a for a in pending if a.status == AttachmentStatus.ATTACHING] or _reservations(pending)
     attachment = candidates[0] if candidates else reserve(call, volume, instance_uuid=instance_uuid, mode=mode)

@@ -124,7 +124,11 @@ def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> No
     sources, _ = begin = snapshot_edge(event)
     if snapshot.status not in sources:
         raise VolumeStateConflict("snapshot", snapshot.id, action, sources, snapshot.status)
-    backend_host = _backend_of(snapshot.volume_id)
+    volume = _volume_of(snapshot.volume_id)
+    if event == "delete.begin" and volume is not None and volume.status == Status.REVERTING:
+        raise InvalidRequest(f"Invalid snapshot: its volume {volume.id} is being reverted; delete it once the "
+                             "volume is available.")
+    backend_host = volume.backend_host if volume is not None else None
     require_thawed(call, backend_host)
     revoke = holder_check(call) if event == "force_delete.begin" else None
     if db.snapshot_transition(snapshot.id, begin, expected_version=snapshot.version, status_reason=None,
@@ -141,9 +145,9 @@ def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> No
         raise disclosure.unavailable(call, error) from error
 
 
-def _backend_of(volume_id: str) -> str | None:
+def _volume_of(volume_id: str) -> Volume | None:
     try:
-        return db.volume_get(volume_id).backend_host
+        return db.volume_get(volume_id)
     except db_errors.NotFound:
         return None
 

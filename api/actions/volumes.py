@@ -321,6 +321,51 @@ def change_metadata(call: ApiCall, volume_id: str, *, change: Callable[[dict[str
     raise VolumeStateConflict("volume", volume_id, "change its metadata", ALL_STATUSES)
 
 
+REVERT_SINCE = 40
+
+
+def revert(call: ApiCall, volume_id: str, *, snapshot_id: str) -> None:
+    """Revert an available volume to its latest snapshot, of the same size (as Cinder).
+
+    The snapshot is claimed with the volume in one swap, so a snapshot taken or deleted meanwhile
+    makes it a 400 that changed nothing.
+    """
+    volume = get(call, volume_id)
+    sources, _ = begin = edge("revert.begin")
+    if volume.status not in sources:
+        raise VolumeStateConflict("volume", volume.id, "revert it", sources, volume.status)
+    latest = db.snapshot_list(project_id=None, filters={"volume_id": volume.id}, limit=1)
+    if not latest or latest[0].id != snapshot_id:
+        raise InvalidRequest(f"Invalid snapshot: Specified snapshot {snapshot_id} is None or not the latest one "
+                             f"of volume {volume.id}.")
+    snapshot = latest[0]
+    claim = snapshot_edge("revert.begin")
+    if snapshot.status not in claim[0]:
+        raise VolumeStateConflict("snapshot", snapshot.id, "revert its volume to it", claim[0], snapshot.status)
+    if snapshot.size_gb != volume.size_gb:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} is {volume.size_gb} GB and its snapshot "
+                             f"{snapshot.id} {snapshot.size_gb} GB; a revert needs them of the same size.")
+    backend_host = volume.backend_host
+    if backend_host is None:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be reverted.")
+    require_thawed(call, backend_host)
+    try:
+        moved = db.volume_revert_begin(volume.id, begin, expected_version=volume.version, snapshot_id=snapshot.id,
+                                       snapshot_version=snapshot.version, snapshot_edge=claim)
+    except db_errors.Conflict:
+        moved = None
+    if moved is None:
+        raise VolumeStateConflict("volume", volume.id, "revert it", sources)
+    log.info("volume %s: %s -> %s (to snapshot %s)", volume.id, volume.status, moved.status, snapshot.id)
+    try:
+        VolumeClient().revert_volume(call.ctx, backend_host, volume_id=volume.id, snapshot_id=snapshot.id)
+    except ServiceUnavailable as error:
+        log.warning("volume %s: could not ask for its revert: %s", volume.id, error.detail)
+        # nothing was copied yet: the volume is as it was
+        db.volume_transition(volume.id, edge("revert.cancel"), status_reason=_reason(error))
+        raise disclosure.unavailable(call, error) from error
+
+
 def set_bootable(call: ApiCall, volume_id: str, *, bootable: bool) -> None:
     db.volume_update(volume_id, project_id=call.scope_project(), bootable=bootable)
 

@@ -21,6 +21,7 @@ from api.policies import (
     snapshots,
     volume_actions,
     volume_metadata,
+    volume_transfer,
     volume_type,
     volumes,
     workers,
@@ -32,7 +33,8 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
-                                volume_type, quotas, backends, backups, messages, workers) for rule in module.list_rules()]
+                                volume_type, volume_transfer, quotas, backends, backups, messages, workers)
+                                for rule in module.list_rules()]
 
 
 def get_enforcer() -> policy.Enforcer:

@@ -21,6 +21,7 @@ UNRESERVE = "volume_extension:volume_actions:unreserve"
 BEGIN_DETACHING = "volume_extension:volume_actions:begin_detaching"
 ATTACH = "volume_extension:volume_actions:attach"
 DETACH = "volume_extension:volume_actions:detach"
+REVERT = "volume:revert_to_snapshot"
 
 
 def _action(name: str) -> list[Operation]:
@@ -47,6 +48,7 @@ RULES = [
     _member(BEGIN_DETACHING, "Begin detach volumes.", "os-begin_detaching"),
     _member(ATTACH, "Add attachment metadata.", "os-attach"),
     _member(DETACH, "Clear attachment metadata.", "os-detach"),
+    _member(REVERT, "Revert a volume to a snapshot.", "revert"),
 ]
 
 

@@ -9,6 +9,7 @@ from api.routes import (
                                             quotas,
                                             snapshot_metadata,
                                             snapshots,
+                                            transfers,
                                             types,
                                             versions,
                                             volume_metadata,
@@ -19,3 +20,4 @@ from api.spec import RouteSpec
 
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
                                             backends, backups, hosts, messages, workers) for spec in module.routes.specs]
+ALL += transfers.legacy.specs + transfers.current.specs

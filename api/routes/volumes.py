@@ -152,6 +152,11 @@ def _set_bootable(call: ApiCall, args: dict[str, Any], volume_id: str) -> Respon
     return Response(status_code=200)
 
 
+def _revert(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    actions.revert(call, volume_id, snapshot_id=args["snapshot_id"])
+    return responses.accepted()
+
+
 def _retype(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     retype.retype(call, volume_id, new_type=args["new_type"], migration_policy=args.get("migration_policy"))
     return responses.accepted()
@@ -245,6 +250,9 @@ routes.actions("/{volume_id}/action", [
     Action("os-force_delete", schemas.NO_ARGS, _force_delete, 202,
            "Admin: delete whatever the status; refused while a service works on it.",
            policy=action_rules.FORCE_DELETE),
+    Action("revert", schemas.REVERT_ARGS, _revert, 202,
+           "Revert an available volume to its latest snapshot (of the same size).",
+           policy=action_rules.REVERT, since=actions.REVERT_SINCE),
     Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not.",
            policy=rules.UPDATE),
     Action("os-retype", schemas.RETYPE_ARGS, _retype, 202,

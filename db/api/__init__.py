@@ -75,6 +75,13 @@ from db.api.snapshots import (
     snapshot_transition,
     snapshot_update,
 )
+from db.api.transfers import (
+    transfer_accept,
+    transfer_create,
+    transfer_delete,
+    transfer_get,
+    transfer_list,
+)
 from db.api.transitions import Effects, Guard, transition
 from db.api.types import (
     DEFAULT_TYPE_NAME,
@@ -99,6 +106,7 @@ from db.api.volumes import (
     volume_get,
     volume_list,
     volume_list_stale,
+    volume_revert_begin,
     volume_schedule,
     volume_transition,
     volume_update,
@@ -185,6 +193,11 @@ __all__ = [
     "snapshot_list_stale",
     "snapshot_transition",
     "snapshot_update",
+    "transfer_accept",
+    "transfer_create",
+    "transfer_delete",
+    "transfer_get",
+    "transfer_list",
     "transition",
     "type_access_add",
     "type_access_list",
@@ -203,6 +216,7 @@ __all__ = [
     "volume_get",
     "volume_list",
     "volume_list_stale",
+    "volume_revert_begin",
     "volume_schedule",
     "volume_settle",
     "volume_transition",

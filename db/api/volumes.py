@@ -136,6 +136,21 @@ def volume_count(*, project_id: str | None, filters: Mapping[str, Any] | None = 
                                 .where(*_filters(project_id, filters or {}))).scalar_one())
 
 
+@retry_on_conflict
+def volume_revert_begin(volume_id: str, edge: Edge, *, expected_version: int, snapshot_id: str,
+                        snapshot_version: int, snapshot_edge: Edge) -> Volume | None:
+    """Claim the snapshot (at ``snapshot_version``) and move the volume (at ``expected_version``) along
+    ``edge`` in one transaction; None, with nothing written, if either changed since it was read."""
+    with writer() as conn:
+        if not cas_update(conn, _snapshots, snapshot_id, sources=snapshot_edge[0], expected_version=snapshot_version,
+                          extra_where=[_snapshots.c.volume_id == volume_id], values={"status": snapshot_edge[1]}):
+            return None
+        if not cas_update(conn, _volumes, volume_id, sources=edge[0], expected_version=expected_version,
+                          values={"status": edge[1], "status_reason": None}):
+            raise errors.Conflict(f"Volume {volume_id} changed while its revert was being requested.")
+        return from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+
+
 def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | None = None,
                       project_id: str | None = None, quota: Mapping[str, int] | None = None,
                       pool_claim_gb: float = 0, claim: WorkClaim | None = None, revoke: HolderCheck | None = None,

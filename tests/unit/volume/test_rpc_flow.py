@@ -124,3 +124,45 @@ def test_a_failing_driver_command_reaches_the_log_not_the_project(stack: object,
 
 def _is_available(volume_id: str) -> bool:
     return _status(volume_id) == Status.AVAILABLE
+
+
+def test_revert_brings_back_the_snapshots_data(stack: object, tmp_path: object) -> None:
+    volume_id = _create(1)
+    wait_for(lambda: _status(volume_id) == Status.AVAILABLE, what="available")
+    path = os.path.join(str(tmp_path), "share", f"volume-{volume_id}")
+    with open(path, "r+b") as f:
+        f.write(b"before" * 1000)
+    volume = db.volume_get(volume_id)
+    backend = volume.backend_host
+    assert backend is not None
+    snapshot = db.snapshot_create(project_id="p", user_id="u", volume_id=volume_id, volume_version=volume.version,
+                                  volume_claim=edge("snapshot.begin"), status=str(SnapshotStatus.CREATING))
+    VolumeClient().create_snapshot(CTX, backend, snapshot_id=snapshot.id)
+    wait_for(lambda: db.snapshot_get(snapshot.id).status == SnapshotStatus.AVAILABLE, what="snapshot")
+    with open(path, "r+b") as f:
+        f.write(b"after!" * 2000)
+
+    # what the api does for the revert action
+    volume, snapshot = db.volume_get(volume_id), db.snapshot_get(snapshot.id)
+    assert db.volume_revert_begin(volume_id, edge("revert.begin"), expected_version=volume.version,
+                                  snapshot_id=snapshot.id, snapshot_version=snapshot.version,
+                                  snapshot_edge=snapshot_edge("revert.begin"))
+    assert _status(volume_id) == Status.REVERTING
+    VolumeClient().revert_volume(CTX, backend, volume_id=volume_id, snapshot_id=snapshot.id)
+    wait_for(lambda: _status(volume_id) == Status.AVAILABLE, what="reverted")
+    with open(path, "rb") as f:
+        assert f.read(12000) == b"before" * 1000 + bytes(6000)
+    assert os.path.getsize(path) == 1024**3
+    assert db.snapshot_get(snapshot.id).status == SnapshotStatus.AVAILABLE
+
+
+def test_a_failed_revert_leaves_the_volume_in_error(stack: object, tmp_path: object) -> None:
+    volume_id = _create(1)
+    wait_for(lambda: _status(volume_id) == Status.AVAILABLE, what="available")
+    volume = db.volume_get(volume_id)
+    assert volume.backend_host is not None
+    assert db.volume_transition(volume_id, edge("revert.begin"), expected_version=volume.version)
+    VolumeClient().revert_volume(CTX, volume.backend_host, volume_id=volume_id,
+                                 snapshot_id="00000000-0000-4000-8000-00000000dead")  # no such snapshot file
+    wait_for(lambda: _status(volume_id) == Status.ERROR, what="error")
+    assert db.volume_get(volume_id).status_reason
