@@ -47,6 +47,23 @@ def _new_name(_: Params) -> dict[str, Any]:
     return {"volume_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}}
 
 
+def _transfer_rows(prefix: str) -> dict[tuple[str, str, str | None], Expect]:
+    """os-volume-transfer and volume-transfers (3.55) answer alike. Accept's rule is checked on the caller's
+    project and the transfer found in any project (the key is the secret): another project's member takes
+    the volume, demo's reader may not."""
+    one = f"{prefix}/{{transfer_id}}"
+    return {
+        ("POST", prefix, None): Expect(Access.MEMBER, Owner.BODY, fresh="volume", body=lambda p: {
+            "transfer": {"volume_id": p["volume_id"], "name": "matrix"}}),
+        ("GET", prefix, None): Expect(Access.READER, Owner.CALLER),
+        ("GET", f"{prefix}/detail", None): Expect(Access.READER, Owner.CALLER),
+        ("GET", one, None): Expect(Access.READER),
+        ("DELETE", one, None): Expect(Access.MEMBER, fresh="transfer"),
+        ("POST", f"{one}/accept", None): Expect(Access.MEMBER, Owner.CALLER, fresh="transfer", body=lambda p: {
+            "accept": {"auth_key": p["auth_key"]}}),
+    }
+
+
 V, VA = "/v3/volumes", "/v3/volumes/{volume_id}/action"
 M = "/v3/volumes/{volume_id}/metadata"
 S, SA = "/v3/snapshots", "/v3/snapshots/{snapshot_id}/action"
@@ -87,6 +104,8 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("POST", VA, "os-retype"): Expect(P, fresh="volume", body=lambda p: {"os-retype": {
         "new_type": p["plain_type_id"], "migration_policy": "never"}}),
     ("GET", f"{V}/summary", None): Expect(R, C),
+    # the volume's latest snapshot, of its size (3.40)
+    ("POST", VA, "revert"): Expect(P, fresh="revertible", body=lambda p: {"revert": {"snapshot_id": p["snapshot_id"]}}),
     ("GET", M, None): Expect(R),
     ("POST", M, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
     ("PUT", M, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
@@ -160,6 +179,8 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("DELETE", Q, None): Expect(W, PR),
     ("GET", "/v3/os-quota-class-sets/{class_name}", None): Expect(W, C),
     ("GET", "/v3/limits", None): Expect(Access.TOKEN, C),
+    **{row: expect for prefix in ("/v3/os-volume-transfer", "/v3/volume-transfers")
+       for row, expect in _transfer_rows(prefix).items()},
     ("GET", "/v3/extensions", None): Expect(Access.TOKEN, C),
     ("GET", "/v3/os-hosts", None): Expect(W, C),
     ("GET", "/v3/os-hosts/{host_name}", None): Expect(W, C),

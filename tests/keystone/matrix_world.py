@@ -43,13 +43,14 @@ class World:
         volume_service = next(s for s in services if "volume" in s["binary"])
         backup = self.backup()
         record = self._record_of(backup)
+        transfer = self._transfer()
         self._messages = self._wait_messages(failed)
         self.shared: Params = {
             "volume_id": volume, "key": "k", "snapshot_id": snapshot, "attachment_id": attachment["id"],
             "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
-            "backup_id": backup, **record, "host_name": volume_service["host"], "class_name": "default",
-            "plain_type_id": self.volume_type(),
+            "backup_id": backup, **record, **transfer, "host_name": volume_service["host"],
+            "class_name": "default",            "plain_type_id": self.volume_type(),
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
@@ -61,6 +62,8 @@ class World:
             "metadata_key": self._metadata_key,
             "snapshot": lambda: {"snapshot_id": self._snapshot_of(self.volume())},
             "creating_snapshot": self._creating_snapshot,
+            "revertible": self._revertible,
+            "transfer": self._transfer,
             "backup": lambda: {"backup_id": self.backup()},
             "backup_record": self._deleted_backup_record,
             "snapshot_metadata_key": self._snapshot_metadata_key,
@@ -153,6 +156,16 @@ class World:
     def _record_of(self, backup_id: str) -> Params:
         record = self.admin.ok("GET", f"/backups/{backup_id}/export_record")["backup-record"]
         return {"backup_service": record["backup_service"], "backup_url": record["backup_url"]}
+
+    def _revertible(self) -> Params:
+        """A volume and its latest snapshot, to revert it to."""
+        volume_id = self.volume()
+        return {"volume_id": volume_id, "snapshot_id": self._snapshot_of(volume_id)}
+
+    def _transfer(self) -> Params:
+        """A pending transfer of a volume of demo's, and its key."""
+        made = self.owner.ok("POST", "/os-volume-transfer", {"transfer": {"volume_id": self.volume()}})["transfer"]
+        return {"transfer_id": made["id"], "auth_key": made["auth_key"]}
 
     def _snapshot_metadata_key(self) -> Params:
         key = f"m-{uuid.uuid4().hex[:8]}"
