@@ -50,7 +50,7 @@ class World:
             "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
             "backup_id": backup, **record, **transfer, "host_name": volume_service["host"],
-            "class_name": "default",            "plain_type_id": self.volume_type(),
+            "class_name": "default", "plain_type_id": self.volume_type(),
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
@@ -135,6 +135,9 @@ class World:
     def backup(self) -> str:
         """An available backup of demo's that nobody else uses (made four at a time: they overlap)."""
         if not self._backups:
+            # demo's backup quota (10 by default) is lifted each time: the quota rows put it back to the defaults
+            self.admin.ok("PUT", f"/os-quota-sets/{self.owner.project_id}", {"quota_set": {
+                "backups": -1, "backup_gigabytes": -1}})
             made = [str(self.owner.ok("POST", "/backups", {"backup": {"volume_id": self.volume(), "name": "matrix"}})
                         ["backup"]["id"]) for _ in range(4)]
             for backup_id in made:
