@@ -1,7 +1,7 @@
 """The target a route's policy rule is checked on, as Cinder builds it.
 
 A route whose path names a project's resource (``volume_id``, ``snapshot_id``, ``attachment_id``,
-``message_id``) is checked on that resource's project and user. The resource is looked up the way
+``message_id``, ``backup_id``) is checked on that resource's project and user. The resource is looked up the way
 its handler looks it up, limited to the caller's project unless the caller is the cloud admin: another
 project's resource is a 404 before any rule is asked, never a 403 (Cinder's answer, which tells nobody
 that the id exists). ``target_project_id`` (os-quota-sets) is checked on the project it names; every
@@ -30,6 +30,7 @@ RESOURCE_TARGETS: dict[str, Callable[[ApiCall, str], Target]] = {
     "snapshot_id": lambda call, ref: _owned(db.snapshot_get(ref, project_id=call.scope_project())),
     "attachment_id": lambda call, ref: _owned(db.attachment_get(ref, project_id=call.scope_project())),
     "message_id": lambda call, ref: _owned(db.message_get(ref, project_id=call.scope_project())),
+    "backup_id": lambda call, ref: _owned(db.backup_get(ref, project_id=call.scope_project())),
     "target_project_id": lambda call, ref: {"project_id": ref},
 }
 

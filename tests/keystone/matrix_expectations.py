@@ -47,12 +47,31 @@ def _new_name(_: Params) -> dict[str, Any]:
     return {"volume_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}}
 
 
+def _transfer_rows(prefix: str) -> dict[tuple[str, str, str | None], Expect]:
+    """os-volume-transfer and volume-transfers (3.55) answer alike. Accept's rule is checked on the caller's
+    project and the transfer found in any project (the key is the secret): another project's member takes
+    the volume, demo's reader may not."""
+    one = f"{prefix}/{{transfer_id}}"
+    return {
+        ("POST", prefix, None): Expect(Access.MEMBER, Owner.BODY, fresh="volume", body=lambda p: {
+            "transfer": {"volume_id": p["volume_id"], "name": "matrix"}}),
+        ("GET", prefix, None): Expect(Access.READER, Owner.CALLER),
+        ("GET", f"{prefix}/detail", None): Expect(Access.READER, Owner.CALLER),
+        ("GET", one, None): Expect(Access.READER),
+        ("DELETE", one, None): Expect(Access.MEMBER, fresh="transfer"),
+        ("POST", f"{one}/accept", None): Expect(Access.MEMBER, Owner.CALLER, fresh="transfer", body=lambda p: {
+            "accept": {"auth_key": p["auth_key"]}}),
+    }
+
+
 V, VA = "/v3/volumes", "/v3/volumes/{volume_id}/action"
 M = "/v3/volumes/{volume_id}/metadata"
 S, SA = "/v3/snapshots", "/v3/snapshots/{snapshot_id}/action"
+SM = "/v3/snapshots/{snapshot_id}/metadata"
 A = "/v3/attachments"
-T = "/v3/types"
+T, TA = "/v3/types", "/v3/types/{type_id}/action"
 Q = "/v3/os-quota-sets/{target_project_id}"
+BK = "/v3/backups"
 R, P, W, B, C, PR = Access.READER, Access.MEMBER, Access.ADMIN, Owner.BODY, Owner.CALLER, Owner.PROJECT
 
 EXPECTED: dict[tuple[str, str, str | None], Expect] = {
@@ -80,6 +99,13 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("POST", VA, "os-reset_status"): Expect(W, body=lambda p: {"os-reset_status": {"status": "available"}}),
     ("POST", VA, "os-force_delete"): Expect(W, fresh="volume"),
     ("POST", VA, "os-set_bootable"): Expect(P, body=lambda p: {"os-set_bootable": {"bootable": False}}),
+    ("POST", VA, "os-update_readonly_flag"): Expect(P, body=lambda p: {"os-update_readonly_flag": {"readonly": False}}),
+    # in place, to a type without extra specs (the volume's pool meets it); each retype needs its own volume
+    ("POST", VA, "os-retype"): Expect(P, fresh="volume", body=lambda p: {"os-retype": {
+        "new_type": p["plain_type_id"], "migration_policy": "never"}}),
+    ("GET", f"{V}/summary", None): Expect(R, C),
+    # the volume's latest snapshot, of its size (3.40)
+    ("POST", VA, "revert"): Expect(P, fresh="revertible", body=lambda p: {"revert": {"snapshot_id": p["snapshot_id"]}}),
     ("GET", M, None): Expect(R),
     ("POST", M, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
     ("PUT", M, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
@@ -94,6 +120,15 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("DELETE", f"{S}/{{snapshot_id}}", None): Expect(P, fresh="snapshot"),
     ("POST", SA, "os-reset_status"): Expect(W, body=lambda p: {"os-reset_status": {"status": "available"}}),
     ("POST", SA, "os-force_delete"): Expect(W, fresh="snapshot"),
+    # Nova's report on a snapshot it makes: only a snapshot still creating can be reported available
+    ("POST", SA, "os-update_snapshot_status"): Expect(P, fresh="creating_snapshot", body=lambda p: {
+        "os-update_snapshot_status": {"status": "available", "progress": "100%"}}),
+    ("GET", SM, None): Expect(R),
+    ("POST", SM, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
+    ("PUT", SM, None): Expect(P, body=lambda p: {"metadata": {"k": "v"}}),
+    ("GET", f"{SM}/{{key}}", None): Expect(R),
+    ("PUT", f"{SM}/{{key}}", None): Expect(P, body=lambda p: {"meta": {"k": "v"}}),
+    ("DELETE", f"{SM}/{{key}}", None): Expect(P, fresh="snapshot_metadata_key"),
     ("POST", A, None): Expect(P, B, fresh="volume", body=lambda p: {"attachment": {
         "volume_uuid": p["volume_id"], "instance_uuid": "0d7d4c8e-5b0e-4a8f-9a51-6f4f1d8a0a02",
         "connector": CONNECTOR}}),
@@ -116,11 +151,40 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("GET", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(R, C),
     ("PUT", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(W, C, body=lambda p: {p["key"]: "v"}),
     ("DELETE", f"{T}/{{type_id}}/extra_specs/{{key}}", None): Expect(W, C, fresh="spec_key"),
+    ("POST", BK, None): Expect(P, B, fresh="volume", body=lambda p: {"backup": {"volume_id": p["volume_id"]}}),
+    ("GET", BK, None): Expect(R, C),
+    ("GET", f"{BK}/detail", None): Expect(R, C),
+    ("GET", f"{BK}/{{backup_id}}", None): Expect(R),
+    ("PUT", f"{BK}/{{backup_id}}", None): Expect(P, body=lambda p: {"backup": {"description": "by the matrix"}}),
+    ("DELETE", f"{BK}/{{backup_id}}", None): Expect(P, fresh="backup"),
+    # into a new volume of the caller's project; the backup is busy (restoring) meanwhile
+    ("POST", f"{BK}/{{backup_id}}/restore", None): Expect(P, fresh="backup", body=lambda p: {
+        "restore": {"name": "matrix-restored"}}),
+    ("GET", f"{BK}/{{backup_id}}/export_record", None): Expect(W),
+    # the record of a deleted backup (a live backup's record is a 400: it exists)
+    ("POST", f"{BK}/import_record", None): Expect(W, C, fresh="backup_record", body=lambda p: {
+        "backup-record": {"backup_service": p["backup_service"], "backup_url": p["backup_url"]}}),
+    ("POST", f"{BK}/{{backup_id}}/action", "os-reset_status"): Expect(W, body=lambda p: {
+        "os-reset_status": {"status": "available"}}),
+    ("POST", f"{BK}/{{backup_id}}/action", "os-force_delete"): Expect(W, fresh="backup"),
+    # type access: private types only (a public type's list is a 404, adding to one a 400)
+    ("GET", f"{T}/{{type_id}}/os-volume-type-access", None): Expect(W, C, fresh="private_type_shared"),
+    ("POST", TA, "addProjectAccess"): Expect(W, C, fresh="private_type", body=lambda p: {
+        "addProjectAccess": {"project": p["target_project_id"]}}),
+    ("POST", TA, "removeProjectAccess"): Expect(W, C, fresh="private_type_shared", body=lambda p: {
+        "removeProjectAccess": {"project": p["target_project_id"]}}),
     ("GET", Q, None): Expect(R, PR),
     ("GET", f"{Q}/defaults", None): Expect(R, PR),
     ("PUT", Q, None): Expect(W, PR, body=lambda p: {"quota_set": {"volumes": -1}}),
     ("DELETE", Q, None): Expect(W, PR),
+    ("GET", "/v3/os-quota-class-sets/{class_name}", None): Expect(W, C),
     ("GET", "/v3/limits", None): Expect(Access.TOKEN, C),
+    **{row: expect for prefix in ("/v3/os-volume-transfer", "/v3/volume-transfers")
+       for row, expect in _transfer_rows(prefix).items()},
+    ("GET", "/v3/extensions", None): Expect(Access.TOKEN, C),
+    ("GET", "/v3/os-hosts", None): Expect(W, C),
+    ("GET", "/v3/os-hosts/{host_name}", None): Expect(W, C),
+    ("GET", "/v3/capabilities/{host_name}", None): Expect(W, C),
     ("GET", "/v3/os-availability-zone", None): Expect(Access.TOKEN, C),
     ("GET", "/v3/scheduler-stats/get_pools", None): Expect(W, C),
     ("GET", "/v3/os-services", None): Expect(W, C),

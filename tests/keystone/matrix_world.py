@@ -26,12 +26,14 @@ class World:
         self.owner = owner
         self.admin = admin
         self._pool: list[str] = []
+        self._backups: list[str] = []
         self._messages: list[str] = []
         self._fill_pool(fresh_volumes + 3)
         failed = [self._create_volume(size=TOO_BIG_GB) for _ in range(fresh_messages + 1)]
         volume = self.volume()
         owner.ok("POST", f"/volumes/{volume}/metadata", {"metadata": {"k": "v"}})
         snapshot = self._snapshot_of(self.volume())
+        owner.ok("POST", f"/snapshots/{snapshot}/metadata", {"metadata": {"k": "v"}})
         attached = self.volume()
         attachment = owner.ok("POST", "/attachments", {"attachment": {
             "volume_uuid": attached, "instance_uuid": str(uuid.uuid4()), "connector": CONNECTOR}})["attachment"]
@@ -39,11 +41,16 @@ class World:
         admin.ok("POST", f"/types/{volume_type}/extra_specs", {"extra_specs": {"multiattach": "<is> True"}})
         services = admin.ok("GET", "/os-services")["services"]
         volume_service = next(s for s in services if "volume" in s["binary"])
+        backup = self.backup()
+        record = self._record_of(backup)
+        transfer = self._transfer()
         self._messages = self._wait_messages(failed)
         self.shared: Params = {
             "volume_id": volume, "key": "k", "snapshot_id": snapshot, "attachment_id": attachment["id"],
             "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
+            "backup_id": backup, **record, **transfer, "host_name": volume_service["host"],
+            "class_name": "default", "plain_type_id": self.volume_type(),
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
@@ -54,9 +61,17 @@ class World:
                                                      "os-begin_detaching"),
             "metadata_key": self._metadata_key,
             "snapshot": lambda: {"snapshot_id": self._snapshot_of(self.volume())},
+            "creating_snapshot": self._creating_snapshot,
+            "revertible": self._revertible,
+            "transfer": self._transfer,
+            "backup": lambda: {"backup_id": self.backup()},
+            "backup_record": self._deleted_backup_record,
+            "snapshot_metadata_key": self._snapshot_metadata_key,
             "attachment": lambda: self._attachment(connected=True),
             "reserved_attachment": lambda: self._attachment(connected=False),
             "type": lambda: {"type_id": self.volume_type()},
+            "private_type": lambda: {"type_id": self.volume_type(public=False)},
+            "private_type_shared": self._private_type_shared,
             "spec_key": self._spec_key,
             "message": lambda: {"message_id": self._messages.pop()},
         }
@@ -109,15 +124,73 @@ class World:
         self.owner.wait_for(f"/snapshots/{snapshot_id}", "snapshot", "available")
         return snapshot_id
 
+    def _creating_snapshot(self) -> Params:
+        """A snapshot as Nova sees one it makes itself: still creating (an admin's reset puts it there)."""
+        snapshot_id = self._snapshot_of(self.volume())
+        self.admin.ok("POST", f"/snapshots/{snapshot_id}/action", {"os-reset_status": {"status": "creating"}})
+        return {"snapshot_id": snapshot_id}
+
+    # --- backups ---------------------------------------------------------------------------------------
+
+    def backup(self) -> str:
+        """An available backup of demo's that nobody else uses (made four at a time: they overlap)."""
+        if not self._backups:
+            # demo's backup quota (10 by default) is lifted each time: the quota rows put it back to the defaults
+            self.admin.ok("PUT", f"/os-quota-sets/{self.owner.project_id}", {"quota_set": {
+                "backups": -1, "backup_gigabytes": -1}})
+            made = [str(self.owner.ok("POST", "/backups", {"backup": {"volume_id": self.volume(), "name": "matrix"}})
+                        ["backup"]["id"]) for _ in range(4)]
+            for backup_id in made:
+                self.owner.wait_for(f"/backups/{backup_id}", "backup", "available", timeout_s=120)
+            self._backups.extend(made)
+        return self._backups.pop()
+
+    def _deleted_backup_record(self) -> Params:
+        """The exported record of a backup since deleted, which an import brings back."""
+        backup_id = self.backup()
+        record = self._record_of(backup_id)
+        self.owner.ok("DELETE", f"/backups/{backup_id}")
+        deadline = time.monotonic() + 60
+        while self.owner.request("GET", f"/backups/{backup_id}").status_code != 404:
+            assert time.monotonic() < deadline, f"backup {backup_id} was not deleted"
+            time.sleep(0.2)
+        return record
+
+    def _record_of(self, backup_id: str) -> Params:
+        record = self.admin.ok("GET", f"/backups/{backup_id}/export_record")["backup-record"]
+        return {"backup_service": record["backup_service"], "backup_url": record["backup_url"]}
+
+    def _revertible(self) -> Params:
+        """A volume and its latest snapshot, to revert it to."""
+        volume_id = self.volume()
+        return {"volume_id": volume_id, "snapshot_id": self._snapshot_of(volume_id)}
+
+    def _transfer(self) -> Params:
+        """A pending transfer of a volume of demo's, and its key."""
+        made = self.owner.ok("POST", "/os-volume-transfer", {"transfer": {"volume_id": self.volume()}})["transfer"]
+        return {"transfer_id": made["id"], "auth_key": made["auth_key"]}
+
+    def _snapshot_metadata_key(self) -> Params:
+        key = f"m-{uuid.uuid4().hex[:8]}"
+        self.owner.ok("POST", f"/snapshots/{self.shared['snapshot_id']}/metadata", {"metadata": {key: "v"}})
+        return {"key": key}
+
     def _attachment(self, *, connected: bool) -> Params:
         body: dict[str, Any] = {"volume_uuid": self.volume(), "instance_uuid": str(uuid.uuid4())}
         if connected:
             body["connector"] = CONNECTOR
         return {"attachment_id": self.owner.ok("POST", "/attachments", {"attachment": body})["attachment"]["id"]}
 
-    def volume_type(self) -> str:
-        made = self.admin.ok("POST", "/types", {"volume_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}})
+    def volume_type(self, *, public: bool = True) -> str:
+        made = self.admin.ok("POST", "/types", {"volume_type": {
+            "name": f"matrix-{uuid.uuid4().hex[:8]}", "os-volume-type-access:is_public": public}})
         return str(made["volume_type"]["id"])
+
+    def _private_type_shared(self) -> Params:
+        """A private type demo may use (the admin gave it access)."""
+        type_id = self.volume_type(public=False)
+        self.admin.ok("POST", f"/types/{type_id}/action", {"addProjectAccess": {"project": self.owner.project_id}})
+        return {"type_id": type_id}
 
     def _spec_key(self) -> Params:
         key = f"s-{uuid.uuid4().hex[:8]}"

@@ -96,8 +96,8 @@ def _admitted_fresh(kind: str) -> int:
 
 @pytest.fixture(scope="module")
 def world(callers: dict[str, Caller]) -> Iterator[World]:
-    volume_kinds = ("volume", "reserved", "connected", "in_use", "detaching", "snapshot", "attachment",
-                    "reserved_attachment")
+    volume_kinds = ("volume", "reserved", "connected", "in_use", "detaching", "snapshot", "creating_snapshot",
+                    "revertible", "transfer", "backup", "backup_record", "attachment", "reserved_attachment")
     yield World(callers[MEMBER], callers[ADMIN], fresh_volumes=sum(_admitted_fresh(k) for k in volume_kinds),
                 fresh_messages=_admitted_fresh("message"))
 
