@@ -37,6 +37,8 @@ def test_a_failed_extend_tells_the_project_why_without_the_secret(api: Api) -> N
     wait_for(lambda: api.get(f"/volumes/{volume_id}").json()["volume"]["status"] == "error_extending",
              what="error_extending")
     reason = db.volume_get(volume_id).status_reason or ""
+    # the user message is posted just after the failure lands, in a transaction of its own
+    wait_for(lambda: bool(db.message_list(project_id=None)), what="the user message")
     messages = [m.user_message for m in db.message_list(project_id=None)]
     # Cinder's words for the project; the driver's own text (with the secret) stays in the log, masked
     assert reason == "extend volume: Volume Driver failed to extend volume." and LEAKED not in reason
