@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api.actions import disclosure
+from api.actions.metadata import swap_metadata
 from api.actions.volumes import holder_check, require_thawed
 from api.errors import BadRequest
 from api.request import ApiCall
@@ -100,17 +101,9 @@ def update(call: ApiCall, snapshot_id: str, *, values: dict[str, Any]) -> Snapsh
 
 def change_metadata(call: ApiCall, snapshot_id: str, *, change: Callable[[dict[str, str]], dict[str, str]],
                     attempts: int = 3) -> Snapshot:
-    """As volumes.change_metadata: one compare-and-swap on the snapshot's version, retried from fresh."""
-    for _ in range(attempts):
-        snapshot = get(call, snapshot_id)
-        changed = change(dict(snapshot.metadata))
-        check_metadata_size(changed, limit=call.settings.max_metadata_items, resource="snapshot")
-        keep = (frozenset({snapshot.status}), snapshot.status)
-        moved = db.snapshot_transition(snapshot.id, keep, expected_version=snapshot.version, metadata=changed)
-        if moved is not None:
-            return moved
-    raise VolumeStateConflict("snapshot", snapshot_id, "change its metadata", ALL_STATUSES)
-
+    """One compare-and-swap on the snapshot's version, retried from fresh (``metadata.swap_metadata``)."""
+    return swap_metadata(call, "snapshot", snapshot_id, get=get, transition=db.snapshot_transition,
+                         statuses=ALL_STATUSES, change=change, attempts=attempts)
 
 def delete(call: ApiCall, snapshot_id: str) -> None:
     _delete(call, get(call, snapshot_id), event="delete.begin", action="delete it")

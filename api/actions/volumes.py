@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from api.actions import disclosure, types, zones
+from api.actions.metadata import swap_metadata
 from api.errors import BadRequest, OverLimit
 from api.policies import volume_actions
 from api.policies import volumes as volume_rules
@@ -304,22 +305,9 @@ def require_thawed(call: ApiCall, backend_host: str | None) -> None:
 
 def change_metadata(call: ApiCall, volume_id: str, *, change: Callable[[dict[str, str]], dict[str, str]],
                     attempts: int = 3) -> Volume:
-    """Apply ``change`` to the volume's metadata as one compare-and-swap on its version.
-
-    Two concurrent merges never lose a key: the one that read a stale version tries again
-    from the new metadata (a few times, then it is a 400 like any lost swap). Neither can take
-    the volume past max_metadata_items: each checks the metadata it swaps in.
-    """
-    for _ in range(attempts):
-        volume = get(call, volume_id)
-        changed = change(dict(volume.metadata))
-        check_metadata_size(changed, limit=call.settings.max_metadata_items, resource="volume")
-        keep = (frozenset({volume.status}), volume.status)
-        moved = db.volume_transition(volume.id, keep, expected_version=volume.version, metadata=changed)
-        if moved is not None:
-            return moved
-    raise VolumeStateConflict("volume", volume_id, "change its metadata", ALL_STATUSES)
-
+    """Apply ``change`` to the volume's metadata as one compare-and-swap on its version (``metadata.swap_metadata``)."""
+    return swap_metadata(call, "volume", volume_id, get=get, transition=db.volume_transition, statuses=ALL_STATUSES,
+                         change=change, attempts=attempts)
 
 REVERT_SINCE = 40
 
