@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from client import output
-from client.commands import attachments
+from client.commands import attachments, transfers
 from client.commands.backups import backup_create, backup_delete, backup_list, backup_restore, backup_show
 from client.commands.deployment import availability_zone_list, pool_list, service_list
 from client.commands.project import limits_show, message_list, quota_set, quota_show
@@ -75,6 +75,7 @@ _GROUP_HELP = {
     "quota": "show and change project quotas",
     "message": "list messages services left about failed operations",
     "attachment": "list, show and delete volume attachments",
+    "transfer": "hand volumes to another project",
 }
 
 
@@ -200,6 +201,7 @@ def _add_commands(b: _Builder) -> None:
         p.add_argument(f"--{name}", type=_quota, metavar="N")
     b.command("message list", message_list, "List the user messages services left about failures.")
     attachments.add_commands(b.command)
+    transfers.add_commands(b.command)
 
 
 def build_parser() -> argparse.ArgumentParser:

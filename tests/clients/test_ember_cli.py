@@ -67,3 +67,39 @@ def test_ember_cli_attaches_a_volume_to_a_host_and_masks_the_secret(ember: Embed
     again = ember_cli(ember, "volume", "detach", "cliattach", check=False)
     assert again.returncode == 1 and "no attachment" in again.stderr
     ember_cli(ember, "volume", "delete", "cliattach", "--wait")
+
+
+def test_ember_cli_hands_a_volume_to_another_project(ember: EmbeddedStack) -> None:
+    ember_cli(ember, "volume", "create", "--size", "1", "--name", "cligift", "--wait")
+    offer = json.loads(ember_cli(ember, "--json", "transfer", "create", "cligift", "--name", "gift").stdout)
+    assert offer["auth_key"] and offer["volume_id"]
+    assert json.loads(ember_cli(ember, "--json", "volume", "show", "cligift").stdout)["status"] == "awaiting-transfer"
+    assert "gift" in ember_cli(ember, "transfer", "list").stdout
+    wrong = ember_cli(ember, "--os-project-id", "receiver", "transfer", "accept", offer["id"], "0" * 16, check=False)
+    assert wrong.returncode == 1 and "HTTP 400" in wrong.stderr
+    ember_cli(ember, "--os-project-id", "receiver", "transfer", "accept", offer["id"], offer["auth_key"])
+    taken = json.loads(ember_cli(ember, "--os-project-id", "receiver", "--json", "volume", "show",
+                                 offer["volume_id"]).stdout)
+    assert taken["status"] == "available" and taken["os-vol-tenant-attr:tenant_id"] == "receiver"
+    assert "gift" not in ember_cli(ember, "transfer", "list").stdout
+    ember_cli(ember, "--os-project-id", "receiver", "volume", "delete", offer["volume_id"], "--wait")
+
+
+def test_ember_cli_reverts_to_the_newest_snapshot_and_marks_read_only(ember: EmbeddedStack) -> None:
+    ember_cli(ember, "volume", "create", "--size", "1", "--name", "clirevert", "--wait")
+    ember_cli(ember, "snapshot", "create", "clirevert", "--name", "clirevert-old", "--wait")
+    ember_cli(ember, "snapshot", "create", "clirevert", "--name", "clirevert-new", "--wait")
+    older = ember_cli(ember, "volume", "revert", "clirevert", "--snapshot", "clirevert-old", check=False)
+    assert older.returncode == 1 and "HTTP 400" in older.stderr and "latest" in older.stderr
+    reverted = json.loads(ember_cli(ember, "--json", "volume", "revert", "clirevert", "--snapshot", "clirevert-new",
+                                    "--wait").stdout)
+    assert reverted["status"] == "available"
+    ember_cli(ember, "volume", "read-only", "clirevert", "on")
+    shown = json.loads(ember_cli(ember, "--json", "volume", "show", "clirevert").stdout)
+    assert shown["metadata"].get("readonly") == "True"
+    ember_cli(ember, "volume", "read-only", "clirevert", "off")
+    assert json.loads(ember_cli(ember, "--json", "volume", "show", "clirevert").stdout)["metadata"].get(
+        "readonly") == "False"
+    for snap in ("clirevert-new", "clirevert-old"):
+        ember_cli(ember, "snapshot", "delete", snap, "--wait")
+    ember_cli(ember, "volume", "delete", "clirevert", "--wait")
