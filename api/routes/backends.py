@@ -15,7 +15,7 @@ from api.policies import backends as rules
 from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views.common import iso
-from common.binaries import binary_of
+from common.binaries import binary_of, cinder_name
 from db import api as db
 from db import errors as db_errors
 from db.records import Pool, Service
@@ -32,7 +32,7 @@ POOLS = t.obj({"pools": t.array(t.obj({"name": t.STRING, "capabilities": t.ANY_O
 SERVICE = t.obj({
     "binary": t.STRING, "host": t.STRING, "zone": t.STRING, "status": t.one_of(ServiceStatus),
     "state": t.one_of(ServiceState), "updated_at": t.STRING_OR_NULL, "disabled_reason": t.STRING_OR_NULL,
-    "frozen": t.BOOL, "cluster": t.STRING_OR_NULL, "node": t.STRING,
+    "frozen": t.BOOL, "cluster": t.STRING_OR_NULL, "node": t.STRING, "ember_binary": t.STRING,
     "ha_role": t.nullable({"type": "string", "enum": ["active", "standby"]}), "ha_epoch": t.nullable(t.INTEGER),
 }, required=["binary", "host", "zone", "status", "state", "updated_at", "disabled_reason"])
 SERVICES = t.obj({"services": t.array(SERVICE)}, required=["services"])
@@ -150,10 +150,11 @@ CLUSTER_SINCE = 7
 
 
 @routes.get("/os-services", name="list_services", summary="Every service process and whether it is up.",
-            query=(Param("binary", t.text(), "ember-volume, or Cinder's cinder-volume, ..."),
+            query=(Param("binary", t.text(), "cinder-volume, or ember's own name ember-volume, ..."),
                    Param("host", t.text()),
-                   Param("ha", paging.BOOLEAN_QUERY, "(ember) Also each process's node, HA role and epoch; "
-                                                     "Cinder has no such fields, so they come only when asked.")),
+                   Param("ha", paging.BOOLEAN_QUERY, "(ember) Also each process's node, HA role, epoch and "
+                                                     "ember's binary name (ember_binary); Cinder has no such "
+                                                     "fields, so they come only when asked.")),
             response=SERVICES, policy=rules.SERVICES_INDEX)
 def list_services(call: ApiCall, req: Req) -> Response:
     binary = req.query.get("binary")
@@ -170,7 +171,7 @@ def list_services(call: ApiCall, req: Req) -> Response:
         if call.since(CLUSTER_SINCE):
             row["cluster"] = None
         if req.query.get("ha"):
-            row.update(node=service.node, ha_role=_role(service, epochs.get(service.host)),
+            row.update(ember_binary=service.binary, node=service.node, ha_role=_role(service, epochs.get(service.host)),
                        ha_epoch=service.ha_epoch)
         rows.append(row)
     return responses.json({"services": rows})
@@ -178,7 +179,7 @@ def list_services(call: ApiCall, req: Req) -> Response:
 
 def _service(service: Service, now: datetime, down_after_s: int) -> dict[str, Any]:
     alive = (now - service.heartbeat_at).total_seconds() <= down_after_s
-    return {"binary": service.binary, "host": service.host, "zone": service.availability_zone,
+    return {"binary": cinder_name(service.binary), "host": service.host, "zone": service.availability_zone,
             "status": _status(service), "state": ServiceState.UP if alive else ServiceState.DOWN,
             "updated_at": iso(service.heartbeat_at), "disabled_reason": service.disabled_reason,
             "frozen": service.frozen}
@@ -214,7 +215,8 @@ def set_service(call: ApiCall, req: Req, action: str) -> Response:
         # Cinder answers a freeze or thaw of a host it does not know with a 400, not a 404
         raise BadRequest(f"Invalid input received: {error}") from error
     if action in services.NEED_BINARY:  # Cinder's answer: the service's new state, no frozen flag
-        answer: dict[str, Any] = {"host": changed.host, "service": changed.binary, "binary": changed.binary,
+        answer: dict[str, Any] = {"host": changed.host, "service": cinder_name(changed.binary),
+                                  "binary": cinder_name(changed.binary),
                                   "disabled": changed.disabled, "status": _status(changed)}
         if action != "disable":
             answer["disabled_reason"] = changed.disabled_reason

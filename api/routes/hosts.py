@@ -28,11 +28,6 @@ HOSTS = t.obj({"hosts": t.array(t.obj({
 RESOURCE = t.obj({"volume_count": t.STRING, "total_volume_gb": t.STRING, "snapshot_count": t.STRING,
                   "total_snapshot_gb": t.STRING, "project": t.STRING, "host": t.STRING})
 HOST = t.obj({"host": t.array(t.obj({"resource": RESOURCE}, required=["resource"]))}, required=["host"])
-CINDER_NAMES = {ember: cinder for cinder, ember in binaries.CINDER_ALIASES.items()}
-
-
-def _cinder_name(binary: str) -> str:
-    return CINDER_NAMES.get(binary, binary)
 
 
 @routes.get("", name="list_hosts", summary="Each host and the service it runs (Cinder's binary names).",
@@ -47,7 +42,7 @@ def list_hosts(call: ApiCall, req: Req) -> Response:
     rows: list[dict[str, Any]] = []
     for (host, binary), service in sorted(newest.items()):
         alive = (now - service.heartbeat_at).total_seconds() <= call.settings.service_down_time_s
-        rows.append({"host_name": host, "service": _cinder_name(binary), "zone": service.availability_zone,
+        rows.append({"host_name": host, "service": binaries.cinder_name(binary), "zone": service.availability_zone,
                      "service-status": "available" if alive else "unavailable",
                      "service-state": "disabled" if service.disabled else "enabled",
                      "last-update": iso(service.heartbeat_at)})

@@ -89,7 +89,7 @@ def _unfinished(call: ApiCall, body: dict[str, Any], filters: dict[str, Any]) ->
 
 
 def _view(service: Service) -> dict[str, Any]:
-    return {"id": service.id, "host": service.host, "binary": service.binary, "cluster_name": None}
+    return {"id": service.id, "host": service.host, "binary": binaries.cinder_name(service.binary), "cluster_name": None}
 
 
 def _attachment_view(attachment: Attachment) -> dict[str, Any]:

@@ -19,7 +19,7 @@ def service_list(session: Session, args: argparse.Namespace) -> None:
     """One row per service process: a backend's active and standby volume services differ by node."""
     services = session.get("/os-services", params={"ha": "true"}).get("services", [])
     headers = ["Binary", "Host", "Node", "Zone", "Status", "State", "Frozen", "HA Role", "Epoch", "Updated At"]
-    fields = ["binary", "host", "node", "zone", "status", "state", "frozen", "ha_role", "ha_epoch", "updated_at"]
+    fields = ["ember_binary", "host", "node", "zone", "status", "state", "frozen", "ha_role", "ha_epoch", "updated_at"]
     if args.long:
         headers.append("Disabled Reason")
         fields.append("disabled_reason")

@@ -103,5 +103,5 @@ def test_services_report_themselves(split_file_stack: SplitStack) -> None:
     with _api(split_file_stack) as api:
         services = api.get("/os-services").json()["services"]
     seen = {(s["binary"], s["host"]) for s in services if s["state"] == "up"}
-    assert {("ember-scheduler", "scheduler-1"), ("ember-volume", "volume-1@file-1"),
-            ("ember-backup", "backup-1")} <= seen
+    assert {("cinder-scheduler", "scheduler-1"), ("cinder-volume", "volume-1@file-1"),
+            ("cinder-backup", "backup-1")} <= seen

@@ -52,8 +52,6 @@ ALLOWED_FAILURES: dict[str, str] = {
         "no volume type encryption family (/v3/types/{id}/encryption)",
     _V + "admin.test_volume_quota_classes.VolumeQuotaClassesTest.test_update_default_quota":
         "no per-volume-type quotas (volumes_<type>, ...) and the default quota class is the config, read-only",
-    _V + "admin.test_volume_services.VolumesServicesTestJSON.test_get_service_by_volume_host_name":
-        "os-services names ember's binaries ember-volume, ... (Cinder's names are accepted as filters, not answered)",
 }
 
 # measured: ran 153, passed 122, skipped 16, failed 15 (all allowed) in about 230 s. Real Cinder 29 passes 143

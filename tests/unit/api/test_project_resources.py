@@ -150,7 +150,7 @@ def test_services_state_and_enable_disable(restricted: tuple[Api, Api], monkeypa
     monkeypatch.setattr(db, "service_list", h2_silent_for_an_hour)
     listed = {s["host"]: s for s in admin.get("/os-services").json()["services"]}
     assert listed["h1"]["state"] == "up" and listed["h2"]["state"] == "down"
-    assert listed["h1"]["status"] == "enabled" and listed["h1"]["binary"] == "ember-volume"
+    assert listed["h1"]["status"] == "enabled" and listed["h1"]["binary"] == "cinder-volume"
     assert [s["host"] for s in admin.get("/os-services", params={"binary": "ember-volume"}).json()["services"]] \
         == ["h1"]
     disabled = admin.put("/os-services/disable-log-reason",

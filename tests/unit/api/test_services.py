@@ -26,8 +26,8 @@ def two_nodes(api_db: None) -> None:
 @pytest.mark.parametrize("binary", ["cinder-volume", "ember-volume"])
 def test_cinder_binary_names_find_and_disable_ember_services(api: Api, two_nodes: None, binary: str) -> None:
     listed = api.get("/os-services", params={"binary": binary, "ha": "true"}).json()["services"]
-    assert {(s["host"], s["node"], s["binary"]) for s in listed} == {
-        (BACKEND, "node-a", "ember-volume"), (BACKEND, "node-b", "ember-volume")}
+    assert {(s["host"], s["node"], s["binary"], s["ember_binary"]) for s in listed} == {
+        (BACKEND, "node-a", "cinder-volume", "ember-volume"), (BACKEND, "node-b", "cinder-volume", "ember-volume")}
     changed = api.put("/os-services/disable", {"host": BACKEND, "binary": binary})
     assert changed.status_code == 200 and changed.json()["status"] == "disabled"
     assert {s["status"] for s in api.get("/os-services").json()["services"]} == {"disabled"}
@@ -98,7 +98,7 @@ def test_services_answer_in_cinders_keys_and_ha_state_only_when_asked(api: Api, 
     asked = api.get("/os-services", params={"ha": "true"}).json()["services"]
     assert {s["node"] for s in asked} == {"node-a", "node-b"} and all("ha_role" in s for s in asked)
     enabled = api.put("/os-services/enable", {"host": BACKEND, "binary": "cinder-volume"}).json()
-    assert enabled == {"host": BACKEND, "service": "ember-volume", "binary": "ember-volume", "disabled": False,
+    assert enabled == {"host": BACKEND, "service": "cinder-volume", "binary": "cinder-volume", "disabled": False,
                        "status": "enabled", "disabled_reason": None}
     disabled = api.put("/os-services/disable", {"host": BACKEND, "binary": "cinder-volume"}).json()
     assert set(disabled) == {"host", "service", "binary", "disabled", "status"} and disabled["disabled"] is True
@@ -130,6 +130,6 @@ def test_services_host_filter_takes_the_host_and_its_backends(api: Api, two_node
     assert BACKEND.startswith("host@")
     listed = api.get("/os-services", params={"host": "host"}).json()["services"]
     assert sorted((s["host"], s["binary"]) for s in listed) == [
-        ("host", "ember-scheduler"), (BACKEND, "ember-volume"), (BACKEND, "ember-volume")]
+        ("host", "cinder-scheduler"), (BACKEND, "cinder-volume"), (BACKEND, "cinder-volume")]
     exact = api.get("/os-services", params={"host": BACKEND}).json()["services"]
     assert {s["host"] for s in exact} == {BACKEND}

@@ -27,7 +27,7 @@ def test_cleanup_takes_a_dead_services_work_for_the_live_active(api: Api, casts:
     response = api.as_(api.token, "3.24").post("/workers/cleanup", {"binary": "cinder-volume"})
     assert response.status_code == 202
     answer = response.json()
-    assert [(s["host"], s["binary"]) for s in answer["cleaning"]] == [(BACKEND, "ember-volume")]
+    assert [(s["host"], s["binary"]) for s in answer["cleaning"]] == [(BACKEND, "cinder-volume")]
     assert answer["unavailable"] == [] and db.work_list() == []
     assert ("recover", BACKEND, {}) in casts
     assert db.volume_get(volume_id).status == Status.EXTENDING  # the active resumes it

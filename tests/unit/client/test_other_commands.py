@@ -81,7 +81,7 @@ def test_quota_set_with_nothing_to_change_says_what_to_give(endpoint, ember):
 
 def test_service_list_and_zone_list_show_state(endpoint, ember):
     endpoint.on("GET", f"{BASE}/os-services", ok({"services": [
-        {"binary": "ember-volume", "host": "node1@lvm-1", "zone": "nova", "status": "enabled",
+        {"binary": "cinder-volume", "ember_binary": "ember-volume", "host": "node1@lvm-1", "zone": "nova", "status": "enabled",
          "state": "down", "updated_at": "2024-01-01T00:00:00", "disabled_reason": None, "node": "volume-a",
          "frozen": False, "ha_role": "standby", "ha_epoch": 3}]}))
     endpoint.on("GET", f"{BASE}/os-availability-zone", ok({"availabilityZoneInfo": [
