@@ -89,7 +89,8 @@ def _poll(session: Session, kind: str, resource_id: str, *, timeout_s: float,
     started = time.monotonic()
     try:
         while True:
-            resource: Resource = session.get(f"/{kind}s/{resource_id}")[kind]
+            params = {"progress": "true"} if kind == "backup" else None  # ember's field, sent when asked
+            resource: Resource = session.get(f"/{kind}s/{resource_id}", params=params)[kind]
             if until(resource):
                 return resource
             status = str(resource.get("status", ""))

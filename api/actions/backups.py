@@ -30,8 +30,11 @@ from volume.states import BACKUP_RESETTABLE, BackupStatus, Status, backup_edge, 
 log = logging.getLogger(__name__)
 
 ALL_STATUSES = frozenset(str(s) for s in BackupStatus)
-BACKUP_SERVICE = "ember.backup"
-LEASE_PREFIX = "backup:"  # the backup services' leases (backup.manager.LEASE_PREFIX)  # what an exported record names as the service that made it
+# what an exported record names as the service that made it: in Cinder's namespace, as its clients and Tempest
+# expect, though the record is ember's (only ember imports it); records exported as "ember.backup" still import
+BACKUP_SERVICE = "cinder.backup.drivers.ember"
+IMPORTABLE_SERVICES = frozenset({BACKUP_SERVICE, "ember.backup"})
+LEASE_PREFIX = "backup:"  # the backup services' leases (backup.manager.LEASE_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ def export_record(call: ApiCall, backup_id: str) -> dict[str, str]:
 
 
 def import_record(call: ApiCall, *, backup_service: str, backup_url: str) -> Backup:
-    if backup_service != BACKUP_SERVICE:
+    if backup_service not in IMPORTABLE_SERVICES:
         raise InvalidRequest(f"Invalid backup: Unsupported backup service {backup_service!r}; this cloud imports "
                              f"records of {BACKUP_SERVICE!r}.")
     try:

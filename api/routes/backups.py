@@ -30,7 +30,9 @@ FILTER_PARAMS = (
     Param("volume_id", t.ID, "Only backups of this volume."),
     Param("availability_zone", t.text(), "Only backups in this availability zone."),
 )
-LIST_PARAMS = (*paging.params(SORT_KEYS), paging.COUNT_PARAM, *paging.PROJECT_PARAMS, *FILTER_PARAMS)
+PROGRESS_PARAM = Param("progress", paging.BOOLEAN_QUERY, "(ember) Also each backup's progress, percent done while it "
+                       "runs; Cinder has no such field, so it comes only when asked.")
+LIST_PARAMS = (*paging.params(SORT_KEYS), paging.COUNT_PARAM, *paging.PROJECT_PARAMS, *FILTER_PARAMS, PROGRESS_PARAM)
 SHOW_LINKS = {"show_backup": {"backup_id": "$response.body#/backup/id"},
               "delete_backup": {"backup_id": "$response.body#/backup/id"}}
 
@@ -79,7 +81,9 @@ def index(call: ApiCall, req: Req) -> Response:
 @routes.get("/detail", name="list_backups_detail", summary="List backups with every field.",
             query=LIST_PARAMS, response=views.listing(views.DETAIL), policy=rules.GET_ALL)
 def detail(call: ApiCall, req: Req) -> Response:
-    return _list(call, req, lambda c, b: views.detail(c, b, children=actions.children(b)), "/backups/detail")
+    progress = bool(req.query.get("progress"))
+    return _list(call, req, lambda c, b: views.detail(c, b, children=actions.children(b), progress=progress),
+                 "/backups/detail")
 
 
 def _list(call: ApiCall, req: Req, view: Callable[[ApiCall, Backup], dict[str, Any]], path: str) -> Response:
@@ -102,19 +106,20 @@ def import_record(call: ApiCall, req: Req) -> Response:
     return responses.json({"backup": views.summary(call, backup)}, 201)
 
 
-@routes.get("/{backup_id}", name="show_backup", summary="Show a backup (with progress while it runs).",
-            response=views.ONE, policy=rules.GET)
+@routes.get("/{backup_id}", name="show_backup", summary="Show a backup (its progress with ?progress=true).",
+            query=(PROGRESS_PARAM,), response=views.ONE, policy=rules.GET)
 def show(call: ApiCall, req: Req, backup_id: str) -> Response:
     backup = actions.get(call, backup_id)
-    return responses.json({"backup": views.detail(call, backup, children=actions.children(backup))})
+    return responses.json({"backup": views.detail(call, backup, children=actions.children(backup),
+                                                  progress=bool(req.query.get("progress")))})
 
 
 @routes.put("/{backup_id}", name="update_backup", summary="Change a backup's name, description or metadata.",
-            body=BACKUP_UPDATE, response=views.ONE, policy=rules.UPDATE, since=9)
+            body=BACKUP_UPDATE, response=views.UPDATED, policy=rules.UPDATE, since=9)
 def update(call: ApiCall, req: Req, backup_id: str) -> Response:
     values = schemas.described_values(req.body["backup"], "backup", strict=True)
     backup = actions.update(call, backup_id, values=values)
-    return responses.json({"backup": views.detail(call, backup, children=actions.children(backup))})
+    return responses.json({"backup": views.updated(call, backup)})
 
 
 @routes.delete("/{backup_id}", name="delete_backup", summary="Delete a backup (refused while incrementals "

@@ -1,4 +1,5 @@
-"""Backup bodies in Cinder's shape (plus ``progress``, percent, while an operation runs)."""
+"""Backup bodies in Cinder's shape; ``progress`` (percent, while an operation runs) only when asked for, as
+Cinder's clients and Tempest refuse fields Cinder does not send."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ DETAIL = t.obj({
 }, required=["id", "name", "links", "status", "size", "volume_id", "created_at", "is_incremental"])
 ONE = t.obj({"backup": DETAIL}, required=["backup"])
 CREATED = t.obj({"backup": SUMMARY}, required=["backup"])
+UPDATED = t.obj({"backup": t.obj({**SUMMARY["properties"], "metadata": t.STRING_MAP}, required=["id", "name", "links"])},
+                required=["backup"])
 
 
 def listing(item: t.JsonSchema) -> t.JsonSchema:
@@ -31,7 +34,15 @@ def summary(call: ApiCall, backup: Backup) -> dict[str, Any]:
     return {"id": backup.id, "name": backup.name, "links": links(call, "backups", backup.id)}
 
 
-def detail(call: ApiCall, backup: Backup, *, children: int = 0) -> dict[str, Any]:
+def updated(call: ApiCall, backup: Backup) -> dict[str, Any]:
+    """Cinder's answer to an update: the summary, and the metadata from 3.43."""
+    body = summary(call, backup)
+    if call.since(43):
+        body["metadata"] = dict(backup.metadata or {})
+    return body
+
+
+def detail(call: ApiCall, backup: Backup, *, children: int = 0, progress: bool = False) -> dict[str, Any]:
     body = summary(call, backup)
     body.update({
         "description": backup.description,
@@ -48,8 +59,9 @@ def detail(call: ApiCall, backup: Backup, *, children: int = 0) -> dict[str, Any
         "object_count": backup.object_count,
         "has_dependent_backups": children > 0,
         "is_incremental": backup.parent_id is not None,
-        "progress": backup.progress,
     })
+    if progress:
+        body["progress"] = backup.progress
     if call.since(43):
         body["metadata"] = dict(backup.metadata or {})
     if call.since(56):

@@ -22,14 +22,15 @@ def backup_create(session: Session, args: argparse.Namespace) -> None:
 
 
 def backup_list(session: Session, args: argparse.Namespace) -> None:
-    backups = session.get("/backups/detail").get("backups", [])
+    backups = session.get("/backups/detail", params={"progress": "true"}).get("backups", [])
     rows = [[b.get("id"), b.get("name"), b.get("status"), b.get("size"), b.get("volume_id"),
              "yes" if b.get("is_incremental") else "no", f"{b.get('progress', 0)}%"] for b in backups]
     table(args, backups, ["ID", "Name", "Status", "Size", "Volume ID", "Incremental", "Progress"], rows)
 
 
 def backup_show(session: Session, args: argparse.Namespace) -> None:
-    show(args, find(session, "backup", args.backup))
+    backup = find(session, "backup", args.backup)
+    show(args, session.get(f"/backups/{backup['id']}", params={"progress": "true"})["backup"])
 
 
 def backup_delete(session: Session, args: argparse.Namespace) -> None:

@@ -67,7 +67,7 @@ def _backup(api: httpx.Client, volume_id: str, **extra: Any) -> dict[str, Any]:
     created = api.post("/backups", json={"backup": {"volume_id": volume_id, **extra}})
     assert created.status_code == 202, created.text
     backup_id = created.json()["backup"]["id"]
-    backup = _wait(api, f"/backups/{backup_id}", "available")
+    backup = _wait(api, f"/backups/{backup_id}?progress=true", "available")
     assert _wait(api, f"/volumes/{volume_id}", "available")
     return backup
 

@@ -9,6 +9,7 @@ Every failure must be in ``ALLOWED_FAILURES`` (each with the reason ember answer
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,8 @@ from bench.stack import EmbeddedStack
 pytestmark = pytest.mark.keystone
 
 REGEX = r"^tempest\.api\.volume\."
+# EMBER_TEMPEST_REGEX narrows a run by hand while a family is built (the counts below then do not apply)
+NARROWED = os.environ.get("EMBER_TEMPEST_REGEX")
 # Tempest 47.0.0 with Glance off: these classes use an image client that the Manager does not have
 # (``'Manager' object has no attribute 'image_client_v2'``); they fail the same way on real Cinder 29
 GLANCE_BUG = (
@@ -107,23 +110,24 @@ def test_tempest_volume_api(ember: EmbeddedStack, keystone: Keystone,
         admin_project_name=admin.project_name, region=keystone.region,
         backend_names=(pool["volume_backend_name"],), storage_protocol=pool["storage_protocol"],
         vendor_name=pool["vendor_name"],
-        volume_features={"multi_backend": False, "backup": False, "snapshot": True, "clone": True,
+        volume_features={"multi_backend": False, "backup": True, "snapshot": True, "clone": True,
                          "manage_snapshot": False, "manage_volume": False, "replication": False,
                          "extend_attached_volume": False, "extend_attached_encrypted_volume": False,
                          "extend_volume_with_snapshot": True, "enable_volume_image_dep_tests": False},
         # the extensions ember lists (GET /extensions); "all" would ask for os-hosts, which it has not
         extra={"volume-feature-enabled": {"api_extensions": ",".join(alias for _, alias, _ in EXTENSIONS)}}))
-    listed = space.list_tests(REGEX)
-    excluded = [test for test in listed if re.match(EXCLUDE_REGEX, test)]
-    assert len(excluded) == 36, excluded  # the three Glance-bug groups, and nothing else
+    regex = NARROWED or REGEX
+    if not NARROWED:
+        excluded = [test for test in space.list_tests(REGEX) if re.match(EXCLUDE_REGEX, test)]
+        assert len(excluded) == 36, excluded  # the three Glance-bug groups, and nothing else
 
-    result = space.run(REGEX, exclude_regex=EXCLUDE_REGEX, concurrency=2, timeout_s=RUN_TIMEOUT_S)
-    print(f"\ntempest {tempest.TEMPEST_VERSION} {REGEX}: ran {result.ran}, passed {result.passed}, "
+    result = space.run(regex, exclude_regex=EXCLUDE_REGEX, concurrency=2, timeout_s=RUN_TIMEOUT_S)
+    print(f"\ntempest {tempest.TEMPEST_VERSION} {regex}: ran {result.ran}, passed {result.passed}, "
           f"skipped {result.skipped}, failed {result.failed} in {result.duration_s:.0f} s (log {result.log})")
     for test in result.failing:
         print(f"  FAILED {test}" + (f" (allowed: {_allowed(test)})" if _allowed(test) else ""))
 
     unexpected = [test for test in result.failing if _allowed(test) is None]
     assert not unexpected, (unexpected, Path(result.log).read_text(errors="replace")[-6000:])
-    assert result.passed >= PASS_FLOOR, result
+    assert NARROWED or result.passed >= PASS_FLOOR, result
     assert result.passed + result.skipped + result.failed == result.ran
