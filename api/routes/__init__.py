@@ -4,6 +4,7 @@ from api.routes import (
                                             attachments,
                                             backends,
                                             backups,
+                                            default_types,
                                             hosts,
                                             messages,
                                             quotas,
@@ -18,6 +19,6 @@ from api.routes import (
 )
 from api.spec import RouteSpec
 
-ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
+ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas, default_types,
                                             backends, backups, hosts, messages, workers) for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs

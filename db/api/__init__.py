@@ -47,11 +47,15 @@ from db.api.keys import Rotation, secret_rotate
 from db.api.messages import message_create, message_create_once, message_delete, message_get, message_list
 from db.api.pools import pool_capabilities, pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
+    DEFAULT_CLASS as DEFAULT_QUOTA_CLASS,
     PER_VOLUME_QUOTA,
     UsageDrift,
     quota_check,
+    quota_class_get,
+    quota_class_set,
     quota_destroy,
     quota_get,
+    quota_keys,
     quota_set,
     quota_sync,
 )
@@ -85,6 +89,10 @@ from db.api.transfers import (
 from db.api.transitions import Effects, Guard, transition
 from db.api.types import (
     DEFAULT_TYPE_NAME,
+    default_type_get,
+    default_type_list,
+    default_type_set,
+    default_type_unset,
     extra_spec_delete,
     extra_specs_set,
     type_access_add,
@@ -106,6 +114,7 @@ from db.api.volumes import (
     volume_get,
     volume_list,
     volume_list_stale,
+    volume_retype,
     volume_revert_begin,
     volume_schedule,
     volume_transition,
@@ -117,6 +126,7 @@ from db.session import ping
 
 __all__ = [
     "DEFAULT_TYPE_NAME",
+    "DEFAULT_QUOTA_CLASS",
     "PER_VOLUME_QUOTA",
     "Cleanup",
     "Effects",
@@ -173,8 +183,11 @@ __all__ = [
     "pool_list",
     "pool_report",
     "quota_check",
+    "quota_class_get",
+    "quota_class_set",
     "quota_destroy",
     "quota_get",
+    "quota_keys",
     "quota_set",
     "quota_sync",
     "secret_rotate",
@@ -199,6 +212,10 @@ __all__ = [
     "transfer_get",
     "transfer_list",
     "transition",
+    "default_type_get",
+    "default_type_list",
+    "default_type_set",
+    "default_type_unset",
     "type_access_add",
     "type_access_list",
     "type_access_remove",
@@ -216,6 +233,7 @@ __all__ = [
     "volume_get",
     "volume_list",
     "volume_list_stale",
+    "volume_retype",
     "volume_revert_begin",
     "volume_schedule",
     "volume_settle",

@@ -64,6 +64,7 @@ class World:
             "creating_snapshot": self._creating_snapshot,
             "revertible": self._revertible,
             "transfer": self._transfer,
+            "default_type": self._default_type,
             "backup": lambda: {"backup_id": self.backup()},
             "backup_record": self._deleted_backup_record,
             "snapshot_metadata_key": self._snapshot_metadata_key,
@@ -169,6 +170,12 @@ class World:
         """A pending transfer of a volume of demo's, and its key."""
         made = self.owner.ok("POST", "/os-volume-transfer", {"transfer": {"volume_id": self.volume()}})["transfer"]
         return {"transfer_id": made["id"], "auth_key": made["auth_key"]}
+
+    def _default_type(self) -> Params:
+        """demo's default volume type set (to the plain type, which the volumes of the run could have anyway)."""
+        self.admin.ok("PUT", f"/default-types/{self.owner.project_id}",
+                      {"default_type": {"volume_type": self.shared["plain_type_id"]}})
+        return {}
 
     def _snapshot_metadata_key(self) -> Params:
         key = f"m-{uuid.uuid4().hex[:8]}"
