@@ -48,6 +48,8 @@ from db.api.messages import message_create, message_create_once, message_delete,
 from db.api.pools import pool_capabilities, pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
     DEFAULT_CLASS as DEFAULT_QUOTA_CLASS,
+)
+from db.api.quotas import (
     PER_VOLUME_QUOTA,
     UsageDrift,
     quota_check,
@@ -125,8 +127,8 @@ from db.api.work import HolderCheck, work_claim, work_list, work_release
 from db.session import ping
 
 __all__ = [
-    "DEFAULT_TYPE_NAME",
     "DEFAULT_QUOTA_CLASS",
+    "DEFAULT_TYPE_NAME",
     "PER_VOLUME_QUOTA",
     "Cleanup",
     "Effects",
@@ -166,6 +168,10 @@ __all__ = [
     "backup_take",
     "backup_update",
     "db_purge",
+    "default_type_get",
+    "default_type_list",
+    "default_type_set",
+    "default_type_unset",
     "extra_spec_delete",
     "extra_specs_set",
     "idempotency_claim",
@@ -212,10 +218,6 @@ __all__ = [
     "transfer_get",
     "transfer_list",
     "transition",
-    "default_type_get",
-    "default_type_list",
-    "default_type_set",
-    "default_type_unset",
     "type_access_add",
     "type_access_list",
     "type_access_remove",
