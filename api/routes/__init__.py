@@ -4,6 +4,7 @@ from api.routes import (
                                             attachments,
                                             backends,
                                             backups,
+                                            clusters,
                                             default_types,
                                             hosts,
                                             messages,
@@ -19,6 +20,6 @@ from api.routes import (
 )
 from api.spec import RouteSpec
 
-ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas, default_types,
+ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas, default_types, clusters,
                                             backends, backups, hosts, messages, workers) for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs

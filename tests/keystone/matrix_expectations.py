@@ -185,6 +185,10 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("GET", DT, None): Expect(W, PR, fresh="default_type"),
     ("GET", "/v3/default-types", None): Expect(W, C),
     ("DELETE", DT, None): Expect(W, PR),
+    ("GET", "/v3/clusters", None): Expect(W, C),
+    ("GET", "/v3/clusters/detail", None): Expect(W, C),
+    ("GET", "/v3/clusters/{cluster_name}", None): Expect(W, C),
+    ("PUT", "/v3/clusters/{action}", None): Expect(W, C, body=lambda p: {"name": p["cluster_name"]}),
     ("GET", "/v3/limits", None): Expect(Access.TOKEN, C),
     **{row: expect for prefix in ("/v3/os-volume-transfer", "/v3/volume-transfers")
        for row, expect in _transfer_rows(prefix).items()},

@@ -50,7 +50,7 @@ class World:
             "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
             "backup_id": backup, **record, **transfer, "host_name": volume_service["host"],
-            "class_name": "default", "plain_type_id": self.volume_type(),
+            "class_name": "default", "plain_type_id": self.volume_type(), "cluster_name": volume_service["host"],
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
