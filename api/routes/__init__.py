@@ -9,6 +9,7 @@ from api.routes import (
                                             hosts,
                                             messages,
                                             quotas,
+                                            resource_filters,
                                             snapshot_metadata,
                                             snapshots,
                                             transfers,
@@ -21,5 +22,5 @@ from api.routes import (
 from api.spec import RouteSpec
 
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas, default_types, clusters,
-                                            backends, backups, hosts, messages, workers) for spec in module.routes.specs]
+                                            backends, backups, hosts, messages, workers, resource_filters) for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs

@@ -185,6 +185,7 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("GET", DT, None): Expect(W, PR, fresh="default_type"),
     ("GET", "/v3/default-types", None): Expect(W, C),
     ("DELETE", DT, None): Expect(W, PR),
+    ("GET", "/v3/resource_filters", None): Expect(Access.TOKEN, C),
     ("GET", "/v3/clusters", None): Expect(W, C),
     ("GET", "/v3/clusters/detail", None): Expect(W, C),
     ("GET", "/v3/clusters/{cluster_name}", None): Expect(W, C),
