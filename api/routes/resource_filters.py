@@ -10,7 +10,7 @@ from api import schema_types as t
 from api.policies import backends as rules
 from api.request import ApiCall
 from api.routes import attachments, backends, backups, clusters, messages, snapshots, types, volumes
-from api.spec import Param, Req, RouteSpec, Routes
+from api.spec import Param, Req, Routes, RouteSpec
 
 SINCE = 33
 routes = Routes("/v3", tag="resource-filters")
