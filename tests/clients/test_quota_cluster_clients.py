@@ -1,0 +1,131 @@
+"""python-cinderclient, openstacksdk and the openstack CLI drive quota classes, per-volume-type quotas, default
+types (3.62), clusters (3.7) and resource filters (3.33) against a running ember."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from bench.stack import EmbeddedStack
+from tests.clients.test_cinderclient import cinder, field, wait_status
+from tests.clients.test_openstacksdk import _token_connection
+
+pytestmark = pytest.mark.clients
+
+OPENSTACK = str(Path(sys.executable).parent / "openstack")
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def _openstack(stack: EmbeddedStack, *args: str, check: bool = True) -> str:
+    """The openstack CLI without Keystone: noauth's token, the block-storage endpoint given outright."""
+    argv = [OPENSTACK, "--os-auth-type", "admin_token", "--os-token", "demo:demo", "--os-endpoint", stack.endpoint,
+            "--os-volume-api-version", "3.62", *args]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    if check:
+        assert result.returncode == 0, f"openstack {' '.join(args)}: {result.stdout}{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def test_cinderclient_quota_class_and_per_type_quotas(ember: EmbeddedStack) -> None:
+    type_name = _name("qt")
+    cinder(ember, "type-create", type_name)
+    project = _name("proj")
+    before = cinder(ember, "quota-class-show", "default")
+    original = field(before, "backups")
+    try:
+        cinder(ember, "quota-class-update", "--backups", str(int(original) + 1), "--volumes", "7",
+               "--volume-type", type_name, "default")
+        shown = cinder(ember, "quota-class-show", "default")
+        assert field(shown, "backups") == str(int(original) + 1) and field(shown, f"volumes_{type_name}") == "7"
+        assert field(cinder(ember, "quota-defaults", project), f"volumes_{type_name}") == "7"
+    finally:
+        cinder(ember, "quota-class-update", "--backups", original, "--volumes", "-1", "--volume-type", type_name,
+               "default")
+    cinder(ember, "quota-update", "--volumes", "1", "--volume-type", type_name, "demo")
+    try:
+        assert field(cinder(ember, "quota-show", "demo"), f"volumes_{type_name}") == "1"
+        first = field(cinder(ember, "create", "--volume-type", type_name, "1"), "id")
+        refused = cinder(ember, "create", "--volume-type", type_name, "1", check=False)
+        assert f"volumes_{type_name}" in refused and "413" in refused
+        usage = cinder(ember, "quota-usage", "demo")
+        assert f"volumes_{type_name}" in usage
+        wait_status(ember, "", first, "available")
+        cinder(ember, "delete", first)
+    finally:
+        cinder(ember, "quota-update", "--volumes", "-1", "--volume-type", type_name, "demo")
+
+
+def test_cinderclient_default_types(ember: EmbeddedStack) -> None:
+    type_name = _name("dt")
+    type_id = field(cinder(ember, "type-create", type_name), "ID")
+    project = _name("proj")
+    cinder(ember, "default-type-set", type_name, project, version="3.62")
+    try:
+        listed = cinder(ember, "default-type-list", version="3.62")
+        assert project in listed and type_id in listed
+        assert type_id in cinder(ember, "default-type-list", "--project", project, version="3.62")
+    finally:
+        cinder(ember, "default-type-unset", project, version="3.62")
+    assert project not in cinder(ember, "default-type-list", version="3.62")
+
+
+def test_cinderclient_clusters_and_filters(ember: EmbeddedStack) -> None:
+    listed = cinder(ember, "cluster-list", "--detailed", version="3.7")
+    name = next(line.split("|")[1].strip() for line in listed.splitlines() if "@" in line)
+    assert field(cinder(ember, "cluster-show", name, version="3.7"), "state") == "up"
+    cinder(ember, "cluster-disable", "--reason", "client test", name, version="3.7")
+    try:
+        shown = cinder(ember, "cluster-show", name, version="3.7")
+        assert field(shown, "status") == "disabled" and field(shown, "disabled_reason") == "client test"
+    finally:
+        cinder(ember, "cluster-enable", name, version="3.7")
+    assert field(cinder(ember, "cluster-show", name, version="3.7"), "status") == "enabled"
+    filters = cinder(ember, "list-filters", "--resource", "volume", version="3.33")
+    assert "volume" in filters and "availability_zone" in filters
+
+
+def test_openstacksdk_quota_classes_default_types_clusters_filters(ember: EmbeddedStack) -> None:
+    conn = _token_connection(ember.endpoint)
+    type_name = _name("sdk")
+    volume_type = conn.block_storage.create_type(name=type_name)
+    default = conn.block_storage.get_quota_class_set("default")
+    conn.block_storage.update_quota_class_set(default, **{f"gigabytes_{type_name}": 9})
+    try:
+        assert getattr(conn.block_storage.get_quota_class_set("default"), f"gigabytes_{type_name}", None) == 9 or \
+            conn.block_storage.get_quota_class_set("default").to_dict().get(f"gigabytes_{type_name}") == 9
+    finally:
+        conn.block_storage.update_quota_class_set("default", **{f"gigabytes_{type_name}": -1})
+    project = _name("proj")
+    conn.block_storage.set_default_type(project, volume_type)
+    assert conn.block_storage.show_default_type(project).volume_type_id == volume_type.id
+    assert project in {d.project_id for d in conn.block_storage.default_types()}
+    conn.block_storage.unset_default_type(project)
+    assert project not in {d.project_id for d in conn.block_storage.default_types()}
+    clusters = list(conn.block_storage.clusters())
+    assert clusters and all(c.state == "up" for c in clusters)
+    assert conn.block_storage.get_cluster(clusters[0].name).num_hosts >= 1
+    filters = {f.resource: f.filters for f in conn.block_storage.resource_filters()}
+    assert "name" in filters["volume"] and "status" in filters["snapshot"]
+    conn.block_storage.delete_type(volume_type)
+
+
+def test_openstack_cli_quota_class_and_per_type_quota(ember: EmbeddedStack) -> None:
+    type_name = _name("osc")
+    cinder(ember, "type-create", type_name)
+    _openstack(ember, "quota", "set", "--class", "--volumes", "11", "--volume-type", type_name, "default")
+    try:
+        shown = json.loads(_openstack(ember, "quota", "show", "--class", "default", "-f", "json"))
+        assert any(str(v) == "11" for k, v in shown.items() if type_name in str(k)), shown
+    finally:
+        _openstack(ember, "quota", "set", "--class", "--volumes", "-1", "--volume-type", type_name, "default")
+    volume = json.loads(_openstack(ember, "volume", "create", "--size", "1", "--type", type_name, _name("v"),
+                                   "-f", "json"))
+    assert volume["type"] == type_name
