@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,28 +94,26 @@ def test_cinderclient_clusters_and_filters(ember: EmbeddedStack) -> None:
 
 
 def test_openstacksdk_quota_classes_default_types_clusters_filters(ember: EmbeddedStack) -> None:
-    conn = _token_connection(ember.endpoint)
+    storage: Any = _token_connection(ember.endpoint).block_storage  # the v3 proxy (the union types v2's too)
     type_name = _name("sdk")
-    volume_type = conn.block_storage.create_type(name=type_name)
-    default = conn.block_storage.get_quota_class_set("default")
-    conn.block_storage.update_quota_class_set(default, **{f"gigabytes_{type_name}": 9})
+    volume_type = storage.create_type(name=type_name)
+    storage.update_quota_class_set("default", **{f"gigabytes_{type_name}": 9})
     try:
-        assert getattr(conn.block_storage.get_quota_class_set("default"), f"gigabytes_{type_name}", None) == 9 or \
-            conn.block_storage.get_quota_class_set("default").to_dict().get(f"gigabytes_{type_name}") == 9
+        assert storage.get_quota_class_set("default").to_dict().get(f"gigabytes_{type_name}") == 9
     finally:
-        conn.block_storage.update_quota_class_set("default", **{f"gigabytes_{type_name}": -1})
+        storage.update_quota_class_set("default", **{f"gigabytes_{type_name}": -1})
     project = _name("proj")
-    conn.block_storage.set_default_type(project, volume_type)
-    assert conn.block_storage.show_default_type(project).volume_type_id == volume_type.id
-    assert project in {d.project_id for d in conn.block_storage.default_types()}
-    conn.block_storage.unset_default_type(project)
-    assert project not in {d.project_id for d in conn.block_storage.default_types()}
-    clusters = list(conn.block_storage.clusters())
+    storage.set_default_type(project, volume_type)
+    assert storage.show_default_type(project).volume_type_id == volume_type.id
+    assert project in {d.project_id for d in storage.default_types()}
+    storage.unset_default_type(project)
+    assert project not in {d.project_id for d in storage.default_types()}
+    clusters = list(storage.clusters())
     assert clusters and all(c.state == "up" for c in clusters)
-    assert conn.block_storage.get_cluster(clusters[0].name).num_hosts >= 1
-    filters = {f.resource: f.filters for f in conn.block_storage.resource_filters()}
+    assert storage.get_cluster(clusters[0].name).num_hosts >= 1
+    filters = {f.resource: f.filters for f in storage.resource_filters()}
     assert "name" in filters["volume"] and "status" in filters["snapshot"]
-    conn.block_storage.delete_type(volume_type)
+    storage.delete_type(volume_type)
 
 
 def test_openstack_cli_quota_class_and_per_type_quota(ember: EmbeddedStack) -> None:
