@@ -53,6 +53,9 @@ def _view(call: ApiCall, cluster: actions.Cluster, *, detail: bool, ha: bool = F
 
 
 def _listing(call: ApiCall, req: Req, *, detail: bool) -> Response:
+    unknown = sorted(k for k in req.raw_query if k not in req.declared)
+    if unknown:  # Cinder takes only its cluster filters here, at any version
+        raise BadRequest(f"Invalid input received: Invalid filter keys: {', '.join(unknown)}")
     q = req.query
     found = actions.clusters(now=_now(), down_after_s=call.settings.service_down_time_s, binary=q.get("binary"),
                              name=q.get("name"))

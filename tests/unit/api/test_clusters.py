@@ -63,6 +63,8 @@ def test_filters(admin: Api, cluster: None) -> None:
     assert names(num_hosts="2", num_down_hosts="1") == [BACKEND] and names(num_hosts="1") == []
     assert names(name="other") == [] and names(binary="cinder-volume", disabled="false") == [BACKEND]
     assert admin.get("/clusters", params={"is_up": "maybe"}).status_code == 400
+    unknown = admin.get("/clusters/detail", params={"colour": "red"})
+    assert unknown.status_code == 400 and "Invalid filter keys: colour" in unknown.text
 
 
 def test_disable_closes_the_backend_to_the_scheduler_and_enable_opens_it(admin: Api, cluster: None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from api.routes.resource_filters import LISTS
 from tests.unit.api.conftest import Api, make_available
 
@@ -28,3 +30,18 @@ def test_every_filter_shown_for_volumes_narrows_the_list(api: Api) -> None:
     for key in entry["filters"]:
         assert len(new.get("/volumes", params={key: misses.get(key, "no-such")}).json()["volumes"]) == 0, key
     assert len(new.get("/volumes").json()["volumes"]) == 1
+
+
+def test_from_3_33_a_filter_a_list_does_not_take_is_a_400_except_to_the_admin(set_conf: Any, app_factory: Any) -> None:
+    set_conf("noauth_admin_projects", ["admin"])
+    client = app_factory()
+    user, admin = Api(client, "alice:proj-a", "3.33"), Api(client, "root:admin", "3.33")
+    user.create_volume(1, name="mine")
+    for path in ("/volumes", "/volumes/detail", "/snapshots", "/backups", "/attachments", "/messages"):
+        refused = user.get(path, params={"colour": "red"})
+        assert refused.status_code == 400, path
+        assert refused.json()["badRequest"]["message"] == "Invalid filters colour are found in query options."
+        assert admin.get(path, params={"colour": "red"}).status_code == 200, path  # the admin: ignored
+        assert user.as_(user.token, "3.32").get(path, params={"colour": "red"}).status_code == 200, path
+    # what resource_filters names (and paging, and all_tenants) is taken
+    assert len(user.get("/volumes", params={"name": "mine", "limit": "5", "all_tenants": "1"}).json()["volumes"]) == 1
