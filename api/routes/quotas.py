@@ -40,11 +40,12 @@ LIMITS = t.obj({"limits": t.obj({"rate": t.array(t.ANY_OBJECT), "absolute": t.ob
                                 required=["rate", "absolute"])}, required=["limits"])
 
 
-def _asked(given: dict[str, Any]) -> dict[str, tuple[str, int]]:
-    """shown key -> (stored key, limit) of a quota set or class in a request; 400 naming any unknown key."""
+def _asked(given: dict[str, Any], *, strict: bool = True) -> dict[str, tuple[str, int]]:
+    """shown key -> (stored key, limit) of a quota set or class in a request. An unknown key is a 400 naming it
+    in a quota set; a quota class takes and ignores it, as Cinder (which stores it and never shows it)."""
     keys = db.quota_keys()
     bad = sorted(k for k in given if k not in keys and k not in _NOT_QUOTAS)
-    if bad:
+    if bad and strict:
         raise BadRequest(f"Bad key(s) in quota set: {', '.join(bad)}")
     return {k: (keys[k], int(val)) for k, val in given.items() if k in keys}
 
@@ -83,7 +84,7 @@ def quota_class(call: ApiCall, req: Req, class_name: str) -> Response:
             summary="Change a quota class's limits; the default class's apply to every project without its own.",
             body=CLASS_BODY, response=QUOTA_CLASS_SET, policy=rules.QUOTA_CLASSES)
 def update_quota_class(call: ApiCall, req: Req, class_name: str) -> Response:
-    asked = _asked(req.body["quota_class_set"])
+    asked = _asked(req.body["quota_class_set"], strict=False)
     if asked:
         db.quota_class_set(class_name, dict(asked.values()))
     return responses.json({"quota_class_set": db.quota_class_get(class_name, call.settings.quota_defaults)})

@@ -42,14 +42,14 @@ def test_cinderclient_quota_class_and_per_type_quotas(ember: EmbeddedStack) -> N
     before = cinder(ember, "quota-class-show", "default")
     original = field(before, "backups")
     try:
-        cinder(ember, "quota-class-update", "--backups", str(int(original) + 1), "--volumes", "7",
-               "--volume-type", type_name, "default")
+        cinder(ember, "quota-class-update", "--backups", str(int(original) + 1), "default")
+        cinder(ember, "quota-class-update", "--volumes", "7", "--volume-type", type_name, "default")
         shown = cinder(ember, "quota-class-show", "default")
         assert field(shown, "backups") == str(int(original) + 1) and field(shown, f"volumes_{type_name}") == "7"
         assert field(cinder(ember, "quota-defaults", project), f"volumes_{type_name}") == "7"
     finally:
-        cinder(ember, "quota-class-update", "--backups", original, "--volumes", "-1", "--volume-type", type_name,
-               "default")
+        cinder(ember, "quota-class-update", "--backups", original, "default")
+        cinder(ember, "quota-class-update", "--volumes", "-1", "--volume-type", type_name, "default")
     cinder(ember, "quota-update", "--volumes", "1", "--volume-type", type_name, "demo")
     try:
         assert field(cinder(ember, "quota-show", "demo"), f"volumes_{type_name}") == "1"
