@@ -181,10 +181,12 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("GET", "/v3/os-quota-class-sets/{class_name}", None): Expect(W, C),
     # an empty class set changes nothing (the default class applies to every project of the run)
     ("PUT", "/v3/os-quota-class-sets/{class_name}", None): Expect(W, C, body=lambda p: {"quota_class_set": {}}),
-    ("PUT", DT, None): Expect(W, PR, body=lambda p: {"default_type": {"volume_type": p["plain_type_id"]}}),
+    # default types: the admin acts on projects no one uses, so that demo's volumes keep their type
+    ("PUT", DT, None): Expect(W, PR, fresh="unused_project", body=lambda p: {
+        "default_type": {"volume_type": p["plain_type_id"]}}),
     ("GET", DT, None): Expect(W, PR, fresh="default_type"),
     ("GET", "/v3/default-types", None): Expect(W, C),
-    ("DELETE", DT, None): Expect(W, PR),
+    ("DELETE", DT, None): Expect(W, PR, fresh="default_type"),
     ("GET", "/v3/resource_filters", None): Expect(Access.TOKEN, C),
     ("GET", "/v3/clusters", None): Expect(W, C),
     ("GET", "/v3/clusters/detail", None): Expect(W, C),

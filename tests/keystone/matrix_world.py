@@ -65,6 +65,7 @@ class World:
             "revertible": self._revertible,
             "transfer": self._transfer,
             "default_type": self._default_type,
+            "unused_project": lambda: {"target_project_id": uuid.uuid4().hex},
             "backup": lambda: {"backup_id": self.backup()},
             "backup_record": self._deleted_backup_record,
             "snapshot_metadata_key": self._snapshot_metadata_key,
@@ -172,10 +173,10 @@ class World:
         return {"transfer_id": made["id"], "auth_key": made["auth_key"]}
 
     def _default_type(self) -> Params:
-        """demo's default volume type set (to the plain type, which the volumes of the run could have anyway)."""
-        self.admin.ok("PUT", f"/default-types/{self.owner.project_id}",
-                      {"default_type": {"volume_type": self.shared["plain_type_id"]}})
-        return {}
+        """A project no one uses, with a default volume type (demo's own stays unset: its volumes keep theirs)."""
+        project_id = uuid.uuid4().hex
+        self.admin.ok("PUT", f"/default-types/{project_id}", {"default_type": {"volume_type": self.shared["plain_type_id"]}})
+        return {"target_project_id": project_id}
 
     def _snapshot_metadata_key(self) -> Params:
         key = f"m-{uuid.uuid4().hex[:8]}"
