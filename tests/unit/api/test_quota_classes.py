@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from db import api as db
 from db import models, session
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
-from volume.states import snapshot_edge
+from volume.states import edge, snapshot_edge
 
 BASE_KEYS = ("gigabytes", "snapshots", "volumes", "backups", "backup_gigabytes", "per_volume_gigabytes")
 
@@ -133,6 +133,10 @@ def test_per_type_limits_hold_on_create_snapshot_and_extend(restricted: tuple[Ap
     assert usage["volumes"]["in_use"] == 2
     assert db.quota_check() == []
     assert admin.put("/os-quota-sets/proj-a", {"quota_set": {"volumes_gold": 0}}).status_code == 400  # in use
+    # the extend fails on the backend: what it reserved goes back to the type's keys too
+    assert db.volume_transition(volume["id"], edge("extend.fail"), release_pending=True) is not None
+    assert _usage(user)["gigabytes_gold"]["in_use"] == 4 and _usage(user)["gigabytes"]["in_use"] == 5
+    assert db.quota_check() == []
 
 
 def test_retype_moves_the_volume_and_its_snapshots_between_type_keys(restricted: tuple[Api, Api]) -> None:
