@@ -58,6 +58,7 @@ class Req:
     body: Any                   # the checked JSON body; None for a route that takes none
     raw_query: QueryParams      # as sent, for next links
     request: Request
+    declared: frozenset[str] = frozenset()  # the route's query parameter names (the lists' filter check)
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,8 @@ def _serve(spec: RouteSpec, request: Request, raw: bytes) -> Response:
         body = _checked(spec, "body", read_json(raw, request.headers.get("content-type")), None)
     call.authorize(spec.policy, targets.target_of(call, path))
     assert spec.handler is not None
-    return spec.handler(call, Req(query=query, body=body, raw_query=request.query_params, request=request), **path)
+    return spec.handler(call, Req(query=query, body=body, raw_query=request.query_params, request=request,
+                                  declared=frozenset(p.name for p in spec.query)), **path)
 
 
 def _serve_action(spec: RouteSpec, call: ApiCall, body: Any, path: dict[str, Any]) -> Response:

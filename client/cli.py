@@ -15,8 +15,27 @@ from collections.abc import Callable, Sequence
 from client import output
 from client.commands import attachments, transfers
 from client.commands.backups import backup_create, backup_delete, backup_list, backup_restore, backup_show
-from client.commands.deployment import availability_zone_list, pool_list, service_list
-from client.commands.project import limits_show, message_list, quota_set, quota_show
+from client.commands.deployment import (
+    availability_zone_list,
+    cluster_disable,
+    cluster_enable,
+    cluster_list,
+    cluster_show,
+    pool_list,
+    service_list,
+)
+from client.commands.project import (
+    default_type_list,
+    default_type_set,
+    default_type_show,
+    default_type_unset,
+    limits_show,
+    message_list,
+    quota_class_set,
+    quota_class_show,
+    quota_set,
+    quota_show,
+)
 from client.commands.snapshots import snapshot_create, snapshot_delete, snapshot_list, snapshot_show
 from client.commands.types import type_create, type_delete, type_list, type_set, type_show, type_unset
 from client.commands.volumes import (
@@ -73,6 +92,9 @@ _GROUP_HELP = {
     "pool": "list backend pools and their capacity",
     "limits": "show the project's absolute limits",
     "quota": "show and change project quotas",
+    "quota-class": "show and change quota classes (the default class: every project without its own limits)",
+    "default-type": "each project's default volume type",
+    "cluster": "list, show, enable and disable clusters (each backend's volume services)",
     "message": "list messages services left about failed operations",
     "attachment": "list, show and delete volume attachments",
     "transfer": "hand volumes to another project",
@@ -113,6 +135,14 @@ class _Builder:
 def _add_properties(parser: argparse.ArgumentParser, help_text: str, *, required: bool = False) -> None:
     parser.add_argument("--property", type=_key_value, action="append", default=[], required=required,
                         metavar="KEY=VALUE", help=help_text)
+
+
+def _add_quota_args(parser: argparse.ArgumentParser) -> None:
+    for name in ("volumes", "snapshots", "gigabytes", "backups", "backup-gigabytes", "per-volume-gigabytes",
+                 "groups"):
+        parser.add_argument(f"--{name}", type=_quota, metavar="N")
+    parser.add_argument("--type", metavar="TYPE", help="limit this volume type's volumes, snapshots and gigabytes "
+                                                       "(volumes_<type>, ...) instead of the project's")
 
 
 def _add_commands(b: _Builder) -> None:
@@ -197,8 +227,29 @@ def _add_commands(b: _Builder) -> None:
         "project", nargs="?", metavar="PROJECT", help="default: --os-project-id")
     p = b.command("quota set", quota_set, "Change a project's quotas.")
     p.add_argument("project", metavar="PROJECT")
-    for name in ("volumes", "snapshots", "gigabytes"):
-        p.add_argument(f"--{name}", type=_quota, metavar="N")
+    _add_quota_args(p)
+    b.command("quota-class show", quota_class_show, "Show a quota class's limits.").add_argument(
+        "quota_class", nargs="?", default="default", metavar="CLASS", help="default: %(default)s")
+    p = b.command("quota-class set", quota_class_set, "Change a quota class's limits (the default class: every "
+                  "project without its own).")
+    p.add_argument("quota_class", metavar="CLASS")
+    _add_quota_args(p)
+    p = b.command("default-type set", default_type_set, "Set a project's default volume type.")
+    p.add_argument("project", metavar="PROJECT")
+    p.add_argument("type", metavar="TYPE", help="volume type name or ID")
+    b.command("default-type show", default_type_show, "Show a project's default volume type.").add_argument(
+        "project", nargs="?", metavar="PROJECT", help="default: --os-project-id")
+    b.command("default-type unset", default_type_unset, "Unset a project's default volume type.").add_argument(
+        "project", metavar="PROJECT")
+    b.command("default-type list", default_type_list, "List every project's default volume type.")
+    b.command("cluster list", cluster_list, "List clusters and their active nodes.").add_argument(
+        "--long", action="store_true", help="show why a cluster is disabled")
+    b.command("cluster show", cluster_show, "Show a cluster and its nodes.").add_argument("name", metavar="NAME")
+    b.command("cluster enable", cluster_enable, "Let the scheduler place volumes on a cluster.").add_argument(
+        "name", metavar="NAME")
+    p = b.command("cluster disable", cluster_disable, "Stop the scheduler placing volumes on a cluster.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--reason", help="why (shown in cluster list --long)")
     b.command("message list", message_list, "List the user messages services left about failures.")
     attachments.add_commands(b.command)
     transfers.add_commands(b.command)

@@ -187,6 +187,24 @@ class QuotaUsage(Base):
     in_use: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
+class QuotaClass(Base):
+    """A quota class's limit on one resource; the ``default`` class overrides the config's quota_* options."""
+
+    __tablename__ = "quota_classes"
+    class_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    resource: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class DefaultVolumeType(Base):
+    """A project's default volume type (3.62): a volume created without a type gets it."""
+
+    __tablename__ = "default_volume_types"
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    volume_type_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, nullable=False)
+
+
 class Attachment(_Timestamps, _SoftDelete, Base):
     __tablename__ = "attachments"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -172,6 +172,15 @@ class VolumeType:
 
 
 @dataclass(frozen=True)
+class DefaultVolumeType:
+    """A project's default volume type (3.62)."""
+
+    project_id: str
+    volume_type_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Service:
     id: int
     host: str

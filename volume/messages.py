@@ -35,6 +35,7 @@ class Action:
     BACKUP_RESTORE = Field("015", "restore backup")
     DELETE_VOLUME = Field("101", "delete volume")
     DETACH_VOLUME = Field("102", "detach volume")
+    REVERT_VOLUME = Field("103", "revert volume to snapshot")
     UNKNOWN = Field("000", "unknown action")
 
 
@@ -55,6 +56,7 @@ class Detail:
     RESET_BY_ADMIN = Field("106", "An administrator reset the status; the operation was stopped.")
     CONNECTOR_INVALID = Field("107", "The host's connector does not fit this storage.")
     BACKENDS_CLOSED = Field("108", "Every backend is closed to new volumes (disabled or frozen).")
+    DRIVER_FAILED_REVERT = Field("109", "Volume driver failed to revert the volume to the snapshot.")
 
 
 # the operation as Cinder's action, and the detail a plain driver failure of it gets
@@ -66,6 +68,7 @@ _ACTIONS: dict[tuple[str, str], tuple[Field, Field]] = {
     ("volume", "detach"): (Action.DETACH_VOLUME, Detail.DETACH_ERROR),
     ("volume", "backup"): (Action.BACKUP_CREATE, Detail.UNKNOWN_ERROR),
     ("volume", "restore"): (Action.BACKUP_RESTORE, Detail.UNKNOWN_ERROR),
+    ("volume", "revert"): (Action.REVERT_VOLUME, Detail.DRIVER_FAILED_REVERT),
     ("snapshot", "create"): (Action.SNAPSHOT_CREATE, Detail.SNAPSHOT_CREATE_ERROR),
     ("snapshot", "delete"): (Action.SNAPSHOT_DELETE, Detail.SNAPSHOT_DELETE_ERROR),
     ("attachment", "connect"): (Action.UPDATE_ATTACHMENT, Detail.ATTACH_ERROR),

@@ -39,9 +39,8 @@ def retype(call: ApiCall, volume_id: str, *, new_type: str, migration_policy: st
         raise BadRequest("Invalid volume: an attached volume cannot change whether it is multiattach.")
     require_thawed(call, volume.backend_host)
     _check_pool(volume, target, migration_policy or "never")
-    keep = (frozenset({volume.status}), volume.status)
-    moved = db.volume_transition(volume.id, keep, expected_version=volume.version, volume_type_id=target.id,
-                                 multiattach=multiattach)
+    moved = db.volume_retype(volume.id, expected_version=volume.version, volume_type_id=target.id,
+                             multiattach=multiattach, quota_defaults=call.settings.quota_defaults)
     if moved is None:
         raise VolumeStateConflict("volume", volume.id, "retype it", RETYPABLE)
     log.info("volume %s: retyped from type %s to %s in place", volume.id, volume.volume_type_id, target.id)

@@ -25,3 +25,10 @@ MULTIATTACH_SPEC = "multiattach"
 def is_multiattach(volume_type: VolumeType) -> bool:
     """Cinder's rule: a type makes its volumes multiattach with the extra spec ``multiattach="<is> True"``."""
     return volume_type.extra_specs.get(MULTIATTACH_SPEC, "").strip().lower() == "<is> true"
+
+
+def default_ref(call: ApiCall) -> str:
+    """The type of a volume asked for without one: the project's default type (3.62) if it has one that
+    still exists, else the config's ``default_volume_type``."""
+    chosen = db.default_type_get(call.project_id)
+    return chosen.volume_type_id if chosen is not None else call.settings.default_volume_type

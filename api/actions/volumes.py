@@ -143,7 +143,7 @@ def _volume_type(call: ApiCall, ref: str | None, origin: Volume | None) -> Volum
             return db.type_get(origin.volume_type_id)
         except db_errors.NotFound:
             pass
-    return types.visible(call, ref or call.settings.default_volume_type)
+    return types.visible(call, ref or types.default_ref(call))
 
 
 def _zone(call: ApiCall, requested: str | None, origin: Volume | None) -> str:

@@ -15,6 +15,8 @@ from api.policies import (
     backends,
     backups,
     base,
+    clusters,
+    default_types,
     messages,
     quotas,
     snapshot_metadata,
@@ -33,7 +35,7 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
-                                volume_type, volume_transfer, quotas, backends, backups, messages, workers)
+                                volume_type, volume_transfer, quotas, default_types, clusters, backends, backups, messages, workers)
                                 for rule in module.list_rules()]
 
 

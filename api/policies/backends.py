@@ -14,6 +14,7 @@ SERVICES_INDEX = "volume_extension:services:index"
 SERVICES_UPDATE = "volume_extension:services:update"
 AVAILABILITY_ZONES = "ember:availability_zone_get_all"
 EXTENSIONS = "ember:extensions_list"
+RESOURCE_FILTERS = "ember:resource_filters_list"
 
 RULES = [
     Rule(GET_POOLS, ADMIN_API, "List all backend pools.", [operation("GET", "/scheduler-stats/get_pools")]),
@@ -29,6 +30,8 @@ RULES = [
          [operation("GET", "/os-availability-zone")]),
     Rule(EXTENSIONS, "", "(ember) List the API extensions; Cinder checks no rule here (any valid token).",
          [operation("GET", "/extensions")]),
+    Rule(RESOURCE_FILTERS, "", "(ember) List the filters each list accepts; Cinder checks no rule here "
+         "(any valid token).", [operation("GET", "/resource_filters")]),
 ]
 
 

@@ -4,9 +4,12 @@ from api.routes import (
                                             attachments,
                                             backends,
                                             backups,
+                                            clusters,
+                                            default_types,
                                             hosts,
                                             messages,
                                             quotas,
+                                            resource_filters,
                                             snapshot_metadata,
                                             snapshots,
                                             transfers,
@@ -18,6 +21,6 @@ from api.routes import (
 )
 from api.spec import RouteSpec
 
-ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
-                                            backends, backups, hosts, messages, workers) for spec in module.routes.specs]
+ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas, default_types, clusters,
+                                            backends, backups, hosts, messages, workers, resource_filters) for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs

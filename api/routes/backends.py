@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api import paging, responses
 from api import schema_types as t
 from api.actions import services, zones
+from api.actions.clusters import CLUSTERED
 from api.errors import BadRequest, ItemNotFound
 from api.policies import backends as rules
 from api.request import ApiCall
@@ -168,8 +169,8 @@ def list_services(call: ApiCall, req: Req) -> Response:
     rows = []
     for service in found:
         row = _service(service, now, down_after_s)
-        if call.since(CLUSTER_SINCE):
-            row["cluster"] = None
+        if call.since(CLUSTER_SINCE):  # a backend's volume services are one cluster, named for its host
+            row["cluster"] = service.host if service.binary in CLUSTERED else None
         if req.query.get("ha"):
             row.update(ember_binary=service.binary, node=service.node, ha_role=_role(service, epochs.get(service.host)),
                        ha_epoch=service.ha_epoch)

@@ -21,13 +21,33 @@ routes = Routes("/v3", tag="quotas", path_params={"target_project_id": t.text(mi
 # -1 means no limit; Cinder takes the number or its digits
 _LIMIT: t.JsonSchema = {"type": ["integer", "string"], "minimum": -1, "maximum": t.MAX_INT,
                         "pattern": f"^(-1|0|{t.up_to(t.MAX_INT)[2:-2]})$"}
-UPDATE_BODY = t.obj({"quota_set": t.obj({**{res: _LIMIT for res in RESOURCES}, "tenant_id": t.NAME, "id": t.NAME},
-                                        extra=False)}, required=["quota_set"])
+# besides the fixed resources, ``volumes_<type>``, ``gigabytes_<type>``, ``snapshots_<type>`` of every live
+# volume type: their names change with the types, so the handler checks them (Cinder's "Bad key(s)")
+_LIMITS = t.obj({res: _LIMIT for res in RESOURCES}, additionalProperties=_LIMIT)
+_NOT_QUOTAS = ("tenant_id", "id")  # Cinder takes these in a quota set and ignores them
+UPDATE_BODY = t.obj({"quota_set": t.obj({**_LIMITS["properties"], "tenant_id": t.NAME, "id": t.NAME},
+                                        additionalProperties=_LIMIT)}, required=["quota_set"])
+CLASS_BODY = t.obj({"quota_class_set": t.obj({**_LIMITS["properties"], "id": t.NAME},
+                                             additionalProperties=_LIMIT)}, required=["quota_class_set"])
 _USAGE = t.obj({"limit": t.INTEGER, "in_use": t.INTEGER, "reserved": t.INTEGER})
-QUOTA_SET = t.obj({"quota_set": t.obj({res: {"anyOf": [t.INTEGER, _USAGE]} for res in RESOURCES})},
+QUOTA_SET = t.obj({"quota_set": t.obj({res: {"anyOf": [t.INTEGER, _USAGE]} for res in RESOURCES},
+                                      additionalProperties={"anyOf": [t.INTEGER, _USAGE, t.NAME]})},
                   required=["quota_set"])
+QUOTA_CLASS_SET = t.obj({"quota_class_set": t.obj({res: t.INTEGER for res in RESOURCES},
+                                                  additionalProperties={"anyOf": [t.INTEGER, t.NAME]})},
+                        required=["quota_class_set"])
 LIMITS = t.obj({"limits": t.obj({"rate": t.array(t.ANY_OBJECT), "absolute": t.obj({}, additionalProperties=t.INTEGER)},
                                 required=["rate", "absolute"])}, required=["limits"])
+
+
+def _asked(given: dict[str, Any], *, strict: bool = True) -> dict[str, tuple[str, int]]:
+    """shown key -> (stored key, limit) of a quota set or class in a request. An unknown key is a 400 naming it
+    in a quota set; a quota class takes and ignores it, as Cinder (which stores it and never shows it)."""
+    keys = db.quota_keys()
+    bad = sorted(k for k in given if k not in keys and k not in _NOT_QUOTAS)
+    if bad and strict:
+        raise BadRequest(f"Bad key(s) in quota set: {', '.join(bad)}")
+    return {k: (keys[k], int(val)) for k, val in given.items() if k in keys}
 
 
 @routes.get("/os-quota-sets/{target_project_id}", name="show_quotas", summary="A project's quota limits.",
@@ -45,30 +65,43 @@ def show(call: ApiCall, req: Req, target_project_id: str) -> Response:
 
 
 @routes.get("/os-quota-sets/{target_project_id}/defaults", name="show_default_quotas",
-            summary="The default quota limits.", response=QUOTA_SET, policy=rules.SHOW)
+            summary="The limits of a project without its own: the default quota class over the quota_* options.",
+            response=QUOTA_SET, policy=rules.SHOW)
 def defaults(call: ApiCall, req: Req, target_project_id: str) -> Response:
-    return responses.json({"quota_set": {"id": target_project_id, **call.settings.quota_defaults}})
+    limits = db.quota_class_get(db.DEFAULT_QUOTA_CLASS, call.settings.quota_defaults)
+    return responses.json({"quota_set": {"id": target_project_id, **limits}})
 
 
 @routes.get("/os-quota-class-sets/{class_name}", name="show_quota_class",
-            summary="A quota class's limits: ember has only the default class, the quota_* options (read-only).",
-            response=t.obj({"quota_class_set": t.ANY_OBJECT}, required=["quota_class_set"]), policy=rules.QUOTA_CLASSES)
+            summary="A quota class's limits (the default class's are what projects without their own get).",
+            response=QUOTA_CLASS_SET, policy=rules.QUOTA_CLASSES)
 def quota_class(call: ApiCall, req: Req, class_name: str) -> Response:
-    return responses.json({"quota_class_set": {"id": class_name, **call.settings.quota_defaults}})
+    limits = db.quota_class_get(class_name, call.settings.quota_defaults)
+    return responses.json({"quota_class_set": {"id": class_name, **limits}})
+
+
+@routes.put("/os-quota-class-sets/{class_name}", name="update_quota_class",
+            summary="Change a quota class's limits; the default class's apply to every project without its own.",
+            body=CLASS_BODY, response=QUOTA_CLASS_SET, policy=rules.QUOTA_CLASSES)
+def update_quota_class(call: ApiCall, req: Req, class_name: str) -> Response:
+    asked = _asked(req.body["quota_class_set"], strict=False)
+    if asked:
+        db.quota_class_set(class_name, dict(asked.values()))
+    return responses.json({"quota_class_set": db.quota_class_get(class_name, call.settings.quota_defaults)})
 
 
 @routes.put("/os-quota-sets/{target_project_id}", name="update_quotas", summary="Change a project's quota limits.",
             body=UPDATE_BODY, response=QUOTA_SET, policy=rules.UPDATE)
 def update(call: ApiCall, req: Req, target_project_id: str) -> Response:
-    asked = {k: int(val) for k, val in req.body["quota_set"].items() if k in RESOURCES}
+    asked = _asked(req.body["quota_set"])
     current = db.quota_get(target_project_id, call.settings.quota_defaults)
-    for resource, limit in asked.items():
-        in_use = current[resource][1]
+    for resource, (_, limit) in asked.items():
+        in_use = current[resource][1] if resource in current else 0
         if limit != -1 and limit < in_use:
             raise BadRequest(f"Invalid input received: Quota {resource} limit must be equal or greater than "
                              f"existing resources (in use: {in_use}).")
     if asked:
-        db.quota_set(target_project_id, asked)
+        db.quota_set(target_project_id, dict(asked.values()))
     return responses.json({"quota_set": {res: limit for res, (limit, _) in db.quota_get(target_project_id, call.settings.quota_defaults).items()}})
 
 

@@ -40,12 +40,14 @@ def create(call: ApiCall, req: Req) -> Response:
 
 def index(call: ApiCall, req: Req) -> Response:
     return listing.page(call, req, key="transfers", path="/os-volume-transfer", sort_keys=SORT_KEYS,
-                        filters=_filters, fetch=db.transfer_list, count=None, view=views.summary)
+                        filters=_filters, fetch=db.transfer_list, count=None, view=views.summary,
+                        strict_filters=False)
 
 
 def detail(call: ApiCall, req: Req) -> Response:
     return listing.page(call, req, key="transfers", path="/os-volume-transfer/detail", sort_keys=SORT_KEYS,
-                        filters=_filters, fetch=db.transfer_list, count=None, view=views.detail)
+                        filters=_filters, fetch=db.transfer_list, count=None, view=views.detail,
+                        strict_filters=False)
 
 
 def show(call: ApiCall, req: Req, transfer_id: str) -> Response:

@@ -45,7 +45,7 @@ TYPE_LINKS = {"show_type": {"type_id": "$response.body#/volume_type/id"},
 
 def _find(call: ApiCall, ref: str) -> VolumeType:
     """By id or name; ``default`` is the configured default type. Private types only for admins."""
-    return actions.visible(call, call.settings.default_volume_type if ref == "default" else ref)
+    return actions.visible(call, actions.default_ref(call) if ref == "default" else ref)
 
 
 @routes.get("", name="list_types", summary="List volume types.", query=LIST_PARAMS, response=views.LIST,

@@ -47,11 +47,17 @@ from db.api.keys import Rotation, secret_rotate
 from db.api.messages import message_create, message_create_once, message_delete, message_get, message_list
 from db.api.pools import pool_capabilities, pool_delete_backend, pool_list, pool_report
 from db.api.quotas import (
+    DEFAULT_CLASS as DEFAULT_QUOTA_CLASS,
+)
+from db.api.quotas import (
     PER_VOLUME_QUOTA,
     UsageDrift,
     quota_check,
+    quota_class_get,
+    quota_class_set,
     quota_destroy,
     quota_get,
+    quota_keys,
     quota_set,
     quota_sync,
 )
@@ -85,6 +91,10 @@ from db.api.transfers import (
 from db.api.transitions import Effects, Guard, transition
 from db.api.types import (
     DEFAULT_TYPE_NAME,
+    default_type_get,
+    default_type_list,
+    default_type_set,
+    default_type_unset,
     extra_spec_delete,
     extra_specs_set,
     type_access_add,
@@ -106,6 +116,7 @@ from db.api.volumes import (
     volume_get,
     volume_list,
     volume_list_stale,
+    volume_retype,
     volume_revert_begin,
     volume_schedule,
     volume_transition,
@@ -116,6 +127,7 @@ from db.api.work import HolderCheck, work_claim, work_list, work_release
 from db.session import ping
 
 __all__ = [
+    "DEFAULT_QUOTA_CLASS",
     "DEFAULT_TYPE_NAME",
     "PER_VOLUME_QUOTA",
     "Cleanup",
@@ -156,6 +168,10 @@ __all__ = [
     "backup_take",
     "backup_update",
     "db_purge",
+    "default_type_get",
+    "default_type_list",
+    "default_type_set",
+    "default_type_unset",
     "extra_spec_delete",
     "extra_specs_set",
     "idempotency_claim",
@@ -173,8 +189,11 @@ __all__ = [
     "pool_list",
     "pool_report",
     "quota_check",
+    "quota_class_get",
+    "quota_class_set",
     "quota_destroy",
     "quota_get",
+    "quota_keys",
     "quota_set",
     "quota_sync",
     "secret_rotate",
@@ -216,6 +235,7 @@ __all__ = [
     "volume_get",
     "volume_list",
     "volume_list_stale",
+    "volume_retype",
     "volume_revert_begin",
     "volume_schedule",
     "volume_settle",

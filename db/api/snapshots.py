@@ -54,8 +54,10 @@ def _snapshot_create(snapshot_id: str, *, project_id: str, user_id: str, volume_
                           project_id=project_id, values={"status": target}):
             raise errors.Conflict(f"Volume {volume_id} changed while the snapshot was being requested; "
                                   f"it must be in status {sorted(sources)}.")
-        size_gb = conn.execute(sa.select(_volumes.c.size_gb).where(_volumes.c.id == volume_id)).scalar_one()
-        quotas.reserve(conn, project_id, {"snapshots": 1, "gigabytes": size_gb}, quota_defaults)
+        size_gb, type_id = conn.execute(sa.select(_volumes.c.size_gb, _volumes.c.volume_type_id)
+                                        .where(_volumes.c.id == volume_id)).one()
+        quotas.reserve(conn, project_id, quotas.typed({"snapshots": 1, "gigabytes": size_gb}, type_id),
+                       quota_defaults)
         conn.execute(sa.insert(_snapshots).values(
             id=snapshot_id, project_id=project_id, user_id=user_id, volume_id=volume_id, name=name,
             description=description, size_gb=size_gb, status=status, version=1, progress="0%",

@@ -124,6 +124,7 @@ def transfer_accept(transfer_id: str, *, project_id: str, user_id: str, volume_e
             conn.execute(sa.update(_snapshots).where(_snapshots.c.id.in_([s.id for s in snapshots]))
                          .values(project_id=project_id, user_id=user_id, version=_snapshots.c.version + 1,
                                  updated_at=utcnow()))
+        moved = quotas.typed(moved, volume.volume_type_id)
         quotas.reserve(conn, project_id, moved, quota_defaults)
         quotas.release(conn, giver, moved)
         return transfer, from_row(Volume, get_one(conn, _volumes, volume.id, resource="Volume"))

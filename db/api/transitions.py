@@ -68,6 +68,8 @@ class _Kind:
     after_volume: bool  # bump the row's volume's version first: every writer of a volume's rows keeps that order
     gives_back: Callable[[Any], tuple[dict[str, int], str | None, int]] | None  # quota, pool, GB of a destroy
     destroyed: tuple[str, ...] = ("deleted_at",)  # the time columns a soft delete sets
+    # (conn, row) -> the volume type whose own quota keys (volumes_<type>, ...) its quota changes also move
+    type_of: Callable[[Connection, Any], str | None] = lambda conn, row: None
 
 
 def charged_size_gb(volume: Volume) -> int:
@@ -78,9 +80,11 @@ def charged_size_gb(volume: Volume) -> int:
 _KINDS: dict[str, _Kind] = {
     "volume": _Kind(_volumes, Volume, "Volume", settles=lambda row_id, _: row_id, after_volume=False,
                     gives_back=lambda v: ({"volumes": 1, "gigabytes": charged_size_gb(v)}, v.host,
-                                          charged_size_gb(v))),
+                                          charged_size_gb(v)),
+                    type_of=lambda conn, v: v.volume_type_id),
     "snapshot": _Kind(table_of(models.Snapshot), Snapshot, "Snapshot", settles=None, after_volume=False,
-                      gives_back=lambda s: ({"snapshots": 1, "gigabytes": s.size_gb}, None, 0)),
+                      gives_back=lambda s: ({"snapshots": 1, "gigabytes": s.size_gb}, None, 0),
+                      type_of=lambda conn, s: quotas.volume_type_of(conn, s.volume_id)),
     "attachment": _Kind(table_of(models.Attachment), Attachment, "Attachment",
                         settles=lambda _, a: str(a.volume_id), after_volume=True, gives_back=None,
                         destroyed=("deleted_at", "detached_at")),
@@ -166,15 +170,17 @@ def _live(conn: Connection, spec: _Kind, row_id: str) -> Any | None:
 def _charge(conn: Connection, spec: _Kind, changed: Any, before: Any, effects: Effects) -> None:
     """The quota and pool side of the transition (volumes' columns: project_id, host)."""
     if effects.quota:
-        quotas.reserve(conn, changed.project_id, effects.quota, effects.quota_defaults)
+        quotas.reserve(conn, changed.project_id, quotas.typed(effects.quota, spec.type_of(conn, changed)),
+                       effects.quota_defaults)
     if effects.pool_claim_gb and changed.host and not pools.claim(conn, changed.host, effects.pool_claim_gb):
         raise errors.Conflict(f"Backend pool {changed.host} has no room for {effects.pool_claim_gb} GB more.")
     if effects.release_pending:
         pending_gb = max((before.target_size_gb or 0) - before.size_gb, 0)
         if pending_gb:
-            quotas.release(conn, changed.project_id, {"gigabytes": pending_gb})
+            quotas.release(conn, changed.project_id,
+                           quotas.typed({"gigabytes": pending_gb}, spec.type_of(conn, changed)))
             pools.release(conn, changed.host, pending_gb)
     if effects.destroy and spec.gives_back is not None:
         quota, pool, size_gb = spec.gives_back(before)
-        quotas.release(conn, before.project_id, quota)
+        quotas.release(conn, before.project_id, quotas.typed(quota, spec.type_of(conn, before)))
         pools.release(conn, pool, size_gb)

@@ -9,15 +9,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from db import errors, models
+from db.api import quotas
 from db.api._common import list_query, new_id, utcnow
 from db.models import table_of
-from db.records import VolumeType
+from db.records import DefaultVolumeType, VolumeType, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
 
 _types = table_of(models.VolumeType)
 _specs = table_of(models.VolumeTypeExtraSpec)
 _access = table_of(models.VolumeTypeProject)
 _volumes = table_of(models.Volume)
+_default_types = table_of(models.DefaultVolumeType)
 
 DEFAULT_TYPE_NAME = "__DEFAULT__"
 
@@ -115,10 +117,16 @@ def type_delete(type_id: str) -> None:
                                                              _volumes.c.deleted == sa.false()).limit(1)).first()
         if in_use is not None:
             raise errors.Conflict(f"Volume type {type_id} is still in use by volume {in_use.id}.")
+        default_of = conn.execute(sa.select(_default_types.c.project_id)
+                                  .where(_default_types.c.volume_type_id == type_id).limit(1)).scalar()
+        if default_of is not None:
+            raise errors.Conflict(f"Volume type {type_id} is the default volume type of project {default_of}; "
+                                  f"unset it first.")
         changed = conn.execute(sa.update(_types).where(_types.c.id == type_id, _types.c.deleted == sa.false())
                                .values(deleted=True, deleted_at=utcnow())).rowcount
         if not changed:
             raise errors.NotFound("Volume type", type_id)
+        quotas.forget_type(conn, type_id)
 
 
 @retry_on_conflict
@@ -168,3 +176,40 @@ def type_access_remove(type_id: str, project_id: str) -> None:
                                                         _access.c.project_id == project_id)).rowcount
         if removed != 1:
             raise errors.NotFound("Volume type access", f"{type_id} for project {project_id}")
+
+
+@retry_on_conflict
+def default_type_set(project_id: str, volume_type_id: str) -> DefaultVolumeType:
+    """Make a live type the project's default (replacing any); raises NotFound if the type is gone."""
+    with writer() as conn:
+        live = conn.execute(sa.select(_types.c.id).where(_types.c.id == volume_type_id,
+                                                         _types.c.deleted == sa.false())).first()
+        if live is None:
+            raise errors.NotFound("Volume type", volume_type_id)
+        conn.execute(sa.delete(_default_types).where(_default_types.c.project_id == project_id))
+        conn.execute(sa.insert(_default_types).values(project_id=project_id, volume_type_id=volume_type_id,
+                                                      created_at=utcnow()))
+        return from_row(DefaultVolumeType, conn.execute(
+            sa.select(_default_types).where(_default_types.c.project_id == project_id)).one())
+
+
+@retry_on_conflict
+def default_type_get(project_id: str) -> DefaultVolumeType | None:
+    with reader() as conn:
+        row = conn.execute(sa.select(_default_types).where(_default_types.c.project_id == project_id)).first()
+        return None if row is None else from_row(DefaultVolumeType, row)
+
+
+@retry_on_conflict
+def default_type_list() -> list[DefaultVolumeType]:
+    with reader() as conn:
+        return from_rows(DefaultVolumeType, conn.execute(
+            sa.select(_default_types).order_by(_default_types.c.project_id)))
+
+
+@retry_on_conflict
+def default_type_unset(project_id: str) -> bool:
+    """False when the project had no default type."""
+    with writer() as conn:
+        return bool(conn.execute(sa.delete(_default_types)
+                                 .where(_default_types.c.project_id == project_id)).rowcount)

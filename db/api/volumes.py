@@ -75,7 +75,8 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
             if not cas_update(conn, _volumes, src_id, sources=sources, expected_version=version, values={}):
                 raise errors.Conflict(f"Source volume {src_id} changed while it was being cloned; "
                                       f"it must be in status {sorted(sources)}.")
-        quotas.reserve(conn, project_id, {"volumes": 1, "gigabytes": size_gb}, quota_defaults)
+        quotas.reserve(conn, project_id, quotas.typed({"volumes": 1, "gigabytes": size_gb}, volume_type_id),
+                       quota_defaults)
         conn.execute(sa.insert(_volumes).values(
             id=volume_id, project_id=project_id, user_id=user_id, name=name, description=description,
             size_gb=size_gb, status=status, version=1, availability_zone=availability_zone,
@@ -166,6 +167,33 @@ def volume_transition(volume_id: str, edge: Edge, *, expected_version: int | Non
         effects=Effects(values=values, settle=settle, release_pending=release_pending, quota=quota,
                         quota_defaults=quota_defaults, pool_claim_gb=pool_claim_gb))
     return changed
+
+
+@retry_on_conflict
+def volume_retype(volume_id: str, *, expected_version: int, volume_type_id: str, multiattach: bool,
+                  quota_defaults: quotas.Defaults | None = None) -> Volume | None:
+    """Give the volume (at ``expected_version``, status unchanged) another type and move what it and its
+    snapshots hold of the old type's quota keys to the new type's; QuotaExceeded if the new type's limits
+    cannot hold them. None, with nothing written, if the volume changed since it was read."""
+    with writer() as conn:
+        before = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id,
+                                                        _volumes.c.deleted == sa.false())).first()
+        if before is None or before.version != expected_version:
+            return None
+        if not cas_update(conn, _volumes, volume_id, sources=None, expected_version=expected_version,
+                          values={"volume_type_id": volume_type_id, "multiattach": multiattach}):
+            return None
+        snaps = conn.execute(sa.select(sa.func.count(), sa.func.sum(_snapshots.c.size_gb))
+                             .where(_snapshots.c.volume_id == volume_id, _snapshots.c.deleted == sa.false())).one()
+        held = {"volumes": 1, "snapshots": int(snaps[0]),
+                "gigabytes": max(before.size_gb, before.target_size_gb or 0) + int(snaps[1] or 0)}
+        quotas.reserve(conn, before.project_id, _only_typed(held, volume_type_id), quota_defaults)
+        quotas.release(conn, before.project_id, _only_typed(held, before.volume_type_id))
+        return from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+
+
+def _only_typed(held: Mapping[str, int], volume_type_id: str | None) -> dict[str, int]:
+    return {key: n for key, n in quotas.typed(held, volume_type_id).items() if key not in held}
 
 
 @retry_on_conflict

@@ -71,6 +71,7 @@ SM = "/v3/snapshots/{snapshot_id}/metadata"
 A = "/v3/attachments"
 T, TA = "/v3/types", "/v3/types/{type_id}/action"
 Q = "/v3/os-quota-sets/{target_project_id}"
+DT = "/v3/default-types/{target_project_id}"
 BK = "/v3/backups"
 R, P, W, B, C, PR = Access.READER, Access.MEMBER, Access.ADMIN, Owner.BODY, Owner.CALLER, Owner.PROJECT
 
@@ -178,6 +179,19 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("PUT", Q, None): Expect(W, PR, body=lambda p: {"quota_set": {"volumes": -1}}),
     ("DELETE", Q, None): Expect(W, PR),
     ("GET", "/v3/os-quota-class-sets/{class_name}", None): Expect(W, C),
+    # an empty class set changes nothing (the default class applies to every project of the run)
+    ("PUT", "/v3/os-quota-class-sets/{class_name}", None): Expect(W, C, body=lambda p: {"quota_class_set": {}}),
+    # default types: the admin acts on projects no one uses, so that demo's volumes keep their type
+    ("PUT", DT, None): Expect(W, PR, fresh="unused_project", body=lambda p: {
+        "default_type": {"volume_type": p["plain_type_id"]}}),
+    ("GET", DT, None): Expect(W, PR, fresh="default_type"),
+    ("GET", "/v3/default-types", None): Expect(W, C),
+    ("DELETE", DT, None): Expect(W, PR, fresh="default_type"),
+    ("GET", "/v3/resource_filters", None): Expect(Access.TOKEN, C),
+    ("GET", "/v3/clusters", None): Expect(W, C),
+    ("GET", "/v3/clusters/detail", None): Expect(W, C),
+    ("GET", "/v3/clusters/{cluster_name}", None): Expect(W, C),
+    ("PUT", "/v3/clusters/{action}", None): Expect(W, C, body=lambda p: {"name": p["cluster_name"]}),
     ("GET", "/v3/limits", None): Expect(Access.TOKEN, C),
     **{row: expect for prefix in ("/v3/os-volume-transfer", "/v3/volume-transfers")
        for row, expect in _transfer_rows(prefix).items()},

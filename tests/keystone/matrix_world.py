@@ -50,7 +50,7 @@ class World:
             "type_id": volume_type, "target_project_id": owner.project_id, "message_id": self._messages.pop(),
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
             "backup_id": backup, **record, **transfer, "host_name": volume_service["host"],
-            "class_name": "default", "plain_type_id": self.volume_type(),
+            "class_name": "default", "plain_type_id": self.volume_type(), "cluster_name": volume_service["host"],
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
@@ -64,6 +64,8 @@ class World:
             "creating_snapshot": self._creating_snapshot,
             "revertible": self._revertible,
             "transfer": self._transfer,
+            "default_type": self._default_type,
+            "unused_project": lambda: {"target_project_id": uuid.uuid4().hex},
             "backup": lambda: {"backup_id": self.backup()},
             "backup_record": self._deleted_backup_record,
             "snapshot_metadata_key": self._snapshot_metadata_key,
@@ -169,6 +171,12 @@ class World:
         """A pending transfer of a volume of demo's, and its key."""
         made = self.owner.ok("POST", "/os-volume-transfer", {"transfer": {"volume_id": self.volume()}})["transfer"]
         return {"transfer_id": made["id"], "auth_key": made["auth_key"]}
+
+    def _default_type(self) -> Params:
+        """A project no one uses, with a default volume type (demo's own stays unset: its volumes keep theirs)."""
+        project_id = uuid.uuid4().hex
+        self.admin.ok("PUT", f"/default-types/{project_id}", {"default_type": {"volume_type": self.shared["plain_type_id"]}})
+        return {"target_project_id": project_id}
 
     def _snapshot_metadata_key(self) -> Params:
         key = f"m-{uuid.uuid4().hex[:8]}"
