@@ -15,6 +15,7 @@ from api.policies import (
     backends,
     backups,
     base,
+    manageable,
     messages,
     quotas,
     snapshot_metadata,
@@ -33,7 +34,8 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
-                                volume_type, volume_transfer, quotas, backends, backups, messages, workers)
+                                volume_type, volume_transfer, quotas, backends, backups, messages, workers,
+                                manageable)
                                 for rule in module.list_rules()]
 
 

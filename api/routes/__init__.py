@@ -5,6 +5,7 @@ from api.routes import (
                                             backends,
                                             backups,
                                             hosts,
+                                            manage,
                                             messages,
                                             quotas,
                                             snapshot_metadata,
@@ -21,3 +22,4 @@ from api.spec import RouteSpec
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
                                             backends, backups, hosts, messages, workers) for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs
+ALL += manage.ALL
