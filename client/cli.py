@@ -35,9 +35,9 @@ from client.commands.volumes import (
     volume_manage,
     volume_manageable_list,
     volume_reset_status,
-    volume_unmanage,
     volume_set,
     volume_show,
+    volume_unmanage,
 )
 from client.http import ClientError, Session
 

@@ -10,7 +10,7 @@ delete that leaves the data (``volumes.unmanage``, ``snapshots.unmanage``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from api.actions import disclosure, snapshots, types, volumes, zones
@@ -145,15 +145,14 @@ def manage_snapshot(call: ApiCall, body: Mapping[str, Any]) -> Snapshot:
 
 def manageable(call: ApiCall, kind: str, query: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The backend's manageable ``kind``, sorted and paged as Cinder pages them (marker: a source-name)."""
-    backend_host, pools = _pools_of(query.get("host"), query.get("cluster"))
+    backend_host, _ = _pools_of(query.get("host"), query.get("cluster"))
     answer = _ask(call, backend_host, kind=kind, name=None)
     if "error" in answer:
         raise InvalidRequest(disclosure.for_caller(call, "The backend could not list what it holds.",
                                                    str(answer["error"])))
     entries: list[dict[str, Any]] = list(answer.get("entries") or [])
     for key, direction in reversed(_sort(query)):
-        entries.sort(key=lambda e, k=key: (e["size"] if k == "size" else str(e["reference"].get("source-name"))),
-                     reverse=direction == "desc")
+        entries.sort(key=_sort_key(key), reverse=direction == "desc")
     marker = query.get("marker")
     if marker is not None:
         names = [e["reference"].get("source-name") for e in entries]
@@ -164,6 +163,12 @@ def manageable(call: ApiCall, kind: str, query: Mapping[str, Any]) -> list[dict[
     limit = query.get("limit")
     limit = call.settings.max_limit if limit is None else min(int(limit), call.settings.max_limit)
     return entries[offset:offset + limit]
+
+
+def _sort_key(key: str) -> Callable[[dict[str, Any]], Any]:
+    if key == "size":
+        return lambda entry: int(entry["size"])
+    return lambda entry: str(entry["reference"].get("source-name"))
 
 
 def _sort(query: Mapping[str, Any]) -> list[tuple[str, str]]:
