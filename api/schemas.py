@@ -206,7 +206,8 @@ MANAGE_REF = t.obj({"source-name": t.text(1024, min_len=1), "source-id": t.text(
 VOLUME_MANAGE = t.obj({"volume": t.obj({
     "host": t.nullable(t.text(min_len=1)), "cluster": t.nullable(t.text()), "ref": MANAGE_REF,
     "name": t.NAME, "description": t.DESCRIPTION, "volume_type": t.NAME, "availability_zone": t.NAME,
-    "bootable": t.BOOLEAN, "metadata": t.nullable(t.METADATA)}, required=["ref"])}, required=["volume"])
+    "bootable": t.nullable(t.BOOLEAN), "metadata": t.nullable(t.METADATA)}, required=["ref"])},
+    required=["volume"])
 SNAPSHOT_MANAGE = t.obj({"snapshot": t.obj({
     "volume_id": t.ID, "ref": MANAGE_REF, "name": t.NAME, "description": t.DESCRIPTION,
     "metadata": t.nullable(t.METADATA)}, required=["volume_id", "ref"])}, required=["snapshot"])
