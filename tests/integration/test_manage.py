@@ -66,7 +66,7 @@ def _read_through_attachment(api: httpx.Client, volume_id: str, pattern: int, of
         "volume_uuid": volume_id, "instance_uuid": SERVER, "connector": HOST}})
     assert created.status_code == 200, created.text
     attachment = created.json()["attachment"]
-    target = datapath.target_of(attachment["connection_info"], nfs_via_url=True, initiator=HOST["initiator"])
+    target = datapath.target_of(attachment["connection_info"], nfs_via_url=True, initiator=str(HOST["initiator"]))
     try:
         return datapath.holds(target, pattern, offset)
     finally:
