@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
-
 from tests.unit.client.conftest import body_of, fault, ok
 from tests.unit.client.test_volumes import BASE, VOL_ID, make_volume
 
@@ -53,7 +51,7 @@ def test_manageable_lists(endpoint, ember):
     status, out, err = ember("volume", "manageable-list", "h@lvm-1")
     assert status == 0, err
     assert "legacy-lv" in out
-    request: httpx.Request = endpoint.sent("GET", f"{BASE}/manageable_volumes/detail")[0]
+    request = endpoint.sent("GET", f"{BASE}/manageable_volumes/detail")[0]
     assert request.url.params["host"] == "h@lvm-1"
     status, out, err = ember("snapshot", "manageable-list", "h@lvm-1")
     assert status == 0, err
