@@ -198,3 +198,16 @@ def only(obj: dict[str, Any], allowed: Any, where: str) -> None:
     if unexpected:
         raise BadRequest(f"Invalid input for field/attribute {where}. Additional properties are not allowed "
                          f"({', '.join(repr(k[:40]) for k in unexpected)} unexpected).")
+
+# -- manage ----------------------------------------------------------------------------------------
+
+# Cinder's reference is driver-defined; ember's drivers read source-name, or source-id (ember's name of it)
+MANAGE_REF = t.obj({"source-name": t.text(1024, min_len=1), "source-id": t.text(min_len=1)}, minProperties=1)
+VOLUME_MANAGE = t.obj({"volume": t.obj({
+    "host": t.nullable(t.text(min_len=1)), "cluster": t.nullable(t.text()), "ref": MANAGE_REF,
+    "name": t.NAME, "description": t.DESCRIPTION, "volume_type": t.NAME, "availability_zone": t.NAME,
+    "bootable": t.nullable(t.BOOLEAN), "metadata": t.nullable(t.METADATA)}, required=["ref"])},
+    required=["volume"])
+SNAPSHOT_MANAGE = t.obj({"snapshot": t.obj({
+    "volume_id": t.ID, "ref": MANAGE_REF, "name": t.NAME, "description": t.DESCRIPTION,
+    "metadata": t.nullable(t.METADATA)}, required=["volume_id", "ref"])}, required=["snapshot"])

@@ -36,16 +36,27 @@ from client.commands.project import (
     quota_set,
     quota_show,
 )
-from client.commands.snapshots import snapshot_create, snapshot_delete, snapshot_list, snapshot_show
+from client.commands.snapshots import (
+    snapshot_create,
+    snapshot_delete,
+    snapshot_list,
+    snapshot_manage,
+    snapshot_manageable_list,
+    snapshot_show,
+    snapshot_unmanage,
+)
 from client.commands.types import type_create, type_delete, type_list, type_set, type_show, type_unset
 from client.commands.volumes import (
     volume_create,
     volume_delete,
     volume_extend,
     volume_list,
+    volume_manage,
+    volume_manageable_list,
     volume_reset_status,
     volume_set,
     volume_show,
+    volume_unmanage,
 )
 from client.http import ClientError, Session
 
@@ -145,6 +156,14 @@ def _add_quota_args(parser: argparse.ArgumentParser) -> None:
                                                        "(volumes_<type>, ...) instead of the project's")
 
 
+def _add_manage_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--id-type", choices=("source-name", "source-id"), default="source-name",
+                        help="what REF is: the name on the storage, or the id of an unmanaged ember volume")
+    parser.add_argument("--name")
+    parser.add_argument("--description")
+    _add_properties(parser, "metadata; repeat for more")
+
+
 def _add_commands(b: _Builder) -> None:
     p = b.command("volume create", volume_create, "Create a volume.", wait=True)
     p.add_argument("--size", type=_size_gb, metavar="GB", help="size in GB")
@@ -177,6 +196,21 @@ def _add_commands(b: _Builder) -> None:
     p.add_argument("volume", metavar="VOLUME")
     p.add_argument("--state", required=True, help="e.g. available, error")
 
+    p = b.command("volume manage", volume_manage, "Take data already on a backend (an LV, a file) in as a new "
+                  "volume (admin).", wait=True)
+    p.add_argument("host", metavar="HOST", help="host@backend#pool (see `ember pool list`)")
+    p.add_argument("ref", metavar="REF", help="its name on the storage (an LV name, a file name)")
+    _add_manage_options(p)
+    p.add_argument("--type", help="volume type name or ID")
+    p.add_argument("--availability-zone", metavar="ZONE")
+    p.add_argument("--bootable", action="store_true")
+    p = b.command("volume unmanage", volume_unmanage, "Forget a volume, leaving its data on the storage (admin).",
+                  wait=True)
+    p.add_argument("volume", metavar="VOLUME")
+    p = b.command("volume manageable-list", volume_manageable_list,
+                  "What a backend holds that could be managed as volumes (admin).")
+    p.add_argument("host", metavar="HOST", help="host@backend (see `ember service list`)")
+
     p = b.command("snapshot create", snapshot_create, "Snapshot a volume.", wait=True)
     p.add_argument("volume", metavar="VOLUME")
     p.add_argument("--name")
@@ -185,6 +219,17 @@ def _add_commands(b: _Builder) -> None:
     b.command("snapshot show", snapshot_show, "Show a snapshot.").add_argument("snapshot", metavar="SNAPSHOT")
     p = b.command("snapshot delete", snapshot_delete, "Delete a snapshot.", wait=True)
     p.add_argument("snapshot", metavar="SNAPSHOT")
+    p = b.command("snapshot manage", snapshot_manage, "Take a snapshot already on a backend in for one of its "
+                  "volumes (admin).", wait=True)
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("ref", metavar="REF", help="its name on the storage")
+    _add_manage_options(p)
+    p = b.command("snapshot unmanage", snapshot_unmanage, "Forget a snapshot, leaving its data on the storage "
+                  "(admin).", wait=True)
+    p.add_argument("snapshot", metavar="SNAPSHOT")
+    p = b.command("snapshot manageable-list", snapshot_manageable_list,
+                  "What a backend holds that could be managed as snapshots (admin).")
+    p.add_argument("host", metavar="HOST", help="host@backend")
 
     p = b.command("backup create", backup_create, "Back a volume up (full, or incremental with --incremental).",
                   wait=True)

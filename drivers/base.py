@@ -18,6 +18,8 @@ from typing import Any, Protocol
 
 from oslo_config import cfg
 
+from drivers.manageable import Manageable
+
 Connector = dict[str, Any]
 ConnectionInfo = dict[str, Any]  # {"driver_volume_type": ..., "data": {...}}, as os-brick reads it
 
@@ -88,6 +90,30 @@ class VolumeDriver(Protocol):
 
     def volume_size(self, volume_id: str) -> int | None:
         """The volume's size in bytes as its user sees it; None if the storage holds no such volume."""
+
+    # -- manage and unmanage (drivers/manageable.py): ``name`` is a reference's source-name
+
+    def manageable_volumes(self) -> list[Manageable]:
+        """What the storage holds that could become a volume (ember's own volumes included: the caller
+        marks those it holds)."""
+
+    def manageable_snapshots(self) -> list[Manageable]: ...
+
+    def manageable_volume(self, name: str) -> Manageable:
+        """``name`` as it would be managed (size, pool); ManageRefInvalid if missing or not safe."""
+
+    def manage_volume(self, volume_id: str, name: str, *, size_gb: int) -> None:
+        """Take ``name`` over as the volume (renamed to the driver's name for it, grown to ``size_gb``);
+        a replay after the rename finishes it."""
+
+    def unmanage_volume(self, volume_id: str) -> None:
+        """Let go of the volume: its export goes, its data stays on the storage."""
+
+    def manageable_snapshot(self, name: str) -> Manageable: ...
+
+    def manage_snapshot(self, snapshot_id: str, *, volume_id: str, name: str) -> None: ...
+
+    def unmanage_snapshot(self, snapshot_id: str, *, volume_id: str) -> None: ...
 
     # -- exports and connections
 

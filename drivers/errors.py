@@ -6,6 +6,7 @@ DriverError                  an operation failed on the storage
 ├── NotEnoughSpace           the storage has no room for the request
 ├── SourceNotFound           a snapshot or source volume to copy from is missing
 ├── InvalidConnector         a host's connector lacks what this storage needs (an iSCSI initiator)
+├── ManageRefInvalid         a manage reference names nothing the storage can hand over (missing, in use)
 └── TryAgain                 the operation did not fail on its merits: run it again later
     ├── Interrupted          its command was killed by a signal before it finished
     └── ResourceBusy         another process holds the resource (a lock), e.g. a stopped service
@@ -66,3 +67,7 @@ class Interrupted(TryAgain):
 
 class ResourceBusy(TryAgain):
     pass
+
+
+class ManageRefInvalid(DriverError):
+    """A manage request's reference names nothing this storage can take: missing, in use, or ember's own."""

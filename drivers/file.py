@@ -19,9 +19,9 @@ from contextlib import suppress
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
-from drivers import fileops, images, rawfiles, runner
+from drivers import fileops, images, manageable, rawfiles, runner
 from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
-from drivers.errors import BackendUnavailable, DriverError, MissingTool, SourceNotFound
+from drivers.errors import BackendUnavailable, DriverError, ManageRefInvalid, MissingTool, SourceNotFound
 from drivers.fileops import check_id as _check_id
 from drivers.fileops import translated as _translated
 
@@ -70,7 +70,7 @@ class FileDriver:
         except OSError as exc:
             raise BackendUnavailable(f"cannot read share folder {self._share}: {exc.strerror or exc}") from exc
         return [PoolStats(
-            pool_name=os.path.basename(self._share) or self._share,
+            pool_name=self._pool_name(),
             total_capacity_gb=round(total_gb, 2),
             free_capacity_gb=round(max(total_gb - used_gb, 0.0), 2),
             provisioned_capacity_gb=round(used_gb, 2),
@@ -81,6 +81,9 @@ class FileDriver:
                    # a snapshot of a volume a host writes is one point in time only as a reflink
                    ATTACHED_SNAPSHOTS: self._reflink},
         )]
+
+    def _pool_name(self) -> str:
+        return os.path.basename(self._share) or self._share
 
     def volume_path(self, volume_id: str) -> str | None:
         return self._volume_file(volume_id)
@@ -161,6 +164,109 @@ class FileDriver:
             return os.path.getsize(self._volume_file(volume_id))
         except FileNotFoundError:
             return None
+
+    # -- manage and unmanage: a raw file of the share folder becomes a volume under ember's name
+
+    def manageable_volumes(self) -> list[manageable.Manageable]:
+        found = []
+        for name in self._plain_files():
+            if name.startswith(SNAPSHOT_PREFIX):
+                continue
+            path = os.path.join(self._share, name)
+            with suppress(FileNotFoundError):
+                found.append(manageable.Manageable(
+                    name=name, size_gb=manageable.rounded_gb(os.path.getsize(path)),
+                    reason_not_safe=self._not_safe(path), ember_id=manageable.ember_id_of(name),
+                    extra_info={"format": manageable.file_format(path)}))
+        return found
+
+    def manageable_snapshots(self) -> list[manageable.Manageable]:
+        found = []
+        for name in self._plain_files():
+            snapshot_id = manageable.ember_id_of(name.removesuffix(RAW_SUFFIX), SNAPSHOT_PREFIX)
+            if snapshot_id is None or not name.endswith(RAW_SUFFIX):
+                continue
+            with suppress(FileNotFoundError):
+                size = os.path.getsize(os.path.join(self._share, name))
+                found.append(manageable.Manageable(name=name, size_gb=manageable.rounded_gb(size),
+                                                   ember_id=snapshot_id))
+        return found
+
+    def manageable_volume(self, name: str) -> manageable.Manageable:
+        path = self._foreign(name)
+        reason = self._not_safe(path)
+        if reason:
+            raise ManageRefInvalid(f"{name} cannot be managed: {reason}")
+        return manageable.Manageable(name=name, size_gb=manageable.rounded_gb(os.path.getsize(path)),
+                                     pool=self._pool_name())
+
+    def manage_volume(self, volume_id: str, name: str, *, size_gb: int) -> None:
+        """Rename ``name`` to the volume's file and grow it to whole GiB; a replay finds it renamed."""
+        path = self._volume_file(volume_id)
+        source = os.path.join(self._share, name)
+        if source != path:
+            if os.path.exists(path):
+                if not os.path.exists(source):  # renamed before a crash
+                    self._grow_to(path, size_gb)
+                    return
+                raise DriverError(f"volume {volume_id} already has a file {path}")
+            self.manageable_volume(name)  # still there, and still safe
+            with _translated(f"cannot rename {source}"):
+                os.rename(source, path)
+            fileops.sync_folder(self._share)
+        self._grow_to(path, size_gb)
+        log.info("managed %s as volume %s (%d GiB)", name, volume_id, size_gb)
+
+    def unmanage_volume(self, volume_id: str) -> None:
+        pass  # the file stays under its name; nothing exports it
+
+    def manageable_snapshot(self, name: str) -> manageable.Manageable:
+        path = self._foreign(name)
+        if not name.endswith(RAW_SUFFIX) or manageable.file_format(path) != "raw":
+            raise ManageRefInvalid(f"{name} is no raw snapshot file ({SNAPSHOT_PREFIX}<id>{RAW_SUFFIX})")
+        return manageable.Manageable(name=name, size_gb=manageable.rounded_gb(os.path.getsize(path)),
+                                     pool=self._pool_name())
+
+    def manage_snapshot(self, snapshot_id: str, *, volume_id: str, name: str) -> None:
+        raw, _ = self._snapshot_files(snapshot_id)
+        source = os.path.join(self._share, name)
+        if source == raw or (os.path.exists(raw) and not os.path.exists(source)):
+            return  # its own name already (or renamed before a crash)
+        if os.path.exists(raw):
+            raise DriverError(f"snapshot {snapshot_id} already has a file {raw}")
+        self.manageable_snapshot(name)
+        with _translated(f"cannot rename {source}"):
+            os.rename(source, raw)
+        fileops.sync_folder(self._share)
+        log.info("managed %s as snapshot %s of volume %s", name, snapshot_id, volume_id)
+
+    def unmanage_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
+        pass  # the snapshot's file stays under its name
+
+    def _plain_files(self) -> list[str]:
+        """The share's regular files that are not temporary (the candidates of the manageable lists)."""
+        with _translated(f"cannot list {self._share}"), os.scandir(self._share) as entries:
+            return sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
+
+    def _foreign(self, name: str) -> str:
+        path = os.path.join(self._share, name)
+        if name.startswith(".") or "/" in name or not os.path.isfile(path) or os.path.islink(path):
+            raise ManageRefInvalid(f"the share folder {self._share} has no file {name}")
+        return path
+
+    @staticmethod
+    def _not_safe(path: str) -> str | None:
+        if manageable.file_format(path) != "raw":
+            return "it is a qcow2 image; the file driver serves raw files only"
+        if manageable.open_elsewhere(path):
+            return "a process on this host has it open"
+        return None
+
+    def _grow_to(self, path: str, size_gb: int) -> None:
+        with _translated(f"cannot read {path}"):
+            if os.path.getsize(path) > size_gb * GiB:
+                raise DriverError(f"{path} is larger than the {size_gb} GiB it was managed as")
+        self._grow_existing(path, size_gb)
 
     # -- exports: the file is reached where it lies
 

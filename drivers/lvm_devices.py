@@ -40,6 +40,10 @@ class DataDevices(Protocol):
     def refresh(self, old: LogicalVolume, new: LogicalVolume, targets: TargetHelper) -> None:
         """Targets that served ``old``'s device serve ``new`` (same LV, resized or moved)."""
 
+    def mapped(self, lv: LogicalVolume) -> str | None:
+        """Why the LV's bytes are reachable by someone now (a loop device over them), or None; an
+        activated LV's open count is in its lv_attr instead."""
+
 
 class _BlockOps:
     def __init__(self, runner: Runner) -> None:
@@ -80,6 +84,9 @@ class ActivatedDevices(_BlockOps):
 
     def release(self, lv: LogicalVolume) -> None:
         pass
+
+    def mapped(self, lv: LogicalVolume) -> str | None:
+        return None
 
     def refresh(self, old: LogicalVolume, new: LogicalVolume, targets: TargetHelper) -> None:
         path = f"/dev/{self._lvm.vg}/{new.name}"
@@ -146,6 +153,12 @@ class LoopDevices(_BlockOps):
         mapping = self._mapping(lv)
         existing = self._loops(mapping)
         return existing[0] if existing else self._attach(mapping)
+
+    def mapped(self, lv: LogicalVolume) -> str | None:
+        if len(lv.segments) != 1:
+            return f"its extents are in {len(lv.segments)} segments; loop mode reaches an LV through one"
+        loops = self._loops(self._mapping(lv))
+        return f"loop device {loops[0]} maps it" if loops else None
 
     def release(self, lv: LogicalVolume) -> None:
         for device in self._loops(self._mapping(lv)):

@@ -13,7 +13,8 @@ from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
-from drivers.errors import SourceNotFound
+from drivers.errors import ManageRefInvalid, SourceNotFound
+from drivers.manageable import Manageable, ember_id_of
 
 POOL_NAME = "noop"
 GiB = 1024 ** 3
@@ -26,6 +27,7 @@ class NoopDriver:
         self._lock = threading.Lock()
         self._volumes: dict[str, int] = {}  # id -> size in GiB
         self._snapshots: dict[str, int] = {}
+        self.unmanaged: dict[str, int] = {}  # name -> size in GiB: what an unmanage left (or a test put)
 
     def _pause(self) -> None:
         if self._delay_s > 0:
@@ -99,6 +101,45 @@ class NoopDriver:
     def volume_size(self, volume_id: str) -> int | None:
         size_gb = self._volumes.get(volume_id)
         return None if size_gb is None else size_gb * GiB
+
+    def manageable_volumes(self) -> list[Manageable]:
+        with self._lock:
+            held = [Manageable(name=f"volume-{v}", size_gb=size, ember_id=v) for v, size in self._volumes.items()]
+            return held + [Manageable(name=n, size_gb=size, ember_id=ember_id_of(n))
+                           for n, size in self.unmanaged.items()]
+
+    def manageable_snapshots(self) -> list[Manageable]:
+        return []
+
+    def manageable_volume(self, name: str) -> Manageable:
+        if name not in self.unmanaged:
+            raise ManageRefInvalid(f"the noop driver has no {name}")
+        return Manageable(name=name, size_gb=self.unmanaged[name], pool=POOL_NAME)
+
+    def manage_volume(self, volume_id: str, name: str, *, size_gb: int) -> None:
+        self._pause()
+        with self._lock:
+            if volume_id in self._volumes:
+                return
+            if name not in self.unmanaged:
+                raise ManageRefInvalid(f"the noop driver has no {name}")
+            del self.unmanaged[name]
+            self._volumes[volume_id] = size_gb
+
+    def unmanage_volume(self, volume_id: str) -> None:
+        with self._lock:
+            if volume_id in self._volumes:
+                self.unmanaged[f"volume-{volume_id}"] = self._volumes.pop(volume_id)
+
+    def manageable_snapshot(self, name: str) -> Manageable:
+        raise ManageRefInvalid("the noop driver does not manage snapshots")
+
+    def manage_snapshot(self, snapshot_id: str, *, volume_id: str, name: str) -> None:
+        raise ManageRefInvalid("the noop driver does not manage snapshots")
+
+    def unmanage_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
+        with self._lock:
+            self._snapshots.pop(snapshot_id, None)
 
     def create_export(self, volume_id: str, connector: Connector | None) -> Export:
         return Export(provider_location=f"noop:{volume_id}")

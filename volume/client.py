@@ -61,6 +61,24 @@ class VolumeClient:
         return self._call(ctx, backend_host, "data_location", timeout_s=timeout_s, volume_id=volume_id,
                           snapshot_id=snapshot_id)
 
+    def manageable(self, ctx: RequestContext, backend_host: str, *, kind: str, name: str | None,
+                   timeout_s: int) -> dict[str, Any]:
+        """The backend's manageable ``kind`` (volumes, snapshots): ``entries``; or, with ``name``, that one
+        checked before a manage: ``entry`` and ``pool``, or ``error``."""
+        return self._call(ctx, backend_host, "manageable", timeout_s=timeout_s, kind=kind, name=name)
+
+    def manage_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str, name: str) -> None:
+        self._cast(ctx, backend_host, "manage_volume", volume_id=volume_id, name=name)
+
+    def unmanage_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str) -> None:
+        self._cast(ctx, backend_host, "unmanage_volume", volume_id=volume_id)
+
+    def manage_snapshot(self, ctx: RequestContext, backend_host: str, *, snapshot_id: str, name: str) -> None:
+        self._cast(ctx, backend_host, "manage_snapshot", snapshot_id=snapshot_id, name=name)
+
+    def unmanage_snapshot(self, ctx: RequestContext, backend_host: str, *, snapshot_id: str) -> None:
+        self._cast(ctx, backend_host, "unmanage_snapshot", snapshot_id=snapshot_id)
+
     def create_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str) -> None:
         self._cast(ctx, backend_host, "create_volume", volume_id=volume_id)
 

@@ -76,6 +76,26 @@ class VolumeEndpoint:
         self._serve(wire_ctx, "delete_snapshot", lambda ctx: self._manager.delete_snapshot(ctx, snapshot_id),
                     snapshot_id=snapshot_id)
 
+    @messaging.expose
+    def manage_volume(self, wire_ctx: dict[str, Any], volume_id: str, name: str) -> None:
+        self._serve(wire_ctx, "manage_volume", lambda ctx: self._manager.manage_volume(ctx, volume_id, name),
+                    volume_id=volume_id, name=name)
+
+    @messaging.expose
+    def unmanage_volume(self, wire_ctx: dict[str, Any], volume_id: str) -> None:
+        self._serve(wire_ctx, "unmanage_volume", lambda ctx: self._manager.unmanage_volume(ctx, volume_id),
+                    volume_id=volume_id)
+
+    @messaging.expose
+    def manage_snapshot(self, wire_ctx: dict[str, Any], snapshot_id: str, name: str) -> None:
+        self._serve(wire_ctx, "manage_snapshot", lambda ctx: self._manager.manage_snapshot(ctx, snapshot_id, name),
+                    snapshot_id=snapshot_id, name=name)
+
+    @messaging.expose
+    def unmanage_snapshot(self, wire_ctx: dict[str, Any], snapshot_id: str) -> None:
+        self._serve(wire_ctx, "unmanage_snapshot", lambda ctx: self._manager.unmanage_snapshot(ctx, snapshot_id),
+                    snapshot_id=snapshot_id)
+
     # -- calls: the api waits for these, so a process that is not the active says so instead of forwarding
 
     @messaging.expose
@@ -98,6 +118,11 @@ class VolumeEndpoint:
     def data_location(self, wire_ctx: dict[str, Any], volume_id: str, snapshot_id: str | None = None) -> dict[str, Any]:
         with request_scope(wire_ctx):
             return self._manager.data_location(volume_id, snapshot_id)
+
+    @messaging.expose
+    def manageable(self, wire_ctx: dict[str, Any], kind: str, name: str | None = None) -> dict[str, Any]:
+        with request_scope(wire_ctx):
+            return self._manager.manageable(kind, name)
 
     @messaging.expose
     def recover(self, wire_ctx: dict[str, Any]) -> None:

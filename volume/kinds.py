@@ -21,13 +21,13 @@ VOLUME = Kind(
     transient=frozenset(str(s) for s in states.RECOVERY), list_stale=db.volume_list_stale,
     done=db.Effects(values={"status_reason": None}, settle=SETTLE_RULE),
     fail=db.Effects(settle=SETTLE_RULE, release_pending=True),
-    destroyed_by=frozenset({"delete.done"}),
+    destroyed_by=frozenset({"delete.done", "unmanage.done"}),
     settle_now=functools.partial(db.volume_settle, rule=SETTLE_RULE))
 
 SNAPSHOT = Kind(
     name="snapshot", get=db.snapshot_get, edge=states.snapshot_edge, recovery_of=states.snapshot_recovery_of,
     transient=frozenset(str(s) for s in states.SNAPSHOT_RECOVERY), list_stale=db.snapshot_list_stale,
-    destroyed_by=frozenset({"delete.done"}))
+    destroyed_by=frozenset({"delete.done", "unmanage.done"}))
 
 ATTACHMENT = Kind(
     name="attachment", get=db.attachment_get, edge=states.attachment_edge,

@@ -27,6 +27,7 @@ from volume import messages
 from volume.connections import Connections
 from volume.election import Lease
 from volume.kinds import KINDS
+from volume.manage import ManageWork
 from volume.reports import BackendIdentity, BackendReports
 from volume.states import OPERATIONS, SnapshotStatus, snapshot_edge
 
@@ -46,13 +47,17 @@ class VolumeManager:
         self.runner = OperationRunner(kinds=KINDS, fence=self.fence, backend_host=identity.backend_host,
                                       node=identity.service_host, notices=messages.OperationNotices(), locks=locks,
                                       request_faults=(InvalidConnector,), logger=log)
+        self.manage = ManageWork(driver)
         self.reports = BackendReports(driver=driver, identity=identity, fence=self.fence,
                                       connections=self.connections)
         # the work recovery runs again (idempotent driver calls), and what it takes back before failing
         self._redo: dict[tuple[str, str], Work] = {
             ("volume", "create"): self._create, ("volume", "extend"): self._extend_to_target,
             ("volume", "delete"): self._delete, ("snapshot", "create"): self._create_snapshot,
-            ("snapshot", "delete"): self._delete_snapshot, ("attachment", "disconnect"): self.connections.disconnect}
+            ("snapshot", "delete"): self._delete_snapshot, ("attachment", "disconnect"): self.connections.disconnect,
+            ("volume", "manage"): self.manage.manage_again, ("volume", "unmanage"): self.manage.unmanage,
+            ("snapshot", "manage"): self.manage.manage_snapshot_again,
+            ("snapshot", "unmanage"): self.manage.unmanage_snapshot}
         # an interrupted connect may have made the connector's access and an export nobody holds
         self._undo: dict[tuple[str, str], Work] = {("attachment", "connect"): self.connections.disconnect}
 
@@ -94,6 +99,30 @@ class VolumeManager:
 
     def delete_snapshot(self, ctx: RequestContext, snapshot_id: str) -> bool:
         return self._run(ctx, OPERATIONS["snapshot", "delete"], snapshot_id, self._delete_snapshot)
+
+    def manage_volume(self, ctx: RequestContext, volume_id: str, name: str) -> bool:
+        return self._run(ctx, OPERATIONS["volume", "manage"], volume_id, self.manage.manage(name))
+
+    def unmanage_volume(self, ctx: RequestContext, volume_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["volume", "unmanage"], volume_id, self.manage.unmanage)
+
+    def manage_snapshot(self, ctx: RequestContext, snapshot_id: str, name: str) -> bool:
+        return self._run(ctx, OPERATIONS["snapshot", "manage"], snapshot_id, self.manage.manage_snapshot(name))
+
+    def unmanage_snapshot(self, ctx: RequestContext, snapshot_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["snapshot", "unmanage"], snapshot_id, self.manage.unmanage_snapshot)
+
+    def manageable(self, kind: str, name: str | None) -> dict[str, Any]:
+        """For the api: the manageable list of ``kind`` (volumes, snapshots), or one name checked before a
+        manage; {"acted": False} if this process is not the active."""
+        if not self.acting():
+            return {"acted": False}
+        if name is not None:
+            return {"acted": True, **self.manage.check(kind, name)}
+        try:
+            return {"acted": True, "entries": self.manage.listing(kind)}
+        except DriverError as error:
+            return {"acted": True, "error": str(error)}
 
     def _run(self, ctx: RequestContext, op: Operation, resource_id: str, work: Work) -> bool:
         """False only when this process is not the backend's active (the message goes back to the queue)."""

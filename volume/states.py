@@ -36,6 +36,10 @@ class Status(StrEnum):
     ERROR_RESTORING = "error_restoring"
     REVERTING = "reverting"
     AWAITING_TRANSFER = "awaiting-transfer"
+    MANAGING = "managing"
+    ERROR_MANAGING = "error_managing"
+    UNMANAGING = "unmanaging"
+    ERROR_UNMANAGING = "error_unmanaging"
 
 
 Edge = tuple[frozenset[Status], Status]
@@ -85,6 +89,15 @@ TRANSITIONS: dict[str, Edge] = {
     "transfer.begin": (frozenset({Status.AVAILABLE}), Status.AWAITING_TRANSFER),
     "transfer.cancel": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
     "transfer.accept": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
+    # manage: the row is inserted managing (api), the storage's data renamed to ember's name (volume service)
+    "manage.done": (frozenset({Status.MANAGING}), Status.AVAILABLE),
+    "manage.fail": (frozenset({Status.MANAGING}), Status.ERROR_MANAGING),
+    # unmanage: the data stays, the row goes with its quota; a delete of an error_managing volume takes this
+    # edge too (whatever a failed manage took over is left on the storage, as Cinder leaves it)
+    "unmanage.begin": (_DELETABLE - {Status.ERROR_DELETING} | {Status.ERROR_MANAGING, Status.ERROR_UNMANAGING},
+                       Status.UNMANAGING),
+    "unmanage.done": (frozenset({Status.UNMANAGING}), Status.DELETED),
+    "unmanage.fail": (frozenset({Status.UNMANAGING}), Status.ERROR_UNMANAGING),
 }
 
 # The fail edge out of each transient status.
@@ -96,6 +109,8 @@ TRANSIENT: dict[Status, str] = {
     Status.BACKING_UP: "backup.fail",
     Status.RESTORING_BACKUP: "restore.fail",
     Status.REVERTING: "revert.fail",
+    Status.MANAGING: "manage.fail",
+    Status.UNMANAGING: "unmanage.fail",
 }
 
 
@@ -110,6 +125,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("volume", "delete"): _volume_op("delete", Status.DELETING, Recovery.REDO),
     # not redone: the snapshot reverted to is not kept on the volume's row
     ("volume", "revert"): _volume_op("revert", Status.REVERTING, Recovery.FAIL),
+    # redone: a manage interrupted after the storage renamed the data finishes; before, it fails
+    ("volume", "manage"): _volume_op("manage", Status.MANAGING, Recovery.REDO),
+    ("volume", "unmanage"): _volume_op("unmanage", Status.UNMANAGING, Recovery.REDO),
 }
 
 # The rule for each transient volume status a dead service may leave; a test checks none is missing.
@@ -120,6 +138,8 @@ RECOVERY: dict[Status, Recovery] = {
     Status.ATTACHING: Recovery.SETTLE,
     Status.DETACHING: Recovery.SETTLE,
     Status.REVERTING: Recovery.FAIL,
+    Status.MANAGING: Recovery.REDO,
+    Status.UNMANAGING: Recovery.REDO,
 }
 
 # Volume statuses a backup's operation holds: the volume service never recovers them; the backup
@@ -130,7 +150,7 @@ HELD_BY_BACKUP = frozenset({Status.BACKING_UP, Status.RESTORING_BACKUP})
 WORKING_OPERATION: dict[Status, str] = {
     Status.CREATING: "create", Status.EXTENDING: "extend", Status.DELETING: "delete", Status.ATTACHING: "attach",
     Status.DETACHING: "detach", Status.BACKING_UP: "backup", Status.RESTORING_BACKUP: "restore",
-    Status.REVERTING: "revert",
+    Status.REVERTING: "revert", Status.MANAGING: "manage", Status.UNMANAGING: "unmanage",
 }
 
 # Statuses an admin may set with os-reset_status.
@@ -152,6 +172,8 @@ class SnapshotStatus(StrEnum):
     DELETING = "deleting"
     ERROR_DELETING = "error_deleting"
     DELETED = "deleted"
+    MANAGING = "managing"
+    UNMANAGING = "unmanaging"
 
 
 SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]] = {
@@ -168,6 +190,13 @@ SNAPSHOT_TRANSITIONS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatus]
     "clone.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
     # and so is the snapshot a volume reverts to (a delete that read it before loses its swap)
     "revert.begin": (frozenset({SnapshotStatus.AVAILABLE}), SnapshotStatus.AVAILABLE),
+    # manage: inserted managing by the api; a failure lands error, as Cinder's
+    "manage.done": (frozenset({SnapshotStatus.MANAGING}), SnapshotStatus.AVAILABLE),
+    "manage.fail": (frozenset({SnapshotStatus.MANAGING}), SnapshotStatus.ERROR),
+    # unmanage: the data stays, the row goes; a storage that refuses changed nothing: available again
+    "unmanage.begin": (frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR}), SnapshotStatus.UNMANAGING),
+    "unmanage.done": (frozenset({SnapshotStatus.UNMANAGING}), SnapshotStatus.DELETED),
+    "unmanage.fail": (frozenset({SnapshotStatus.UNMANAGING}), SnapshotStatus.AVAILABLE),
 }
 
 # os-update_snapshot_status (Nova reporting an assisted snapshot): the status it reports -> the edge it takes
@@ -180,11 +209,21 @@ SNAPSHOT_REPORTED: dict[SnapshotStatus, str] = {
 SNAPSHOT_TRANSIENT: dict[SnapshotStatus, str] = {
     SnapshotStatus.CREATING: "create.fail",
     SnapshotStatus.DELETING: "delete.fail",
+    SnapshotStatus.MANAGING: "manage.fail",
+    SnapshotStatus.UNMANAGING: "unmanage.fail",
 }
 
 SNAPSHOT_RECOVERY: dict[SnapshotStatus, Recovery] = {
     SnapshotStatus.CREATING: Recovery.REDO,
     SnapshotStatus.DELETING: Recovery.REDO,
+    SnapshotStatus.MANAGING: Recovery.REDO,
+    SnapshotStatus.UNMANAGING: Recovery.REDO,
+}
+
+# The snapshot operation a transient status belongs to.
+SNAPSHOT_WORKING_OPERATION: dict[SnapshotStatus, str] = {
+    SnapshotStatus.CREATING: "create", SnapshotStatus.DELETING: "delete", SnapshotStatus.MANAGING: "manage",
+    SnapshotStatus.UNMANAGING: "unmanage",
 }
 
 OPERATIONS.update({
@@ -196,6 +235,10 @@ OPERATIONS.update({
                                       "create.fail", Recovery.REDO),
     ("snapshot", "delete"): Operation("snapshot", "delete", str(SnapshotStatus.DELETING), "delete.done",
                                       "delete.fail", Recovery.REDO),
+    ("snapshot", "manage"): Operation("snapshot", "manage", str(SnapshotStatus.MANAGING), "manage.done",
+                                      "manage.fail", Recovery.REDO),
+    ("snapshot", "unmanage"): Operation("snapshot", "unmanage", str(SnapshotStatus.UNMANAGING), "unmanage.done",
+                                        "unmanage.fail", Recovery.REDO),
 })
 
 SNAPSHOT_RESETTABLE = frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR,
@@ -269,8 +312,7 @@ def volume_recovery_of(status: str) -> tuple[Operation, Recovery]:
 
 def snapshot_recovery_of(status: str) -> tuple[Operation, Recovery]:
     snap_status = SnapshotStatus(status)
-    op = OPERATIONS["snapshot", "delete" if snap_status is SnapshotStatus.DELETING else "create"]
-    return op, SNAPSHOT_RECOVERY[snap_status]
+    return OPERATIONS["snapshot", SNAPSHOT_WORKING_OPERATION[snap_status]], SNAPSHOT_RECOVERY[snap_status]
 
 
 def attachment_recovery_of(status: str) -> tuple[Operation, Recovery]:

@@ -113,7 +113,12 @@ def force_delete(call: ApiCall, snapshot_id: str) -> None:
     _delete(call, db.snapshot_get(snapshot_id), event="force_delete.begin", action="force-delete it")
 
 
-def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> None:
+def unmanage(call: ApiCall, snapshot_id: str) -> None:
+    """Forget the snapshot and give back its quota; its data stays on the storage (os-unmanage)."""
+    _delete(call, get(call, snapshot_id), event="unmanage.begin", action="unmanage it", op="unmanage")
+
+
+def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str, op: str = "delete") -> None:
     sources, _ = begin = snapshot_edge(event)
     if snapshot.status not in sources:
         raise VolumeStateConflict("snapshot", snapshot.id, action, sources, snapshot.status)
@@ -128,13 +133,15 @@ def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str) -> No
                               revoke=revoke) is None:
         raise VolumeStateConflict("snapshot", snapshot.id, action, sources)
     if backend_host is None:  # its volume is gone or was never placed: nothing to remove on a backend
-        db.snapshot_destroy(snapshot.id, snapshot_edge("delete.done"))
+        db.snapshot_destroy(snapshot.id, snapshot_edge(f"{op}.done"))
         return
+    client = VolumeClient()
     try:
-        VolumeClient().delete_snapshot(call.ctx, backend_host, snapshot_id=snapshot.id)
+        (client.unmanage_snapshot if op == "unmanage" else client.delete_snapshot)(call.ctx, backend_host,
+                                                                                   snapshot_id=snapshot.id)
     except ServiceUnavailable as error:
-        log.warning("snapshot %s: could not ask for its delete: %s", snapshot.id, error.detail)
-        db.snapshot_transition(snapshot.id, snapshot_edge("delete.fail"), status_reason=str(error)[:MAX_REASON])
+        log.warning("snapshot %s: could not ask for its %s: %s", snapshot.id, op, error.detail)
+        db.snapshot_transition(snapshot.id, snapshot_edge(f"{op}.fail"), status_reason=str(error)[:MAX_REASON])
         raise disclosure.unavailable(call, error) from error
 
 

@@ -85,7 +85,7 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         size_gb = _not_smaller(size_gb, origin.size_gb, "volume")
         source_claim = (origin.id, origin.version, claim)
     assert size_gb is not None  # the schema requires a size unless there is a source
-    _within_per_volume_limit(call, size_gb)
+    within_per_volume_limit(call, size_gb)
     volume_type = _volume_type(call, request.volume_type, origin)
     multiattach = request.multiattach or types.is_multiattach(volume_type)
     if multiattach:
@@ -114,7 +114,7 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
     return volume
 
 
-def _within_per_volume_limit(call: ApiCall, size_gb: int) -> None:
+def within_per_volume_limit(call: ApiCall, size_gb: int) -> None:
     """The project's per_volume_gigabytes quota (Cinder's VolumeSizeExceedsLimit, a 413)."""
     limit, _ = db.quota_get(call.project_id, call.settings.quota_defaults)[db.PER_VOLUME_QUOTA]
     if 0 <= limit < size_gb:
@@ -169,15 +169,26 @@ def update(call: ApiCall, volume_id: str, *, values: dict[str, Any]) -> Volume:
 
 def delete(call: ApiCall, volume_id: str, *, cascade: bool = False) -> None:
     """With ``cascade`` the volume's snapshots (each available or error, as Cinder asks) are deleted with
-    it: marked deleting here, removed by the volume service before the volume."""
-    _delete(call, get(call, volume_id), event="delete.begin", action="delete it", cascade=cascade)
+    it: marked deleting here, removed by the volume service before the volume. A volume whose manage
+    failed is unmanaged instead, as Cinder does: whatever the storage took over of it stays there."""
+    volume = get(call, volume_id)
+    if volume.status == Status.ERROR_MANAGING and not cascade:
+        _delete(call, volume, event="unmanage.begin", action="delete it", op="unmanage")
+        return
+    _delete(call, volume, event="delete.begin", action="delete it", cascade=cascade)
+
+
+def unmanage(call: ApiCall, volume_id: str) -> None:
+    """Forget the volume and give back its quota; its data stays on the storage (os-unmanage)."""
+    _delete(call, get(call, volume_id), event="unmanage.begin", action="unmanage it", op="unmanage")
 
 
 def force_delete(call: ApiCall, volume_id: str) -> None:
     _delete(call, db.volume_get(volume_id), event="force_delete.begin", action="force-delete it")
 
 
-def _delete(call: ApiCall, volume: Volume, *, event: str, action: str, cascade: bool = False) -> None:
+def _delete(call: ApiCall, volume: Volume, *, event: str, action: str, cascade: bool = False,
+            op: str = "delete") -> None:
     sources, target = begin = edge(event)
     # counted after the read: an attachment made since bumps the version, and the swap below loses
     attachments = db.attachment_count(project_id=None, filters={"volume_id": volume.id})
@@ -207,13 +218,15 @@ def _delete(call: ApiCall, volume: Volume, *, event: str, action: str, cascade: 
             log.warning("snapshot %s: changed while its volume %s was deleted with cascade", snapshot.id, volume.id)
     backend_host = moved.backend_host
     if backend_host is None:  # never placed: nothing exists on any backend
-        db.volume_destroy(volume.id, edge("delete.done"))
+        db.volume_destroy(volume.id, edge(f"{op}.done"))
         return
+    client = VolumeClient()
     try:
-        VolumeClient().delete_volume(call.ctx, backend_host, volume_id=volume.id)
+        (client.unmanage_volume if op == "unmanage" else client.delete_volume)(call.ctx, backend_host,
+                                                                               volume_id=volume.id)
     except ServiceUnavailable as error:
-        log.warning("volume %s: could not ask for its delete: %s", volume.id, error.detail)
-        db.volume_transition(volume.id, edge("delete.fail"), status_reason=_reason(error))
+        log.warning("volume %s: could not ask for its %s: %s", volume.id, op, error.detail)
+        db.volume_transition(volume.id, edge(f"{op}.fail"), status_reason=_reason(error))
         raise disclosure.unavailable(call, error) from error
 
 
@@ -230,7 +243,7 @@ def extend(call: ApiCall, volume_id: str, *, new_size_gb: int) -> None:
     if new_size_gb <= volume.size_gb:
         raise InvalidRequest(f"New size for extend must be greater than current size. (current: "
                              f"{volume.size_gb}, extended: {new_size_gb}).")
-    _within_per_volume_limit(call, new_size_gb)
+    within_per_volume_limit(call, new_size_gb)
     backend_host = volume.backend_host
     if backend_host is None:
         raise InvalidRequest(f"Invalid volume: volume {volume.id} is on no backend, so it cannot be extended.")

@@ -17,6 +17,7 @@ from api.policies import (
     base,
     clusters,
     default_types,
+    manageable,
     messages,
     quotas,
     snapshot_metadata,
@@ -36,6 +37,7 @@ PUBLIC = "@public"
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
                                 volume_type, volume_transfer, quotas, default_types, clusters, backends, backups, messages, workers)
+    manageable,
                                 for rule in module.list_rules()]
 
 

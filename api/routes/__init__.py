@@ -7,6 +7,7 @@ from api.routes import (
                                             clusters,
                                             default_types,
                                             hosts,
+                                            manage,
                                             messages,
                                             quotas,
                                             resource_filters,
@@ -24,3 +25,4 @@ from api.spec import RouteSpec
 ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas, default_types, clusters,
                                             backends, backups, hosts, messages, workers, resource_filters) for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs
+ALL += manage.ALL

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import snapshots as actions
+from api.policies import manageable as manage_rules
 from api.policies import snapshots as rules
 from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
@@ -101,7 +102,15 @@ def _force_delete(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Resp
     return responses.accepted()
 
 
+def _unmanage(call: ApiCall, args: dict[str, Any], snapshot_id: str) -> Response:
+    actions.unmanage(call, snapshot_id)
+    return responses.accepted()
+
+
 routes.actions("/{snapshot_id}/action", [
+    Action("os-unmanage", schemas.NO_ARGS, _unmanage, 202,
+           "Admin: forget the snapshot and give back its quota; its data stays on the storage.",
+           policy=manage_rules.SNAPSHOT_UNMANAGE),
     Action("os-reset_status", schemas.SNAPSHOT_RESET_ARGS, _reset_status, 202,
            "Admin: set the status; refused while a service works on the snapshot.",
            policy=rules.RESET_STATUS),

@@ -12,6 +12,7 @@ from api import schema_types as t
 from api.actions import attachments as attachment_actions
 from api.actions import retype
 from api.actions import volumes as actions
+from api.policies import manageable as manage_rules
 from api.policies import volume_actions as action_rules
 from api.policies import volumes as rules
 from api.request import ApiCall
@@ -157,6 +158,11 @@ def _revert(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     return responses.accepted()
 
 
+def _unmanage(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    actions.unmanage(call, volume_id)
+    return responses.accepted()
+
+
 def _retype(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     retype.retype(call, volume_id, new_type=args["new_type"], migration_policy=args.get("migration_policy"))
     return responses.accepted()
@@ -253,6 +259,9 @@ routes.actions("/{volume_id}/action", [
     Action("revert", schemas.REVERT_ARGS, _revert, 202,
            "Revert an available volume to its latest snapshot (of the same size).",
            policy=action_rules.REVERT, since=actions.REVERT_SINCE),
+    Action("os-unmanage", schemas.NO_ARGS, _unmanage, 202,
+           "Admin: forget the volume and give back its quota; its data stays on the storage.",
+           policy=manage_rules.VOLUME_UNMANAGE),
     Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not.",
            policy=rules.UPDATE),
     Action("os-retype", schemas.RETYPE_ARGS, _retype, 202,

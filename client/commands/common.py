@@ -70,3 +70,25 @@ def table(args: argparse.Namespace, raw: Any, headers: Sequence[str], rows: Iter
         output.print_json(raw)
     else:
         output.print_rows(headers, list(rows))
+
+
+def manage_reference(ref: str, id_type: str) -> dict[str, str]:
+    """A manage request's ``ref``: the name on the storage (source-name), or ember's id of it (source-id)."""
+    return {id_type: ref}
+
+
+def manageable_table(session: Session, args: argparse.Namespace, kind: str) -> None:
+    """``GET /manageable_<kind>/detail?host=...``: what the backend holds that could be managed."""
+    key = f"manageable-{kind}"
+    listed = session.get(f"/manageable_{kind}/detail", params={"host": args.host}).get(key, [])
+    headers = ["Reference", "Size", "Safe to manage", "Reason not safe", "ID"]
+    if kind == "snapshots":
+        headers.append("Source reference")
+    rows = []
+    for item in listed:
+        row = [(item.get("reference") or {}).get("source-name"), item.get("size"), item.get("safe_to_manage"),
+               item.get("reason_not_safe"), item.get("cinder_id")]
+        if kind == "snapshots":
+            row.append((item.get("source_reference") or {}).get("source-name"))
+        rows.append(row)
+    table(args, listed, headers, rows)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 
 from client import waiting
-from client.commands.common import confirm, drop_none, find, label, show, table
+from client.commands.common import (
+    confirm,
+    drop_none,
+    find,
+    label,
+    manage_reference,
+    manageable_table,
+    show,
+    table,
+)
 from client.http import Session
 
 
@@ -37,3 +46,27 @@ def snapshot_delete(session: Session, args: argparse.Namespace) -> None:
         return
     waiting.wait_deleted(session, "snapshot", snapshot["id"], timeout_s=args.timeout)
     confirm(args, f"Snapshot {label(snapshot)} deleted.")
+
+
+def snapshot_manage(session: Session, args: argparse.Namespace) -> None:
+    volume_id = find(session, "volume", args.volume)["id"]
+    body = drop_none({"volume_id": volume_id, "ref": manage_reference(args.ref, args.id_type), "name": args.name,
+                      "description": args.description, "metadata": dict(args.property) or None})
+    snapshot = session.post("/manageable_snapshots", {"snapshot": body})["snapshot"]
+    if args.wait:
+        snapshot = waiting.wait_settled(session, "snapshot", snapshot["id"], timeout_s=args.timeout)
+    show(args, snapshot)
+
+
+def snapshot_unmanage(session: Session, args: argparse.Namespace) -> None:
+    snapshot = find(session, "snapshot", args.snapshot)
+    session.post(f"/snapshots/{snapshot['id']}/action", {"os-unmanage": {}})
+    if not args.wait:
+        confirm(args, f"Unmanage of snapshot {label(snapshot)} accepted; its data stays on the storage.")
+        return
+    waiting.wait_deleted(session, "snapshot", snapshot["id"], timeout_s=args.timeout)
+    confirm(args, f"Snapshot {label(snapshot)} unmanaged; its data stays on the storage.")
+
+
+def snapshot_manageable_list(session: Session, args: argparse.Namespace) -> None:
+    manageable_table(session, args, "snapshots")

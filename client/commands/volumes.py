@@ -8,7 +8,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from client import output, waiting
-from client.commands.common import Resource, confirm, drop_none, find, label, show, table
+from client.commands.common import (
+    Resource,
+    confirm,
+    drop_none,
+    find,
+    label,
+    manage_reference,
+    manageable_table,
+    show,
+    table,
+)
 from client.http import ClientError, Session
 
 
@@ -118,3 +128,28 @@ def volume_reset_status(session: Session, args: argparse.Namespace) -> None:
     volume = find(session, "volume", args.volume)
     session.post(f"/volumes/{volume['id']}/action", {"os-reset_status": {"status": args.state}})
     confirm(args, f"Volume {label(volume)} status reset from {volume.get('status')} to {args.state}.")
+
+
+def volume_manage(session: Session, args: argparse.Namespace) -> None:
+    body = drop_none({"host": args.host, "ref": manage_reference(args.ref, args.id_type), "name": args.name,
+                      "description": args.description, "volume_type": args.type,
+                      "availability_zone": args.availability_zone, "bootable": args.bootable or None,
+                      "metadata": dict(args.property) or None})
+    volume = session.post("/manageable_volumes", {"volume": body})["volume"]
+    if args.wait:
+        volume = waiting.wait_settled(session, "volume", volume["id"], timeout_s=args.timeout)
+    show(args, volume)
+
+
+def volume_unmanage(session: Session, args: argparse.Namespace) -> None:
+    volume = find(session, "volume", args.volume)
+    session.post(f"/volumes/{volume['id']}/action", {"os-unmanage": {}})
+    if not args.wait:
+        confirm(args, f"Unmanage of volume {label(volume)} accepted; its data stays on the storage.")
+        return
+    waiting.wait_deleted(session, "volume", volume["id"], timeout_s=args.timeout)
+    confirm(args, f"Volume {label(volume)} unmanaged; its data stays on the storage.")
+
+
+def volume_manageable_list(session: Session, args: argparse.Namespace) -> None:
+    manageable_table(session, args, "volumes")

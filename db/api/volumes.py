@@ -38,17 +38,20 @@ def volume_create(*, project_id: str, user_id: str, size_gb: int, status: str, a
                   snapshot: tuple[str, int, Edge] | None = None,
                   source_volume: tuple[str, int, Edge] | None = None,
                   volume_id: str | None = None, idempotency: IdempotencyClaim | None = None,
-                  quota_defaults: quotas.Defaults | None = None) -> Volume:
+                  quota_defaults: quotas.Defaults | None = None, host: str | None = None) -> Volume:
     """Reserve quota, claim the source (snapshot or volume) by version, insert the row.
 
     ``snapshot``/``source_volume`` are (id, version read by the caller, claim edge); a source
-    that changed since it was read raises Conflict, and nothing is written.
+    that changed since it was read raises Conflict, and nothing is written. ``host`` places the row
+    at once (a manage: its data already lies on that pool, which counts it as allocated whatever room
+    it reports).
     """
     return _volume_create(volume_id or new_id(), project_id=project_id, user_id=user_id, size_gb=size_gb,
                           status=status, availability_zone=availability_zone, name=name,
                           description=description, volume_type_id=volume_type_id, metadata=metadata,
                           bootable=bootable, multiattach=multiattach, snapshot=snapshot,
-                          source_volume=source_volume, idempotency=idempotency, quota_defaults=quota_defaults)
+                          source_volume=source_volume, idempotency=idempotency, quota_defaults=quota_defaults,
+                          host=host)
 
 
 @retry_on_conflict
@@ -57,7 +60,8 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
                    volume_type_id: str | None, metadata: Mapping[str, str] | None, bootable: bool,
                    multiattach: bool, snapshot: tuple[str, int, Edge] | None,
                    source_volume: tuple[str, int, Edge] | None,
-                   idempotency: IdempotencyClaim | None, quota_defaults: quotas.Defaults | None) -> Volume:
+                   idempotency: IdempotencyClaim | None, quota_defaults: quotas.Defaults | None,
+                   host: str | None) -> Volume:
     # the id is fixed across retries: if a try whose COMMIT lost its connection did commit, we find it
     with writer() as conn:
         existing = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id)).first()
@@ -77,8 +81,10 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
                                       f"it must be in status {sorted(sources)}.")
         quotas.reserve(conn, project_id, quotas.typed({"volumes": 1, "gigabytes": size_gb}, volume_type_id),
                        quota_defaults)
+        if host is not None:
+            pools.allocate(conn, host, size_gb)
         conn.execute(sa.insert(_volumes).values(
-            id=volume_id, project_id=project_id, user_id=user_id, name=name, description=description,
+            id=volume_id, host=host, project_id=project_id, user_id=user_id, name=name, description=description,
             size_gb=size_gb, status=status, version=1, availability_zone=availability_zone,
             volume_type_id=volume_type_id, snapshot_id=snapshot[0] if snapshot else None,
             source_volid=source_volume[0] if source_volume else None, bootable=bootable,

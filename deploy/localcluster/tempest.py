@@ -32,6 +32,13 @@ ABSENT_SERVICES = ("nova", "glance", "neutron", "swift", "horizon", "heat", "pla
 PASSED = frozenset({"success", "xfail"})
 FAILED = frozenset({"fail", "failure", "error", "uxsuccess"})
 SKIPPED = frozenset({"skip"})
+# ``[volume] manage_volume_ref`` / ``manage_snapshot_ref`` (ref type, name template) for each of ember's drivers:
+# what an unmanaged volume or snapshot is called on its storage (the nfs driver manages no snapshots)
+MANAGE_REFS: dict[str, dict[str, str]] = {
+    "file": {"manage_volume_ref": "source-name,volume-%s", "manage_snapshot_ref": "source-name,snapshot-%s.raw"},
+    "lvm": {"manage_volume_ref": "source-name,volume-%s", "manage_snapshot_ref": "source-name,_snapshot-%s"},
+    "nfs": {"manage_volume_ref": "source-name,volume-%s"},
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ class TempestSettings:
     storage_protocol: str = "iSCSI"
     vendor_name: str = "Open Source"
     build_timeout_s: int = 120
+    driver: str = "file"  # ember's driver behind the backend: the manage references Tempest uses
     volume_features: Mapping[str, bool] = field(default_factory=dict)
     extra: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -80,6 +88,7 @@ def conf_sections(settings: TempestSettings, workspace: Path) -> dict[str, dict[
     }
     if settings.backend_names:
         sections["volume"]["backend_names"] = ",".join(settings.backend_names)
+    sections["volume"].update(MANAGE_REFS.get(settings.driver, {}))
     for section, values in settings.extra.items():
         sections.setdefault(section, {}).update(values)
     return sections

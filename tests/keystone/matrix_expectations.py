@@ -208,6 +208,19 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     ("GET", "/v3/messages/{message_id}", None): Expect(R),
     ("DELETE", "/v3/messages/{message_id}", None): Expect(P, fresh="message"),
     ("POST", "/v3/workers/cleanup", None): Expect(W, C, body=lambda p: {"resource_type": "Volume"}),
+    # manage: admins only; the admitted answers are the 404 of a host (or volume) ember does not have and
+    # the 400 of a list without a host, so the matrix needs nothing on a backend to manage
+    **{("POST", path, None): Expect(W, C, allowed=404, body=lambda p: {"volume": {
+        "host": "matrix@nowhere#pool", "ref": {"source-name": "matrix-nothing"}}})
+       for path in ("/v3/os-volume-manage", "/v3/manageable_volumes")},
+    **{("POST", path, None): Expect(W, C, allowed=404, body=lambda p: {"snapshot": {
+        "volume_id": "00000000-0000-4000-8000-00000000dead", "ref": {"source-name": "matrix-nothing"}}})
+       for path in ("/v3/os-snapshot-manage", "/v3/manageable_snapshots")},
+    **{("GET", path, None): Expect(W, C, allowed=400)
+       for path in ("/v3/manageable_volumes", "/v3/manageable_volumes/detail", "/v3/manageable_snapshots",
+                    "/v3/manageable_snapshots/detail")},
+    ("POST", VA, "os-unmanage"): Expect(W, fresh="volume"),
+    ("POST", SA, "os-unmanage"): Expect(W, fresh="snapshot"),
 }
 # the extra spec key the shared type's key routes name
 SHARED_SPEC_KEY = "multiattach"

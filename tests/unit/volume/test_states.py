@@ -44,8 +44,9 @@ def test_every_transient_status_has_a_fail_edge_out_of_it() -> None:
 
 
 def test_every_status_is_reachable_from_creating() -> None:
-    reached = {Status.CREATING}
-    frontier = [Status.CREATING]
+    # a row is born creating, or managing (a manage of data already on the storage)
+    reached = {Status.CREATING, Status.MANAGING}
+    frontier = [Status.CREATING, Status.MANAGING]
     # at rest, a volume takes the status its attachments give it
     at_rest = [settled([str(a)])[0] for a in AttachmentStatus if a is not AttachmentStatus.DETACHED]
     while frontier:
@@ -62,7 +63,8 @@ def test_every_status_is_reachable_from_creating() -> None:
 
 
 def test_every_snapshot_status_is_reachable() -> None:
-    targets = {target for _, target in SNAPSHOT_TRANSITIONS.values()} | {SnapshotStatus.CREATING}
+    targets = {target for _, target in SNAPSHOT_TRANSITIONS.values()} | {SnapshotStatus.CREATING,
+                                                                          SnapshotStatus.MANAGING}
     assert targets == set(SnapshotStatus)
 
 
