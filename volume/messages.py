@@ -27,6 +27,7 @@ class Action:
     SCHEDULE_ALLOCATE_VOLUME = Field("001", "schedule allocate volume")
     ATTACH_VOLUME = Field("002", "attach volume")
     UPDATE_ATTACHMENT = Field("004", "update attachment")
+    UNMANAGE_VOLUME = Field("006", "unmanage volume")
     EXTEND_VOLUME = Field("007", "extend volume")
     CREATE_VOLUME_FROM_BACKEND = Field("008", "create volume from backend storage")
     SNAPSHOT_CREATE = Field("009", "create snapshot")
@@ -36,6 +37,9 @@ class Action:
     DELETE_VOLUME = Field("101", "delete volume")
     DETACH_VOLUME = Field("102", "detach volume")
     REVERT_VOLUME = Field("103", "revert volume to snapshot")
+    MANAGE_VOLUME = Field("104", "manage existing volume")
+    MANAGE_SNAPSHOT = Field("105", "manage existing snapshot")
+    UNMANAGE_SNAPSHOT = Field("106", "unmanage snapshot")
     UNKNOWN = Field("000", "unknown action")
 
 
@@ -57,6 +61,8 @@ class Detail:
     CONNECTOR_INVALID = Field("107", "The host's connector does not fit this storage.")
     BACKENDS_CLOSED = Field("108", "Every backend is closed to new volumes (disabled or frozen).")
     DRIVER_FAILED_REVERT = Field("109", "Volume driver failed to revert the volume to the snapshot.")
+    DRIVER_FAILED_MANAGE = Field("110", "Driver failed to take over the existing data.")
+    DRIVER_FAILED_UNMANAGE = Field("111", "Driver failed to release the data to the backend.")
 
 
 # the operation as Cinder's action, and the detail a plain driver failure of it gets
@@ -69,6 +75,10 @@ _ACTIONS: dict[tuple[str, str], tuple[Field, Field]] = {
     ("volume", "backup"): (Action.BACKUP_CREATE, Detail.UNKNOWN_ERROR),
     ("volume", "restore"): (Action.BACKUP_RESTORE, Detail.UNKNOWN_ERROR),
     ("volume", "revert"): (Action.REVERT_VOLUME, Detail.DRIVER_FAILED_REVERT),
+    ("volume", "manage"): (Action.MANAGE_VOLUME, Detail.DRIVER_FAILED_MANAGE),
+    ("volume", "unmanage"): (Action.UNMANAGE_VOLUME, Detail.DRIVER_FAILED_UNMANAGE),
+    ("snapshot", "manage"): (Action.MANAGE_SNAPSHOT, Detail.DRIVER_FAILED_MANAGE),
+    ("snapshot", "unmanage"): (Action.UNMANAGE_SNAPSHOT, Detail.DRIVER_FAILED_UNMANAGE),
     ("snapshot", "create"): (Action.SNAPSHOT_CREATE, Detail.SNAPSHOT_CREATE_ERROR),
     ("snapshot", "delete"): (Action.SNAPSHOT_DELETE, Detail.SNAPSHOT_DELETE_ERROR),
     ("attachment", "connect"): (Action.UPDATE_ATTACHMENT, Detail.ATTACH_ERROR),

@@ -36,8 +36,8 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
-                                volume_type, volume_transfer, quotas, default_types, clusters, backends, backups, messages, workers)
-    manageable,
+                                volume_type, volume_transfer, quotas, default_types, clusters, backends, backups,
+                                messages, workers, manageable)
                                 for rule in module.list_rules()]
 
 
