@@ -6,10 +6,12 @@ from api.routes import (
                                             backups,
                                             hosts,
                                             messages,
+                                            qos_specs,
                                             quotas,
                                             snapshot_metadata,
                                             snapshots,
                                             transfers,
+                                            type_encryption,
                                             types,
                                             versions,
                                             volume_metadata,
@@ -18,6 +20,6 @@ from api.routes import (
 )
 from api.spec import RouteSpec
 
-ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas,
+ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, type_encryption, qos_specs, quotas,
                                             backends, backups, hosts, messages, workers) for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs
