@@ -50,7 +50,7 @@ _ENCRYPTION = f"{_ONE}/encryption"
 _ENCRYPTION_REASON = (f"{ENCRYPTION} was a convenience policy that set every volume encryption type policy at "
                       "once; each of them now has its own default.")
 
-RULES = [
+RULES: list[RuleDefault] = [
     Rule(CREATE, ADMIN_API, "Create volume type.", [operation("POST", "/types")],
          deprecated_rule=deprecated(_MANAGE, ADMIN_API, _MANAGE_REASON)),
     Rule(UPDATE, ADMIN_API, "Update volume type.", [operation("PUT", "/types")],
@@ -108,5 +108,5 @@ RULES = [
 ]
 
 
-def list_rules() -> list[Rule]:
+def list_rules() -> list[RuleDefault]:
     return list(RULES)

@@ -47,7 +47,7 @@ LINKS = {"show_qos_specs": {"qos_id": "$response.body#/qos_specs/id"},
             policy=rules.GET_ALL)
 def index(call: ApiCall, req: Req) -> Response:
     paged = paging.parse(req.query, sort_keys=SORT_KEYS, max_limit=call.settings.max_limit)
-    filters = {key: req.query[key] for key in ("id", "name", "consumer") if key in req.query}
+    filters: dict[str, str] = {key: req.query[key] for key in ("id", "name", "consumer") if key in req.query}
     found = db.qos_list(sort=paged.sort, limit=paged.limit, marker=paged.marker, offset=paged.offset,
                         filters=filters)
     body: dict[str, Any] = {"qos_specs": [views.detail(qos) for qos in found]}
