@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from contextlib import suppress
 
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import fileops, images, rawfiles, runner
-from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
+from drivers.base import (
+    NOT_ENFORCED_BY_FILES,
+    ConnectionInfo,
+    Connector,
+    DataLocation,
+    Export,
+    PoolStats,
+    unenforced,
+)
 from drivers.errors import BackendUnavailable, DriverError, MissingTool, SourceNotFound
 from drivers.fileops import check_id as _check_id
 from drivers.fileops import translated as _translated
@@ -81,6 +90,10 @@ class FileDriver:
                    # a snapshot of a volume a host writes is one point in time only as a reflink
                    ATTACHED_SNAPSHOTS: self._reflink},
         )]
+
+
+    def apply_qos(self, volume_id: str, specs: Mapping[str, str]) -> dict[str, str]:
+        return unenforced(specs, NOT_ENFORCED_BY_FILES)  # none of them (drivers.base)
 
     def volume_path(self, volume_id: str) -> str | None:
         return self._volume_file(volume_id)
