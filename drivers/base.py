@@ -62,7 +62,7 @@ class DataLocation:
 # thin_provisioning, its backing-store options the block size and O_DIRECT/O_SYNC. The file and NFS
 # drivers hand out plain files, which have no rate limit either. The keys are kept (and front-end keys
 # still reach the hypervisor through connection_info); the drivers say what they leave unenforced.
-NOT_ENFORCED_BY_TGTD = "the iSCSI target (tgtd) has no per-LUN I/O rate limit"
+NOT_ENFORCED_BY_TGTD = "the iSCSI target has no per-LUN I/O rate limit (tgtd has none; ember's LIO helper sets none)"
 NOT_ENFORCED_BY_FILES = "a file on a local or NFS file system has no I/O rate limit"
 
 
