@@ -63,8 +63,9 @@ def test_list_pages_sorts_and_filters(admin: Api) -> None:
 def test_duplicate_name_is_a_409_and_bad_input_a_400(admin: Api) -> None:
     _create(admin, "gold")
     assert admin.post("/qos-specs", {"qos_specs": {"name": "gold"}}).status_code == 409
-    for body in ({"qos_specs": {"name": "x", "consumer": "nobody"}}, {"qos_specs": {"name": "  "}},
-                 {"qos_specs": {"name": "x", "iops": 5}}, {"qos_specs": {}}, {"name": "x"}):
+    bad: list[dict[str, Any]] = [{"qos_specs": {"name": "x", "consumer": "nobody"}}, {"qos_specs": {"name": "  "}},
+                                 {"qos_specs": {"name": "x", "iops": 5}}, {"qos_specs": {}}, {"name": "x"}]
+    for body in bad:
         assert admin.post("/qos-specs", body).status_code == 400, body
     assert len(db.qos_list()) == 1
 
