@@ -1,6 +1,7 @@
 """A per-process map of volume type id -> name and extra specs, reloaded at most about once a second.
 
-Volume views show the type by name, and connection_info reads the type's ``cacheable`` spec;
+Volume views show the type by name, and connection_info reads the type's ``cacheable`` spec and
+whether it has QoS specs;
 this keeps a DB query for them off every request.
 """
 
@@ -29,6 +30,10 @@ class TypeNames:
     def extra_specs(self, type_id: str | None) -> dict[str, str]:
         found = self._get(type_id)
         return dict(found.extra_specs) if found is not None else {}
+
+    def qos_specs_id(self, type_id: str | None) -> str | None:
+        found = self._get(type_id)
+        return found.qos_specs_id if found is not None else None
 
     def invalidate(self) -> None:
         self._expires = 0.0

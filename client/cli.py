@@ -36,6 +36,16 @@ from client.commands.project import (
     quota_set,
     quota_show,
 )
+from client.commands.qos import (
+    qos_associate,
+    qos_create,
+    qos_delete,
+    qos_disassociate,
+    qos_list,
+    qos_set,
+    qos_show,
+    qos_unset,
+)
 from client.commands.snapshots import (
     snapshot_create,
     snapshot_delete,
@@ -98,6 +108,7 @@ _GROUP_HELP = {
     "snapshot": "create, list and delete snapshots",
     "backup": "back volumes up, restore and delete backups",
     "type": "manage volume types and their extra specs",
+    "qos": "manage QoS specs and associate them with volume types (admin)",
     "availability-zone": "list availability zones",
     "service": "list ember services and whether they are up",
     "pool": "list backend pools and their capacity",
@@ -262,6 +273,32 @@ def _add_commands(b: _Builder) -> None:
     p.add_argument("type", metavar="TYPE")
     p.add_argument("--property", action="append", required=True, metavar="KEY")
     b.command("type delete", type_delete, "Delete a volume type.").add_argument("type", metavar="TYPE")
+
+    p = b.command("qos create", qos_create, "Create QoS specs.")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--consumer", choices=("front-end", "back-end", "both"), default="back-end",
+                   help="who enforces the keys: the hypervisor (front-end), the storage (back-end) or both "
+                        "(default %(default)s)")
+    _add_properties(p, "QoS key, e.g. total_iops_sec=500; repeat for more")
+    b.command("qos list", qos_list, "List QoS specs.")
+    b.command("qos show", qos_show, "Show QoS specs and the volume types they are associated with.").add_argument(
+        "qos", metavar="QOS")
+    p = b.command("qos set", qos_set, "Add or change QoS keys.")
+    p.add_argument("qos", metavar="QOS")
+    _add_properties(p, "QoS key to add or change; repeat for more", required=True)
+    p = b.command("qos unset", qos_unset, "Remove QoS keys.")
+    p.add_argument("qos", metavar="QOS")
+    p.add_argument("--property", action="append", required=True, metavar="KEY")
+    p = b.command("qos delete", qos_delete, "Delete QoS specs.")
+    p.add_argument("qos", metavar="QOS")
+    p.add_argument("--force", action="store_true", help="even while associated (disassociates the types)")
+    p = b.command("qos associate", qos_associate, "Associate QoS specs with a volume type.")
+    p.add_argument("qos", metavar="QOS")
+    p.add_argument("type", metavar="TYPE")
+    p = b.command("qos disassociate", qos_disassociate, "Disassociate QoS specs from a volume type, or all.")
+    p.add_argument("qos", metavar="QOS")
+    p.add_argument("type", nargs="?", metavar="TYPE")
+    p.add_argument("--all", action="store_true", help="from every volume type")
 
     b.command("availability-zone list", availability_zone_list, "List availability zones.")
     b.command("service list", service_list, "List services and whether they are up.").add_argument(

@@ -112,6 +112,8 @@ class VolumeType(_Timestamps, _SoftDelete, Base):
     name: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
     description: Mapped[str | None] = mapped_column(String(255))
     is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # the QoS specs the type is associated with (at most one, as in Cinder)
+    qos_specs_id: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class VolumeTypeExtraSpec(Base):
@@ -119,6 +121,34 @@ class VolumeTypeExtraSpec(Base):
     volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class QosSpecs(_Timestamps, _SoftDelete, Base):
+    """A named set of QoS keys, for the hypervisor (consumer front-end), the backend (back-end) or both."""
+
+    __tablename__ = "qos_specs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    consumer: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class QosSpecKey(Base):
+    __tablename__ = "qos_spec_keys"
+    qos_specs_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class VolumeTypeEncryption(_Timestamps, Base):
+    """A volume type's encryption specs (Cinder's encryption table); stored and shown, never applied."""
+
+    __tablename__ = "volume_type_encryption"
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    encryption_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    provider: Mapped[str] = mapped_column(String(255), nullable=False)
+    cipher: Mapped[str | None] = mapped_column(String(255))
+    key_size: Mapped[int | None] = mapped_column(Integer)
+    control_location: Mapped[str] = mapped_column(String(255), nullable=False)
 
 
 class VolumeTypeProject(Base):

@@ -169,6 +169,29 @@ class VolumeType:
     created_at: datetime
     updated_at: datetime | None
     extra_specs: dict[str, str] = field(default_factory=dict)
+    qos_specs_id: str | None = None
+
+
+@dataclass(frozen=True)
+class QosSpecs:
+    id: str
+    name: str
+    consumer: str  # front-end, back-end or both
+    created_at: datetime
+    updated_at: datetime | None
+    specs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TypeEncryption:
+    volume_type_id: str
+    encryption_id: str
+    provider: str
+    cipher: str | None
+    key_size: int | None
+    control_location: str
+    created_at: datetime
+    updated_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ turns a compute host's connector (os-brick's: ``initiator``, ``ip``, ``host``, .
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -55,6 +56,21 @@ class DataLocation:
 
     location: str
     format: str = "raw"
+
+
+# What ember's drivers can enforce of Cinder's back-end QoS keys (total/read/write _iops_sec and
+# _bytes_sec, and the rest): nothing. tgtd (1.0.85) has no per-target or per-LUN rate limit: its
+# logical-unit parameters are identity strings, removable, sense_format, online, mode_page, readonly and
+# thin_provisioning, its backing-store options the block size and O_DIRECT/O_SYNC. The file and NFS
+# drivers hand out plain files, which have no rate limit either. The keys are kept (and front-end keys
+# still reach the hypervisor through connection_info); the drivers say what they leave unenforced.
+NOT_ENFORCED_BY_TGTD = "the iSCSI target has no per-LUN I/O rate limit (tgtd has none; ember's LIO helper sets none)"
+NOT_ENFORCED_BY_FILES = "a file on a local or NFS file system has no I/O rate limit"
+
+
+def unenforced(specs: Mapping[str, str], why: str) -> dict[str, str]:
+    """Every key, with the one reason: what a driver that enforces none of them returns."""
+    return {key: why for key in sorted(specs)}
 
 
 class VolumeDriver(Protocol):
@@ -133,6 +149,10 @@ class VolumeDriver(Protocol):
 
     def volume_path(self, volume_id: str) -> str | None:
         """Where the volume's bytes are on this host (file drivers), for tests and tools."""
+
+    def apply_qos(self, volume_id: str, specs: Mapping[str, str]) -> dict[str, str]:
+        """Enforce what the storage can of the back-end QoS ``specs`` of the volume's type (at create and at
+        each connect); return the keys it does not enforce, each with why, for the caller to report."""
 
     def data_location(self, volume_id: str, *, snapshot_id: str | None = None) -> DataLocation:
         """Where the backup service reads (or, for a volume, writes) the volume's or its snapshot's bytes;

@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from contextlib import suppress
 
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import fileops, images, manageable, rawfiles, runner
-from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
+from drivers.base import (
+    NOT_ENFORCED_BY_FILES,
+    ConnectionInfo,
+    Connector,
+    DataLocation,
+    Export,
+    PoolStats,
+    unenforced,
+)
 from drivers.errors import BackendUnavailable, DriverError, ManageRefInvalid, MissingTool, SourceNotFound
 from drivers.fileops import check_id as _check_id
 from drivers.fileops import translated as _translated
@@ -84,6 +93,9 @@ class FileDriver:
 
     def _pool_name(self) -> str:
         return os.path.basename(self._share) or self._share
+
+    def apply_qos(self, volume_id: str, specs: Mapping[str, str]) -> dict[str, str]:
+        return unenforced(specs, NOT_ENFORCED_BY_FILES)  # none of them (drivers.base)
 
     def volume_path(self, volume_id: str) -> str | None:
         return self._volume_file(volume_id)

@@ -20,12 +20,21 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import manageable
-from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
+from drivers.base import (
+    NOT_ENFORCED_BY_TGTD,
+    ConnectionInfo,
+    Connector,
+    DataLocation,
+    Export,
+    PoolStats,
+    unenforced,
+)
 from drivers.errors import (
     BackendUnavailable,
     DriverError,
@@ -114,6 +123,10 @@ class LvmDriver:
                    # a full copy of an LV a host writes is no point in time; a copy-on-write snapshot is
                    ATTACHED_SNAPSHOTS: not self._loop_mode},
         )]
+
+
+    def apply_qos(self, volume_id: str, specs: Mapping[str, str]) -> dict[str, str]:
+        return unenforced(specs, NOT_ENFORCED_BY_TGTD)  # none of them (drivers.base)
 
     def volume_path(self, volume_id: str) -> str | None:
         return None  # the bytes are on a device, reached through the export

@@ -22,13 +22,22 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from contextlib import suppress
 
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
 from drivers import fileops, images, manageable, nfs_chain, nfs_shares
-from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
+from drivers.base import (
+    NOT_ENFORCED_BY_FILES,
+    ConnectionInfo,
+    Connector,
+    DataLocation,
+    Export,
+    PoolStats,
+    unenforced,
+)
 from drivers.errors import BackendUnavailable, DriverError, ManageRefInvalid, NotEnoughSpace, SourceNotFound
 from drivers.fileops import translated
 from drivers.images import Limits, QemuImg
@@ -133,6 +142,10 @@ class NfsDriver:
         if chain is None:
             raise FileNotFoundError(volume_id)
         return images.inspect(os.path.join(share.local_path, chain.active), chain.format_of(chain.active))
+
+
+    def apply_qos(self, volume_id: str, specs: Mapping[str, str]) -> dict[str, str]:
+        return unenforced(specs, NOT_ENFORCED_BY_FILES)  # none of them (drivers.base)
 
     def volume_path(self, volume_id: str) -> str | None:
         found = self._find(volume_id)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 
 from oslo_config import cfg
 
 from common.capabilities import ATTACHED_SNAPSHOTS
-from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats
+from drivers.base import ConnectionInfo, Connector, DataLocation, Export, PoolStats, unenforced
 from drivers.errors import ManageRefInvalid, SourceNotFound
 from drivers.manageable import Manageable, ember_id_of
 
@@ -157,6 +158,10 @@ class NoopDriver:
 
     def terminate_connection(self, volume_id: str, export: Export, connector: Connector | None) -> None:
         pass
+
+
+    def apply_qos(self, volume_id: str, specs: Mapping[str, str]) -> dict[str, str]:
+        return unenforced(specs, "the noop driver stores nothing")
 
     def volume_path(self, volume_id: str) -> str | None:
         return None

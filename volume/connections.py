@@ -25,6 +25,7 @@ from db import errors as db_errors
 from db.records import Attachment, Volume
 from drivers.base import ConnectionInfo, Connector, Export, VolumeDriver
 from operations.locks import KeyedLocks
+from volume import qos
 from volume.states import ATTACHMENT_CONNECTED, SETTLED, settled
 
 # How the DB settles a volume's status from its attachments: the state table's rule.
@@ -59,6 +60,7 @@ class Connections:
         except Exception:
             self._drop_unused_export(volume, export, leaving=attachment.id)
             raise
+        qos.apply(self._driver, volume, "connect")
         data = {**dict(info.get("data") or {}), "access_mode": attachment.attach_mode}
         return {"connection_info": without_secrets({**info, "data": data}),
                 "attached_host": _text(connector.get("host")), "mountpoint": _text(connector.get("mountpoint"))}

@@ -23,7 +23,7 @@ from operations.fence import LeaseFence
 from operations.locks import KeyedLocks
 from operations.operation import Operation, OperationStopped, Work
 from operations.runner import OperationRunner, Outcome
-from volume import messages
+from volume import messages, qos
 from volume.connections import Connections
 from volume.election import Lease
 from volume.kinds import KINDS
@@ -173,6 +173,7 @@ class VolumeManager:
             self._driver.clone_volume(volume.id, volume.size_gb, source_volume_id=volume.source_volid, pool=pool)
         else:
             self._driver.create_volume(volume.id, volume.size_gb, pool=pool)
+        qos.apply(self._driver, volume, "create")
         return {}
 
     def _extend(self, volume: Any, size_gb: int) -> dict[str, Any]:

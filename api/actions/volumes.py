@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from api.actions import disclosure, types, zones
+from api.actions import disclosure, encryption, types, zones
 from api.actions.metadata import swap_metadata
 from api.errors import BadRequest, OverLimit
 from api.policies import volume_actions
@@ -87,6 +87,7 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
     assert size_gb is not None  # the schema requires a size unless there is a source
     within_per_volume_limit(call, size_gb)
     volume_type = _volume_type(call, request.volume_type, origin)
+    encryption.refuse_encrypted(volume_type)
     multiattach = request.multiattach or types.is_multiattach(volume_type)
     if multiattach:
         call.authorize(volume_rules.MULTIATTACH)

@@ -19,6 +19,7 @@ from api.policies import (
     default_types,
     manageable,
     messages,
+    qos_specs,
     quotas,
     snapshot_metadata,
     snapshots,
@@ -36,8 +37,8 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
-                                volume_type, volume_transfer, quotas, default_types, clusters, backends, backups,
-                                messages, workers, manageable)
+                                volume_type, volume_transfer, qos_specs, quotas, default_types, clusters, backends,
+                                backups, messages, workers, manageable)
                                 for rule in module.list_rules()]
 
 

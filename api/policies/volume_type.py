@@ -1,9 +1,10 @@
 """Rules of /v3/types, its extra specs and type access (Cinder's ``volume_type.py``,
-``type_extra_specs.py`` and ``volume_access.py``)."""
+``type_extra_specs.py``, ``volume_access.py`` and the type encryption rules)."""
 
 from __future__ import annotations
 
 from oslo_policy.policy import DocumentedRuleDefault as Rule
+from oslo_policy.policy import RuleDefault
 
 from api.policies.base import (
     ADMIN_API,
@@ -31,6 +32,11 @@ SPECS_CREATE = "volume_extension:types_extra_specs:create"
 SPECS_UPDATE = "volume_extension:types_extra_specs:update"
 SPECS_DELETE = "volume_extension:types_extra_specs:delete"
 SPECS_READ_SENSITIVE = "volume_extension:types_extra_specs:read_sensitive"
+ENCRYPTION = "volume_extension:volume_type_encryption"
+ENCRYPTION_CREATE = "volume_extension:volume_type_encryption:create"
+ENCRYPTION_GET = "volume_extension:volume_type_encryption:get"
+ENCRYPTION_UPDATE = "volume_extension:volume_type_encryption:update"
+ENCRYPTION_DELETE = "volume_extension:volume_type_encryption:delete"
 
 # the extra specs every reader of a type may see (Cinder's USER_VISIBLE_EXTRA_SPECS)
 USER_VISIBLE_EXTRA_SPECS = ("RESKEY:availability_zones", "multiattach", "replication_enabled")
@@ -40,8 +46,11 @@ _MANAGE_REASON = f"{_MANAGE} has been replaced by policies that separately gover
 _ONE = "/types/{type_id}"
 _SPECS = f"{_ONE}/extra_specs"
 _SPEC = f"{_SPECS}/{{extra_spec_key}}"
+_ENCRYPTION = f"{_ONE}/encryption"
+_ENCRYPTION_REASON = (f"{ENCRYPTION} was a convenience policy that set every volume encryption type policy at "
+                      "once; each of them now has its own default.")
 
-RULES = [
+RULES: list[RuleDefault] = [
     Rule(CREATE, ADMIN_API, "Create volume type.", [operation("POST", "/types")],
          deprecated_rule=deprecated(_MANAGE, ADMIN_API, _MANAGE_REASON)),
     Rule(UPDATE, ADMIN_API, "Update volume type.", [operation("PUT", "/types")],
@@ -84,8 +93,20 @@ RULES = [
          [operation("GET", "/types"), operation("GET", _ONE), operation("GET", _SPECS), operation("GET", _SPEC)]),
     Rule(SPECS_UPDATE, ADMIN_API, "Update type extra specs.", [operation("PUT", _SPEC)]),
     Rule(SPECS_DELETE, ADMIN_API, "Delete type extra specs.", [operation("DELETE", _SPEC)]),
+    RuleDefault(ENCRYPTION, ADMIN_API, description="DEPRECATED: This rule will be removed in the Yoga release."),
+    Rule(ENCRYPTION_CREATE, ADMIN_API, "Create volume type encryption.", [operation("POST", _ENCRYPTION)],
+         deprecated_rule=deprecated(ENCRYPTION_CREATE, f"rule:{ENCRYPTION}", _ENCRYPTION_REASON)),
+    Rule(ENCRYPTION_GET, ADMIN_API, "Show a volume type's encryption type, show an encryption specs item.",
+         [operation("GET", _ENCRYPTION), operation("GET", f"{_ENCRYPTION}/{{key}}")],
+         deprecated_rule=deprecated(ENCRYPTION_GET, f"rule:{ENCRYPTION}", _ENCRYPTION_REASON)),
+    Rule(ENCRYPTION_UPDATE, ADMIN_API, "Update volume type encryption.",
+         [operation("PUT", f"{_ENCRYPTION}/{{encryption_id}}")],
+         deprecated_rule=deprecated(ENCRYPTION_UPDATE, f"rule:{ENCRYPTION}", _ENCRYPTION_REASON)),
+    Rule(ENCRYPTION_DELETE, ADMIN_API, "Delete volume type encryption.",
+         [operation("DELETE", f"{_ENCRYPTION}/{{encryption_id}}")],
+         deprecated_rule=deprecated(ENCRYPTION_DELETE, f"rule:{ENCRYPTION}", _ENCRYPTION_REASON)),
 ]
 
 
-def list_rules() -> list[Rule]:
+def list_rules() -> list[RuleDefault]:
     return list(RULES)

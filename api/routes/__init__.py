@@ -9,11 +9,13 @@ from api.routes import (
                                             hosts,
                                             manage,
                                             messages,
+                                            qos_specs,
                                             quotas,
                                             resource_filters,
                                             snapshot_metadata,
                                             snapshots,
                                             transfers,
+                                            type_encryption,
                                             types,
                                             versions,
                                             volume_metadata,
@@ -22,7 +24,9 @@ from api.routes import (
 )
 from api.spec import RouteSpec
 
-ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments, types, quotas, default_types, clusters,
-                                            backends, backups, hosts, messages, workers, resource_filters) for spec in module.routes.specs]
+ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, snapshots, snapshot_metadata, attachments,
+                                            types, type_encryption, qos_specs, quotas, default_types, clusters,
+                                            backends, backups, hosts, messages, workers, resource_filters)
+                        for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs
 ALL += manage.ALL

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as actions
+from api.actions import qos as qos_actions
 from api.errors import BadRequest
 from api.policies import attachments as rules
 from api.request import ApiCall
@@ -49,8 +50,9 @@ def _detail_with(call: ApiCall, attachment: Attachment, volume: Volume | None) -
     """The attachment's body; its connection_info (target, CHAP secret) only for the callers of
     ``ember:attachment_connection_info`` on its project, the others read null."""
     specs = call.type_names.extra_specs(volume.volume_type_id) if volume is not None else {}
-    return views.detail(attachment, volume, specs,
-                        with_connection_info=call.allowed(rules.CONNECTION_INFO, attachment.project_id))
+    allowed = call.allowed(rules.CONNECTION_INFO, attachment.project_id)
+    return views.detail(attachment, volume, specs, with_connection_info=allowed,
+                        qos_specs=qos_actions.connection_qos(call, volume) if allowed else None)
 
 
 @routes.post("", name="create_attachment", summary="Reserve a volume for a server; with a connector, connect it "

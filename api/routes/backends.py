@@ -52,6 +52,7 @@ EXTENSIONS = (
     ("ExtendedSnapshotAttributes", "os-extended-snapshot-attributes", "Extended SnapshotAttributes support."),
     ("ExtendedServices", "os-extended-services", "Extended services support."),
     ("Hosts", "os-hosts", "Admin-only host administration."),
+    ("Qos_specs_manage", "qos-specs", "QoS specs support."),
     ("QuotaSets", "os-quota-sets", "Quota management support."),
     ("SchedulerStats", "scheduler-stats", "Scheduler stats support."),
     ("Services", "os-services", "Services support."),
@@ -62,6 +63,7 @@ EXTENSIONS = (
     ("VolumeHostAttribute", "os-vol-host-attr", "Expose host as an attribute of a volume."),
     ("VolumeMigStatusAttribute", "os-vol-mig-status-attr", "Expose migration_status as an attribute of a volume."),
     ("VolumeTypeAccess", "os-volume-type-access", "Volume type access support."),
+    ("VolumeTypeEncryption", "encryption", "Encryption support for volume types."),
     ("VolumeTenantAttribute", "os-vol-tenant-attr", "Expose the internal project_id as an attribute of a volume."),
 )
 _EXTENSIONS_UPDATED = "2012-01-01T00:00:00+00:00"  # Cinder's extensions carry dates of their own; one for all

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
+from api.actions import qos as qos_actions
 from api.actions import retype
 from api.actions import volumes as actions
 from api.policies import manageable as manage_rules
@@ -189,7 +190,8 @@ def _initialize_connection(call: ApiCall, args: dict[str, Any], volume_id: str) 
     attachment = attachment_actions.legacy_initialize_connection(call, volume_id, args["connector"])
     volume = db.volume_get(attachment.volume_id)
     info = attachment_views.legacy_connection_info(attachment, volume,
-                                                   call.type_names.extra_specs(volume.volume_type_id))
+                                                   call.type_names.extra_specs(volume.volume_type_id),
+                                                   qos_actions.connection_qos(call, volume))
     return responses.json({"connection_info": info})
 
 

@@ -44,33 +44,33 @@ def summary(attachment: Attachment) -> dict[str, Any]:
 
 
 def detail(attachment: Attachment, volume: Volume | None, type_specs: Mapping[str, str], *,
-           with_connection_info: bool = True) -> dict[str, Any]:
+           with_connection_info: bool = True, qos_specs: Mapping[str, object] | None = None) -> dict[str, Any]:
     """``type_specs``: the extra specs of the volume's type; ``with_connection_info``: whether the caller may
-    read it (else null)."""
-    info = connection_info(attachment, volume, type_specs) if with_connection_info else None
+    read it (else null); ``qos_specs``: the front-end QoS keys of the volume's type."""
+    info = connection_info(attachment, volume, type_specs, qos_specs) if with_connection_info else None
     return {**summary(attachment), "attached_at": iso(attachment.attached_at),
             "detached_at": iso(attachment.detached_at), "attach_mode": attachment.attach_mode,
             "connection_info": info}
 
 
-def connection_info(attachment: Attachment, volume: Volume | None,
-                    type_specs: Mapping[str, str]) -> dict[str, Any] | None:
+def connection_info(attachment: Attachment, volume: Volume | None, type_specs: Mapping[str, str],
+                    qos_specs: Mapping[str, object] | None = None) -> dict[str, Any] | None:
     """As Cinder's attachments API shows it: the driver's data and its other keys in one object."""
-    info = legacy_connection_info(attachment, volume, type_specs)
+    info = legacy_connection_info(attachment, volume, type_specs, qos_specs)
     if info is None:
         return None
     data = info.pop("data")
     return {**data, **info, "attachment_id": attachment.id}
 
 
-def legacy_connection_info(attachment: Attachment, volume: Volume | None,
-                          type_specs: Mapping[str, str]) -> dict[str, Any] | None:
+def legacy_connection_info(attachment: Attachment, volume: Volume | None, type_specs: Mapping[str, str],
+                           qos_specs: Mapping[str, object] | None = None) -> dict[str, Any] | None:
     """As os-initialize_connection answers it: ``{"driver_volume_type": ..., "data": {...}, ...}``."""
     stored = attachment.connection_info
     if not stored:
         return None
     data = dict(stored.get("data") or {})  # type: ignore[call-overload]
-    data.update(_connection_options(attachment, data, type_specs))
+    data.update(_connection_options(attachment, data, type_specs, qos_specs))
     if data.get("auth_method") == "CHAP" and volume is not None:
         secret = chap_secret(volume.provider_auth)
         if secret is not None:
@@ -78,16 +78,16 @@ def legacy_connection_info(attachment: Attachment, volume: Volume | None,
     return {**stored, "data": data, "enforce_multipath": data["enforce_multipath"]}
 
 
-def _connection_options(attachment: Attachment, data: Mapping[str, Any],
-                        type_specs: Mapping[str, str]) -> dict[str, Any]:
+def _connection_options(attachment: Attachment, data: Mapping[str, Any], type_specs: Mapping[str, str],
+                        qos_specs: Mapping[str, object] | None) -> dict[str, Any]:
     """What Cinder 29's volume manager adds to a driver's connection ``data`` (``_parse_connection_options``
-    and ``initialize_connection``): no front-end QoS (ember has no QoS specs), the attachment's access
+    and ``initialize_connection``): the front-end QoS keys of the volume's type (null if none), the attachment's access
     mode, not encrypted unless the driver says so (ember does not encrypt volumes), cacheable only when
     the volume type says ``<is> True`` and the driver does not say no, and the connector's enforce_multipath."""
     type_cacheable = type_specs.get(CACHEABLE_SPEC) == "<is> True"
     driver_cacheable = data.get("cacheable")
     return {
-        "qos_specs": None,
+        "qos_specs": dict(qos_specs) if qos_specs is not None else None,
         "access_mode": attachment.attach_mode,
         "encrypted": bool(data.get("encrypted")),
         "cacheable": type_cacheable if driver_cacheable is None else bool(driver_cacheable) and type_cacheable,

@@ -32,7 +32,7 @@ def detail(call: ApiCall, volume_type: VolumeType, *, answer: str = "show") -> d
     if answer != "update" and call.allowed(rules.TYPE_ACCESS_ATTRIBUTE):
         body["os-volume-type-access:is_public"] = volume_type.is_public
     if answer == "show" and call.allowed(rules.QOS_ATTRIBUTE):
-        body["qos_specs_id"] = None
+        body["qos_specs_id"] = volume_type.qos_specs_id
     if call.allowed(rules.EXTRA_SPECS_ATTRIBUTE):
         body["extra_specs"] = readable_specs(call, volume_type.extra_specs)
     return body

@@ -20,11 +20,12 @@ _KINDS: dict[str, tuple[str, str, str, str, str]] = {
     "snapshot": ("/snapshots", "snapshot", "/snapshots/detail", "snapshots", "snapshot"),
     "type": ("/types", "volume_type", "/types", "volume_types", "volume type"),
     "backup": ("/backups", "backup", "/backups/detail", "backups", "backup"),
+    "qos": ("/qos-specs", "qos_specs", "/qos-specs", "qos_specs", "QoS spec"),
 }
 
 
 def find(session: Session, kind: str, ref: str) -> Resource:
-    """The volume, snapshot or type whose id or unique name is ``ref``; ClientError if none or several."""
+    """The volume, snapshot, type, backup or QoS spec whose id or unique name is ``ref``; ClientError if none or several."""
     show_path, show_key, list_path, list_key, label = _KINDS[kind]
     if _UUID.match(ref):
         try:

@@ -20,6 +20,7 @@ _specs = table_of(models.VolumeTypeExtraSpec)
 _access = table_of(models.VolumeTypeProject)
 _volumes = table_of(models.Volume)
 _default_types = table_of(models.DefaultVolumeType)
+_encryption = table_of(models.VolumeTypeEncryption)
 
 DEFAULT_TYPE_NAME = "__DEFAULT__"
 
@@ -31,7 +32,8 @@ def _load(conn: Connection, rows: list[Any]) -> list[VolumeType]:
     for spec in conn.execute(sa.select(_specs).where(_specs.c.volume_type_id.in_(list(specs)))):
         specs[spec.volume_type_id][spec.key] = spec.value
     return [VolumeType(id=r.id, name=r.name, description=r.description, is_public=r.is_public,
-                       created_at=r.created_at, updated_at=r.updated_at, extra_specs=specs[r.id]) for r in rows]
+                       created_at=r.created_at, updated_at=r.updated_at, extra_specs=specs[r.id],
+                       qos_specs_id=r.qos_specs_id) for r in rows]
 
 
 def _name_taken(conn: Connection, name: str, except_id: str | None = None) -> bool:
@@ -127,6 +129,7 @@ def type_delete(type_id: str) -> None:
         if not changed:
             raise errors.NotFound("Volume type", type_id)
         quotas.forget_type(conn, type_id)
+        conn.execute(sa.delete(_encryption).where(_encryption.c.volume_type_id == type_id))
 
 
 @retry_on_conflict

@@ -73,6 +73,7 @@ T, TA = "/v3/types", "/v3/types/{type_id}/action"
 Q = "/v3/os-quota-sets/{target_project_id}"
 DT = "/v3/default-types/{target_project_id}"
 BK = "/v3/backups"
+QS = "/v3/qos-specs"
 R, P, W, B, C, PR = Access.READER, Access.MEMBER, Access.ADMIN, Owner.BODY, Owner.CALLER, Owner.PROJECT
 
 EXPECTED: dict[tuple[str, str, str | None], Expect] = {
@@ -221,6 +222,29 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
                     "/v3/manageable_snapshots/detail")},
     ("POST", VA, "os-unmanage"): Expect(W, fresh="volume"),
     ("POST", SA, "os-unmanage"): Expect(W, fresh="snapshot"),
+    # QoS specs: admin only, checked on the caller's project
+    ("GET", QS, None): Expect(W, C),
+    ("POST", QS, None): Expect(W, C, body=lambda p: {"qos_specs": {
+        "name": f"matrix-{uuid.uuid4().hex[:8]}", "consumer": "front-end", "total_iops_sec": "500"}}),
+    ("GET", f"{QS}/{{qos_id}}", None): Expect(W, C),
+    ("PUT", f"{QS}/{{qos_id}}", None): Expect(W, C, body=lambda p: {"qos_specs": {"read_iops_sec": "100"}}),
+    ("PUT", f"{QS}/{{qos_id}}/delete_keys", None): Expect(W, C, fresh="qos_key", body=lambda p: {
+        "keys": [p.get("qos_key", "read_iops_sec")]}),
+    ("DELETE", f"{QS}/{{qos_id}}", None): Expect(W, C, fresh="qos"),
+    ("GET", f"{QS}/{{qos_id}}/associations", None): Expect(W, C),
+    # the matrix sends no query: without vol_type_id the admin gets Cinder's 400
+    ("GET", f"{QS}/{{qos_id}}/associate", None): Expect(W, C, allowed=400),
+    ("GET", f"{QS}/{{qos_id}}/disassociate", None): Expect(W, C, allowed=400),
+    ("GET", f"{QS}/{{qos_id}}/disassociate_all", None): Expect(W, C, fresh="qos"),
+    # type encryption: admin only; the shared type has none (its show is {})
+    ("GET", f"{T}/{{type_id}}/encryption", None): Expect(W, C),
+    ("GET", f"{T}/{{type_id}}/encryption/{{key}}", None): Expect(W, C, fresh="encrypted_type"),
+    ("POST", f"{T}/{{type_id}}/encryption", None): Expect(W, C, fresh="type", body=lambda p: {"encryption": {
+        "provider": "luks", "control_location": "front-end", "cipher": "aes-xts-plain64", "key_size": 256}}),
+    ("PUT", f"{T}/{{type_id}}/encryption/{{encryption_id}}", None): Expect(W, C, fresh="encrypted_type",
+                                                                          body=lambda p: {"encryption": {
+                                                                              "key_size": 512}}),
+    ("DELETE", f"{T}/{{type_id}}/encryption/{{encryption_id}}", None): Expect(W, C, fresh="encrypted_type"),
 }
 # the extra spec key the shared type's key routes name
 SHARED_SPEC_KEY = "multiattach"

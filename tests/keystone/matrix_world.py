@@ -51,6 +51,7 @@ class World:
             "action": "enable", "service_host": volume_service["host"], "service_binary": volume_service["binary"],
             "backup_id": backup, **record, **transfer, "host_name": volume_service["host"],
             "class_name": "default", "plain_type_id": self.volume_type(), "cluster_name": volume_service["host"],
+            "qos_id": self.qos(), "encryption_id": str(uuid.uuid4()),
         }
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
@@ -75,6 +76,9 @@ class World:
             "private_type": lambda: {"type_id": self.volume_type(public=False)},
             "private_type_shared": self._private_type_shared,
             "spec_key": self._spec_key,
+            "qos": lambda: {"qos_id": self.qos()},
+            "qos_key": self._qos_key,
+            "encrypted_type": self._encrypted_type,
             "message": lambda: {"message_id": self._messages.pop()},
         }
 
@@ -204,6 +208,22 @@ class World:
         key = f"s-{uuid.uuid4().hex[:8]}"
         self.admin.ok("POST", f"/types/{self.shared['type_id']}/extra_specs", {"extra_specs": {key: "v"}})
         return {"key": key}
+
+    def qos(self) -> str:
+        made = self.admin.ok("POST", "/qos-specs", {"qos_specs": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}})
+        return str(made["qos_specs"]["id"])
+
+    def _qos_key(self) -> Params:
+        key = f"q-{uuid.uuid4().hex[:8]}"
+        self.admin.ok("PUT", f"/qos-specs/{self.shared['qos_id']}", {"qos_specs": {key: "1"}})
+        return {"qos_key": key}
+
+    def _encrypted_type(self) -> Params:
+        """A type (no volume uses it) with encryption specs; ``key`` names one of their fields."""
+        type_id = self.volume_type()
+        made = self.admin.ok("POST", f"/types/{type_id}/encryption", {"encryption": {
+            "provider": "luks", "control_location": "front-end", "cipher": "aes-xts-plain64", "key_size": 256}})
+        return {"type_id": type_id, "encryption_id": made["encryption"]["encryption_id"], "key": "cipher"}
 
     def _wait_messages(self, volumes: list[str], timeout_s: float = 60) -> list[str]:
         """The ids of the user messages the failed creates of ``volumes`` left in demo."""

@@ -188,7 +188,8 @@ def test_extensions_list_what_ember_serves_to_any_token(restricted: tuple[Api, A
     assert listed.status_code == 200
     aliases = {e["alias"] for e in listed.json()["extensions"]}
     assert {"os-vol-tenant-attr", "os-extended-snapshot-attributes", "capabilities", "os-quota-sets"} <= aliases
-    assert "qos-specs" not in aliases and "os-volume-transfer" not in aliases  # families ember does not have
+    assert {"qos-specs", "encryption"} <= aliases
+    assert "os-volume-transfer" not in aliases
 
 
 def test_quota_class_default_shows_the_configured_defaults_to_admins(set_conf: Any, app_factory: Any) -> None:
