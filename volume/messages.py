@@ -35,6 +35,8 @@ class Action:
     BACKUP_RESTORE = Field("015", "restore backup")
     DELETE_VOLUME = Field("101", "delete volume")
     DETACH_VOLUME = Field("102", "detach volume")
+    MIGRATE_VOLUME = Field("103", "migrate volume")
+    RETYPE_VOLUME = Field("104", "retype volume")
     UNKNOWN = Field("000", "unknown action")
 
 
@@ -55,6 +57,7 @@ class Detail:
     RESET_BY_ADMIN = Field("106", "An administrator reset the status; the operation was stopped.")
     CONNECTOR_INVALID = Field("107", "The host's connector does not fit this storage.")
     BACKENDS_CLOSED = Field("108", "Every backend is closed to new volumes (disabled or frozen).")
+    MIGRATION_FAILED = Field("109", "The volume could not be copied to the other backend; it stays where it was.")
 
 
 # the operation as Cinder's action, and the detail a plain driver failure of it gets
@@ -64,6 +67,8 @@ _ACTIONS: dict[tuple[str, str], tuple[Field, Field]] = {
     ("volume", "delete"): (Action.DELETE_VOLUME, Detail.DRIVER_FAILED_DELETE),
     ("volume", "attach"): (Action.ATTACH_VOLUME, Detail.ATTACH_ERROR),
     ("volume", "detach"): (Action.DETACH_VOLUME, Detail.DETACH_ERROR),
+    ("volume", "migrate"): (Action.MIGRATE_VOLUME, Detail.MIGRATION_FAILED),
+    ("volume", "retype"): (Action.RETYPE_VOLUME, Detail.MIGRATION_FAILED),
     ("volume", "backup"): (Action.BACKUP_CREATE, Detail.UNKNOWN_ERROR),
     ("volume", "restore"): (Action.BACKUP_RESTORE, Detail.UNKNOWN_ERROR),
     ("snapshot", "create"): (Action.SNAPSHOT_CREATE, Detail.SNAPSHOT_CREATE_ERROR),

@@ -36,6 +36,7 @@ class Status(StrEnum):
     ERROR_RESTORING = "error_restoring"
     REVERTING = "reverting"
     AWAITING_TRANSFER = "awaiting-transfer"
+    RETYPING = "retyping"
 
 
 Edge = tuple[frozenset[Status], Status]
@@ -85,6 +86,15 @@ TRANSITIONS: dict[str, Edge] = {
     "transfer.begin": (frozenset({Status.AVAILABLE}), Status.AWAITING_TRANSFER),
     "transfer.cancel": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
     "transfer.accept": (frozenset({Status.AWAITING_TRANSFER}), Status.AVAILABLE),
+    # moved to another backend (os-migrate_volume, and os-retype with migration_policy on-demand): held while
+    # the source's active copies it, then available where it landed, or where it was when the copy failed.
+    # Only available volumes: an attached one needs Nova to swap its data under the guest, and ember has none.
+    "migrate.begin": (frozenset({Status.AVAILABLE}), Status.MAINTENANCE),
+    "migrate.done": (frozenset({Status.MAINTENANCE}), Status.AVAILABLE),
+    "migrate.fail": (frozenset({Status.MAINTENANCE}), Status.AVAILABLE),
+    "retype.begin": (frozenset({Status.AVAILABLE}), Status.RETYPING),
+    "retype.done": (frozenset({Status.RETYPING}), Status.AVAILABLE),
+    "retype.fail": (frozenset({Status.RETYPING}), Status.AVAILABLE),
 }
 
 # The fail edge out of each transient status.
@@ -96,11 +106,18 @@ TRANSIENT: dict[Status, str] = {
     Status.BACKING_UP: "backup.fail",
     Status.RESTORING_BACKUP: "restore.fail",
     Status.REVERTING: "revert.fail",
+    Status.MAINTENANCE: "migrate.fail",  # only a migration's (one an admin's reset made is left alone)
+    Status.RETYPING: "retype.fail",
 }
 
 
-def _volume_op(name: str, working: Status, recovery: Recovery) -> Operation:
-    return Operation("volume", name, str(working), f"{name}.done", f"{name}.fail", recovery)
+def _volume_op(name: str, working: Status, recovery: Recovery,
+               fail_values: tuple[tuple[str, object], ...] = ()) -> Operation:
+    return Operation("volume", name, str(working), f"{name}.done", f"{name}.fail", recovery, fail_values)
+
+
+# what a migration's failed landing leaves: the volume where it was, its migration_status error
+_MIGRATION_FAILED = (("migration_status", "error"), ("migration_host", None), ("migration_type_id", None))
 
 
 # Every operation ember-volume runs, by (resource, name).
@@ -110,6 +127,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("volume", "delete"): _volume_op("delete", Status.DELETING, Recovery.REDO),
     # not redone: the snapshot reverted to is not kept on the volume's row
     ("volume", "revert"): _volume_op("revert", Status.REVERTING, Recovery.FAIL),
+    # not redone: the successor takes away the half-written copy and the volume stays where it was
+    ("volume", "migrate"): _volume_op("migrate", Status.MAINTENANCE, Recovery.FAIL, _MIGRATION_FAILED),
+    ("volume", "retype"): _volume_op("retype", Status.RETYPING, Recovery.FAIL, _MIGRATION_FAILED),
 }
 
 # The rule for each transient volume status a dead service may leave; a test checks none is missing.
@@ -120,6 +140,8 @@ RECOVERY: dict[Status, Recovery] = {
     Status.ATTACHING: Recovery.SETTLE,
     Status.DETACHING: Recovery.SETTLE,
     Status.REVERTING: Recovery.FAIL,
+    Status.MAINTENANCE: Recovery.FAIL,
+    Status.RETYPING: Recovery.FAIL,
 }
 
 # Volume statuses a backup's operation holds: the volume service never recovers them; the backup
@@ -130,7 +152,7 @@ HELD_BY_BACKUP = frozenset({Status.BACKING_UP, Status.RESTORING_BACKUP})
 WORKING_OPERATION: dict[Status, str] = {
     Status.CREATING: "create", Status.EXTENDING: "extend", Status.DELETING: "delete", Status.ATTACHING: "attach",
     Status.DETACHING: "detach", Status.BACKING_UP: "backup", Status.RESTORING_BACKUP: "restore",
-    Status.REVERTING: "revert",
+    Status.REVERTING: "revert", Status.MAINTENANCE: "migrate", Status.RETYPING: "retype",
 }
 
 # Statuses an admin may set with os-reset_status.
@@ -225,7 +247,7 @@ ATTACH_RESETTABLE = frozenset({AttachStatus.ATTACHED, AttachStatus.DETACHED})
 
 
 class MigrationStatus(StrEnum):
-    """A volume's ``migration_status`` as an admin may reset it; ember itself does not migrate."""
+    """A volume's ``migration_status``: Cinder's values, as a migration goes (``volume/migration.py``)."""
 
     STARTING = "starting"
     MIGRATING = "migrating"

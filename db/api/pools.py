@@ -81,6 +81,13 @@ def claim(conn: Connection, pool_name: str, size_gb: float) -> bool:
     return conn.execute(stmt).rowcount == 1
 
 
+def add(conn: Connection, pool_name: str | None, size_gb: float) -> None:
+    """Add ``size_gb`` to the pool's allocation whatever room is left (a volume that has moved there)."""
+    if pool_name and size_gb > 0:
+        conn.execute(sa.update(_pools).where(_pools.c.name == pool_name).values(
+            allocated_capacity_gb=_pools.c.allocated_capacity_gb + size_gb))
+
+
 def release(conn: Connection, pool_name: str | None, size_gb: float) -> None:
     if not pool_name or size_gb <= 0:
         return

@@ -54,6 +54,9 @@ class Effects:
     quota_defaults: quotas.Defaults | None = None
     pool_claim_gb: float = 0  # claimed on the volume's pool (a full pool: Conflict, rolled back)
     destroy: bool = False  # soft-delete the row and give back what it holds
+    # a volume whose host the values change (a migration's swap) takes what it holds from the old pool to
+    # the new one; the api checked the new pool's room when the migration began
+    moves_pool: bool = False
     # the row's volume (the kind's ``settles``) moves along the first of these edges it is in a source of
     # (a backup's landing gives its volume back); then ``settle`` applies
     volume_edges: tuple[Edge, ...] = ()
@@ -123,7 +126,7 @@ def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edg
     expected = guard.expected_version
     values: dict[str, Any] = {"status": target, **effects.values}
     current: Any = None
-    if effects.release_pending or effects.destroy or spec.after_volume or effects.volume_edges:
+    if effects.release_pending or effects.destroy or spec.after_volume or effects.volume_edges or effects.moves_pool:
         current = _live(conn, spec, row_id)
         if current is None:
             if effects.release_pending:
@@ -174,6 +177,9 @@ def _charge(conn: Connection, spec: _Kind, changed: Any, before: Any, effects: E
         if pending_gb:
             quotas.release(conn, changed.project_id, {"gigabytes": pending_gb})
             pools.release(conn, changed.host, pending_gb)
+    if effects.moves_pool and before is not None and before.host != changed.host:
+        pools.release(conn, before.host, charged_size_gb(before))
+        pools.add(conn, changed.host, charged_size_gb(before))
     if effects.destroy and spec.gives_back is not None:
         quota, pool, size_gb = spec.gives_back(before)
         quotas.release(conn, before.project_id, quota)
