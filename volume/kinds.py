@@ -18,7 +18,6 @@ from volume import states
 from volume.connections import SETTLE_RULE
 
 
-
 def _stale_volumes(*, statuses: frozenset[str], older_than_s: float, backend_host: str) -> list[Any]:
     """Volumes left transient; a maintenance one only if a migration put it there (not an admin's reset)."""
     return [v for v in db.volume_list_stale(statuses=statuses, older_than_s=older_than_s, backend_host=backend_host)
