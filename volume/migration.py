@@ -51,10 +51,10 @@ class Migrations:
     def work(self, volume: Any) -> dict[str, Any]:
         """Copy the volume to its migration_host and return the landing's swap; the target goes on failure."""
         destination = _destination(volume)
-        _mark(volume.id, volume.status, MigrationStatus.MIGRATING)
         try:
             target = self._target(volume, destination)
             source = self._driver.data_location(volume.id)
+            _mark(volume.id, volume.status, MigrationStatus.MIGRATING)  # the copy runs from now on
             log.info("volume %s: copying %s (%s) to %s (%s) on %s", volume.id, source.location, source.format,
                      target.location, target.format, destination)
             copy_volume(source, target, bps_limit=self._copy_bps_limit)
