@@ -79,6 +79,13 @@ def _until(api: httpx.Client, volume_id: str, done: Any, timeout_s: float = 90) 
     raise AssertionError(f"volume {volume_id} stayed {volume.get('status')}/{volume.get('migration_status')}")
 
 
+def _eventually(check: Any, what: str, timeout_s: float = 15) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
 def _moved(volume: dict[str, Any]) -> bool:
     return volume["status"] == "available" and volume["migration_status"] in ("success", "error")
 
@@ -123,7 +130,8 @@ def test_retype_moves_a_volume_lvm_to_nfs_and_back_with_its_data(api: httpx.Clie
     moved = _until(api, volume_id, _moved)
     assert (moved["migration_status"], moved["volume_type"]) == ("success", "nfs-1"), moved
     assert "@nfs-1#" in moved["os-vol-host-attr:host"] and moved["id"] == volume_id
-    assert f"volume-{volume_id}" not in logical_volumes(*volume_group)  # the source's copy is gone
+    # the source's copy goes just after the swap landed
+    _eventually(lambda: f"volume-{volume_id}" not in logical_volumes(*volume_group), "the source's LV to go")
     with _Attached(api, volume_id) as target:
         assert target[0].startswith("nfs://")
         assert datapath.holds(target, 0xA5, 0) and datapath.holds(target, 0x5A, 1024 * MiB - MiB)
@@ -132,7 +140,7 @@ def test_retype_moves_a_volume_lvm_to_nfs_and_back_with_its_data(api: httpx.Clie
     _retype(api, volume_id, "lvm-1")
     back = _until(api, volume_id, _moved)
     assert (back["migration_status"], back["volume_type"]) == ("success", "lvm-1"), back
-    assert not any(volume_id in name for name in _share_files(nfs_server))
+    _eventually(lambda: not any(volume_id in name for name in _share_files(nfs_server)), "the NFS copy to go")
     with _Attached(api, volume_id) as target:
         assert all(datapath.holds(target, pattern, offset) for pattern, offset in (
             (0xA5, 0), (0x3C, 256 * MiB), (0x5A, 1024 * MiB - MiB), (0, 512 * MiB)))
