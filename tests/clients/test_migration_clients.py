@@ -116,10 +116,9 @@ def test_openstacksdk_retype_and_migrate(stack: EmbeddedStack, api: httpx.Client
     conn = openstack.connect(auth_type="admin_token", endpoint=stack.endpoint, token="admin:admin",
                              block_storage_endpoint_override=stack.endpoint, block_storage_api_version="3")
     volume_id = _volume(api, "file-2")
-    volume = conn.block_storage.get_volume(volume_id)
-    conn.block_storage.retype_volume(volume, "on-file-1", migration_policy="on-demand")
+    conn.block_storage.retype_volume(volume_id, "on-file-1", migration_policy="on-demand")
     assert _on(api, volume_id, pools["file-1"])["volume_type"] == "on-file-1"
-    conn.block_storage.migrate_volume(volume, host=pools["file-2"], force_host_copy=True)
+    conn.block_storage.migrate_volume(volume_id, host=pools["file-2"], force_host_copy=True)
     _on(api, volume_id, pools["file-2"])
     assert conn.block_storage.get_volume(volume_id).migration_status == "success"
     conn.block_storage.delete_volume(volume_id)
