@@ -73,6 +73,10 @@ NO_ARGS = t.ANY_OBJECT
 SET_BOOTABLE_ARGS = t.obj({"bootable": t.BOOLEAN}, required=["bootable"], extra=False)
 RETYPE_ARGS = t.obj({"new_type": t.text(min_len=1), "migration_policy": t.nullable(t.one_of(("never", "on-demand")))},
                     required=["new_type"], extra=False)
+MIGRATE_ARGS = t.obj({"host": t.nullable(t.text(min_len=1)), "cluster": t.nullable(t.text(min_len=1)),
+                     "force_host_copy": t.BOOLEAN, "lock_volume": t.BOOLEAN}, extra=False)
+MIGRATE_COMPLETION_ARGS = t.obj({"new_volume": t.ID, "error": t.nullable(t.BOOLEAN)}, required=["new_volume"],
+                                extra=False)
 TRANSFER_CREATE = t.obj({"transfer": t.obj({"volume_id": t.ID, "name": t.NAME, "no_snapshots": t.BOOLEAN},
                                             required=["volume_id"], extra=False)}, required=["transfer"])
 TRANSFER_ACCEPT = t.obj({"accept": t.obj({"auth_key": t.text(min_len=1)}, required=["auth_key"], extra=False)},

@@ -63,7 +63,9 @@ from client.commands.volumes import (
     volume_list,
     volume_manage,
     volume_manageable_list,
+    volume_migrate,
     volume_reset_status,
+    volume_retype,
     volume_set,
     volume_show,
     volume_unmanage,
@@ -203,6 +205,18 @@ def _add_commands(b: _Builder) -> None:
     p = b.command("volume extend", volume_extend, "Grow a volume.", wait=True)
     p.add_argument("volume", metavar="VOLUME")
     p.add_argument("--size", type=_size_gb, required=True, metavar="GB", help="new size in GB")
+    p = b.command("volume retype", volume_retype, "Give a volume another type (moving it if need be).", wait=True)
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("type", metavar="TYPE", help="the new volume type (name or ID)")
+    p.add_argument("--migration-policy", choices=["never", "on-demand"], default="never",
+                   help="on-demand: move the volume to a backend that meets the type when its own does not")
+    p = b.command("volume migrate", volume_migrate, "Move a volume to another backend (admin).", wait=True)
+    p.add_argument("volume", metavar="VOLUME")
+    p.add_argument("--host", required=True, help="the destination: host@backend#pool, or host@backend")
+    p.add_argument("--force-host-copy", action="store_true",
+                   help="accepted for Cinder's sake: ember always copies through the hosts")
+    p.add_argument("--lock-volume", action="store_true",
+                   help="accepted for Cinder's sake: ember always holds the volume (maintenance) meanwhile")
     p = b.command("volume reset-status", volume_reset_status, "Force a volume's status (admin).")
     p.add_argument("volume", metavar="VOLUME")
     p.add_argument("--state", required=True, help="e.g. available, error")

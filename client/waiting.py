@@ -15,6 +15,7 @@ from client.http import ApiFault, ClientError, Session
 POLL_INTERVAL_S = 0.5
 SETTLED = frozenset({"available", "in-use"})
 DELETE_FAILED = frozenset({"error_deleting"})
+MOVING = frozenset({"maintenance", "retyping"})  # a volume being moved to another backend
 
 Resource = dict[str, Any]
 
@@ -96,6 +97,8 @@ def _poll(session: Session, kind: str, resource_id: str, *, timeout_s: float,
             status = str(resource.get("status", ""))
             if kind == "backup" and status in ("creating", "restoring"):
                 status += f" {resource.get('progress', 0)}%"  # a backup's progress, as the service reports it
+            if kind == "volume" and resource.get("migration_status") and status in MOVING:
+                status += f", migration {resource['migration_status']}"  # shown to admins only
             elapsed_s = time.monotonic() - started
             if elapsed_s >= timeout_s:
                 raise _timed_out(kind, resource_id, status, timeout_s)
@@ -116,6 +119,25 @@ def wait_settled(session: Session, kind: str, resource_id: str, *, timeout_s: fl
         return is_ready(resource)
 
     return _poll(session, kind, resource_id, timeout_s=timeout_s, until=settled)
+
+
+def wait_moved(session: Session, volume_id: str, *, timeout_s: float,
+               moved: Callable[[Resource], bool]) -> Resource:
+    """Poll a volume being migrated (or retyped) until it is at rest again; WaitFailed unless ``moved``
+    (its migration_status error, or a type it did not take, says the move failed: the volume stayed)."""
+
+    def at_rest(resource: Resource) -> bool:
+        status = str(resource.get("status", ""))
+        if is_error(status):
+            raise _failure(session, "volume", resource)
+        if status in MOVING or status not in SETTLED:
+            return False
+        if resource.get("migration_status") == "error" or not moved(resource):
+            reason = _newest_message(session, volume_id) or "see `ember message list` and the ember-volume log"
+            raise WaitFailed(f"volume {volume_id} was not moved; it stays where it was: {reason}")
+        return True
+
+    return _poll(session, "volume", volume_id, timeout_s=timeout_s, until=at_rest)
 
 
 def wait_deleted(session: Session, kind: str, resource_id: str, *, timeout_s: float) -> None:

@@ -46,6 +46,9 @@ class Volume(_Timestamps, _SoftDelete, Base):
     status_reason: Mapped[str | None] = mapped_column(String(1024))
     attach_status: Mapped[str] = mapped_column(String(32), nullable=False, default="detached")
     migration_status: Mapped[str | None] = mapped_column(String(32))
+    # while a migration runs: the pool it moves to (then, once swapped, the pool it came from)
+    migration_host: Mapped[str | None] = mapped_column(String(255))
+    migration_type_id: Mapped[str | None] = mapped_column(String(36))  # a retype's new type, set at the swap
     availability_zone: Mapped[str] = mapped_column(String(255), nullable=False)
     volume_type_id: Mapped[str | None] = mapped_column(String(36))
     host: Mapped[str | None] = mapped_column(String(255))

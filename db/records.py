@@ -65,6 +65,8 @@ class Volume:
     deleted_at: datetime | None = None
     provider_location: str | None = None
     provider_auth: str | None = field(default=None, repr=False)  # CHAP secret: kept out of logs
+    migration_host: str | None = None  # the pool a running migration moves the volume to
+    migration_type_id: str | None = None  # a migrating retype's new type
 
     @property
     def backend_host(self) -> str | None:

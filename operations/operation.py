@@ -37,3 +37,5 @@ class Operation:
     done: str
     fail: str
     recovery: Recovery
+    # columns its fail landing also sets, as (name, value) pairs (a migration's migration_status: error)
+    fail_values: tuple[tuple[str, Any], ...] = ()

@@ -175,7 +175,7 @@ class OperationRunner:
         # only in the log line _work wrote under the request id, and in the api's answer to an admin
         outcome = Outcome(acted=True, error=redact(str(error)), invalid=isinstance(error, self._request_faults))
         edge = kind.edge(op.fail)
-        effects = kind.fail
+        effects = replace(kind.fail, values={**kind.fail.values, **dict(op.fail_values)})
         if kind.reason_on_fail:
             effects = replace(effects, values={**effects.values,
                                                "status_reason": self._notices.failure_text(op, error)})

@@ -79,6 +79,21 @@ class VolumeClient:
     def unmanage_snapshot(self, ctx: RequestContext, backend_host: str, *, snapshot_id: str) -> None:
         self._cast(ctx, backend_host, "unmanage_snapshot", snapshot_id=snapshot_id)
 
+    def migration_target(self, ctx: RequestContext, backend_host: str, *, volume_id: str, size_gb: int,
+                         pool: str | None, timeout_s: int) -> dict[str, Any]:
+        """A migration's source asks the destination's active to make the target; where its bytes are."""
+        return self._call(ctx, backend_host, "migration_target", timeout_s=timeout_s, volume_id=volume_id,
+                          size_gb=size_gb, pool=pool)
+
+    def migration_discard(self, ctx: RequestContext, backend_host: str, *, volume_id: str,
+                          timeout_s: int) -> dict[str, Any]:
+        """Take a failed migration's target away on the destination."""
+        return self._call(ctx, backend_host, "migration_discard", timeout_s=timeout_s, volume_id=volume_id)
+
+    def migrate_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str) -> None:
+        """Ask the source's active to move the volume to its migration_host (migrate or retype)."""
+        self._cast(ctx, backend_host, "migrate_volume", volume_id=volume_id)
+
     def create_volume(self, ctx: RequestContext, backend_host: str, *, volume_id: str) -> None:
         self._cast(ctx, backend_host, "create_volume", volume_id=volume_id)
 

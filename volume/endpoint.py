@@ -67,6 +67,11 @@ class VolumeEndpoint:
                     volume_id=volume_id, snapshot_id=snapshot_id)
 
     @messaging.expose
+    def migrate_volume(self, wire_ctx: dict[str, Any], volume_id: str) -> None:
+        self._serve(wire_ctx, "migrate_volume", lambda ctx: self._manager.migrate_volume(ctx, volume_id),
+                    volume_id=volume_id)
+
+    @messaging.expose
     def create_snapshot(self, wire_ctx: dict[str, Any], snapshot_id: str) -> None:
         self._serve(wire_ctx, "create_snapshot", lambda ctx: self._manager.create_snapshot(ctx, snapshot_id),
                     snapshot_id=snapshot_id)
@@ -123,6 +128,17 @@ class VolumeEndpoint:
     def manageable(self, wire_ctx: dict[str, Any], kind: str, name: str | None = None) -> dict[str, Any]:
         with request_scope(wire_ctx):
             return self._manager.manageable(kind, name)
+
+    @messaging.expose
+    def migration_target(self, wire_ctx: dict[str, Any], volume_id: str, size_gb: int,
+                         pool: str | None = None) -> dict[str, Any]:
+        with request_scope(wire_ctx):
+            return self._manager.migrations.make_target(volume_id, size_gb, pool)
+
+    @messaging.expose
+    def migration_discard(self, wire_ctx: dict[str, Any], volume_id: str) -> dict[str, Any]:
+        with request_scope(wire_ctx):
+            return self._manager.migrations.drop_target(volume_id)
 
     @messaging.expose
     def recover(self, wire_ctx: dict[str, Any]) -> None:

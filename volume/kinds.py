@@ -10,16 +10,25 @@ from __future__ import annotations
 
 import functools
 from operator import attrgetter
+from typing import Any
 
 from db import api as db
 from operations.kinds import Kind
 from volume import states
 from volume.connections import SETTLE_RULE
 
+
+def _stale_volumes(*, statuses: frozenset[str], older_than_s: float, backend_host: str) -> list[Any]:
+    """Volumes left transient; a maintenance one only if a migration put it there (not an admin's reset)."""
+    return [v for v in db.volume_list_stale(statuses=statuses, older_than_s=older_than_s, backend_host=backend_host)
+            if v.status != states.Status.MAINTENANCE or v.migration_host]
+
+
 VOLUME = Kind(
     name="volume", get=db.volume_get, edge=states.edge, recovery_of=states.volume_recovery_of,
-    transient=frozenset(str(s) for s in states.RECOVERY), list_stale=db.volume_list_stale,
-    done=db.Effects(values={"status_reason": None}, settle=SETTLE_RULE),
+    transient=frozenset(str(s) for s in states.RECOVERY), list_stale=_stale_volumes,
+    # a migration's landing moves the volume's host: what it holds moves to the new pool with it
+    done=db.Effects(values={"status_reason": None}, settle=SETTLE_RULE, moves_pool=True),
     fail=db.Effects(settle=SETTLE_RULE, release_pending=True),
     destroyed_by=frozenset({"delete.done", "unmanage.done"}),
     settle_now=functools.partial(db.volume_settle, rule=SETTLE_RULE))

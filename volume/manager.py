@@ -16,6 +16,7 @@ from typing import Any
 
 from common.context import RequestContext
 from db import api as db
+from db import errors as db_errors
 from drivers.base import VolumeDriver
 from drivers.errors import DriverError, InvalidConnector
 from operations import recovery
@@ -28,8 +29,9 @@ from volume.connections import Connections
 from volume.election import Lease
 from volume.kinds import KINDS
 from volume.manage import ManageWork
+from volume.migration import Migrations
 from volume.reports import BackendIdentity, BackendReports
-from volume.states import OPERATIONS, SnapshotStatus, snapshot_edge
+from volume.states import OPERATIONS, SnapshotStatus, Status, snapshot_edge
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ __all__ = ["BackendIdentity", "Outcome", "VolumeManager"]
 
 
 class VolumeManager:
-    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity) -> None:
+    def __init__(self, *, driver: VolumeDriver, identity: BackendIdentity, copy_bps_limit: int = 0) -> None:
         self._driver = driver
         self.identity = identity
         self.fence: LeaseFence[Lease] = LeaseFence(identity.backend_host, logger=log)
@@ -50,6 +52,8 @@ class VolumeManager:
         self.manage = ManageWork(driver)
         self.reports = BackendReports(driver=driver, identity=identity, fence=self.fence,
                                       connections=self.connections)
+        self.migrations = Migrations(driver, backend_host=identity.backend_host, acting=self.fence.acting,
+                                     copy_bps_limit=copy_bps_limit)
         # the work recovery runs again (idempotent driver calls), and what it takes back before failing
         self._redo: dict[tuple[str, str], Work] = {
             ("volume", "create"): self._create, ("volume", "extend"): self._extend_to_target,
@@ -59,7 +63,10 @@ class VolumeManager:
             ("snapshot", "manage"): self.manage.manage_snapshot_again,
             ("snapshot", "unmanage"): self.manage.unmanage_snapshot}
         # an interrupted connect may have made the connector's access and an export nobody holds
-        self._undo: dict[tuple[str, str], Work] = {("attachment", "connect"): self.connections.disconnect}
+        self._undo: dict[tuple[str, str], Work] = {("attachment", "connect"): self.connections.disconnect,
+                                                   # an interrupted migration's half-written copy
+                                                   ("volume", "migrate"): self.migrations.discard_target,
+                                                   ("volume", "retype"): self.migrations.discard_target}
 
     @property
     def lease(self) -> Lease | None:
@@ -93,6 +100,18 @@ class VolumeManager:
             return {}
 
         return self._run(ctx, OPERATIONS["volume", "revert"], volume_id, revert)
+
+    def migrate_volume(self, ctx: RequestContext, volume_id: str) -> bool:
+        """Move the volume to its migration_host (``volume/migration.py``); its old copy goes once it landed."""
+        try:
+            status = db.volume_get(volume_id).status
+        except db_errors.NotFound:
+            return self.acting()
+        op = OPERATIONS["volume", "retype" if status == Status.RETYPING else "migrate"]
+        acted = self._run(ctx, op, volume_id, self.migrations.work)
+        if acted:
+            self.migrations.after_landing(volume_id)
+        return acted
 
     def create_snapshot(self, ctx: RequestContext, snapshot_id: str) -> bool:
         return self._run(ctx, OPERATIONS["snapshot", "create"], snapshot_id, self._create_snapshot)

@@ -40,6 +40,8 @@ class Action:
     MANAGE_VOLUME = Field("104", "manage existing volume")
     MANAGE_SNAPSHOT = Field("105", "manage existing snapshot")
     UNMANAGE_SNAPSHOT = Field("106", "unmanage snapshot")
+    MIGRATE_VOLUME = Field("107", "migrate volume")
+    RETYPE_VOLUME = Field("108", "retype volume")
     UNKNOWN = Field("000", "unknown action")
 
 
@@ -63,6 +65,7 @@ class Detail:
     DRIVER_FAILED_REVERT = Field("109", "Volume driver failed to revert the volume to the snapshot.")
     DRIVER_FAILED_MANAGE = Field("110", "Driver failed to take over the existing data.")
     DRIVER_FAILED_UNMANAGE = Field("111", "Driver failed to release the data to the backend.")
+    MIGRATION_FAILED = Field("112", "The volume could not be copied to the other backend; it stays where it was.")
 
 
 # the operation as Cinder's action, and the detail a plain driver failure of it gets
@@ -72,6 +75,8 @@ _ACTIONS: dict[tuple[str, str], tuple[Field, Field]] = {
     ("volume", "delete"): (Action.DELETE_VOLUME, Detail.DRIVER_FAILED_DELETE),
     ("volume", "attach"): (Action.ATTACH_VOLUME, Detail.ATTACH_ERROR),
     ("volume", "detach"): (Action.DETACH_VOLUME, Detail.DETACH_ERROR),
+    ("volume", "migrate"): (Action.MIGRATE_VOLUME, Detail.MIGRATION_FAILED),
+    ("volume", "retype"): (Action.RETYPE_VOLUME, Detail.MIGRATION_FAILED),
     ("volume", "backup"): (Action.BACKUP_CREATE, Detail.UNKNOWN_ERROR),
     ("volume", "restore"): (Action.BACKUP_RESTORE, Detail.UNKNOWN_ERROR),
     ("volume", "revert"): (Action.REVERT_VOLUME, Detail.DRIVER_FAILED_REVERT),

@@ -10,6 +10,9 @@ VOLUME_OPTS = [
     cfg.IntOpt("stuck_work_after_s", default=15, min=5,
                help="Seconds after which a volume or snapshot left in a transient status, with no "
                     "operation running on it, is picked up again (resumed or failed)."),
+    cfg.IntOpt("volume_copy_bps_limit", default=0, min=0,
+               help="Bytes per second a migration's copy between backends may read at most (0: no limit), "
+                    "so that it leaves the storage to the volumes in use."),
 ]
 
 

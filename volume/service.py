@@ -49,7 +49,7 @@ def build_manager(conf: cfg.ConfigOpts, backend: str) -> VolumeManager:
         driver.setup()
     except DriverError as exc:
         raise BackendCannotStart(backend, exc) from exc
-    return VolumeManager(driver=driver, identity=identity)
+    return VolumeManager(driver=driver, identity=identity, copy_bps_limit=conf.volume_copy_bps_limit)
 
 
 def build_runner(conf: cfg.ConfigOpts) -> ServiceRunner:

@@ -40,6 +40,7 @@ class Status(StrEnum):
     ERROR_MANAGING = "error_managing"
     UNMANAGING = "unmanaging"
     ERROR_UNMANAGING = "error_unmanaging"
+    RETYPING = "retyping"
 
 
 Edge = tuple[frozenset[Status], Status]
@@ -98,6 +99,15 @@ TRANSITIONS: dict[str, Edge] = {
                        Status.UNMANAGING),
     "unmanage.done": (frozenset({Status.UNMANAGING}), Status.DELETED),
     "unmanage.fail": (frozenset({Status.UNMANAGING}), Status.ERROR_UNMANAGING),
+    # moved to another backend (os-migrate_volume, and os-retype with migration_policy on-demand): held while
+    # the source's active copies it, then available where it landed, or where it was when the copy failed.
+    # Only available volumes: an attached one needs Nova to swap its data under the guest, and ember has none.
+    "migrate.begin": (frozenset({Status.AVAILABLE}), Status.MAINTENANCE),
+    "migrate.done": (frozenset({Status.MAINTENANCE}), Status.AVAILABLE),
+    "migrate.fail": (frozenset({Status.MAINTENANCE}), Status.AVAILABLE),
+    "retype.begin": (frozenset({Status.AVAILABLE}), Status.RETYPING),
+    "retype.done": (frozenset({Status.RETYPING}), Status.AVAILABLE),
+    "retype.fail": (frozenset({Status.RETYPING}), Status.AVAILABLE),
 }
 
 # The fail edge out of each transient status.
@@ -111,11 +121,18 @@ TRANSIENT: dict[Status, str] = {
     Status.REVERTING: "revert.fail",
     Status.MANAGING: "manage.fail",
     Status.UNMANAGING: "unmanage.fail",
+    Status.MAINTENANCE: "migrate.fail",  # only a migration's (one an admin's reset made is left alone)
+    Status.RETYPING: "retype.fail",
 }
 
 
-def _volume_op(name: str, working: Status, recovery: Recovery) -> Operation:
-    return Operation("volume", name, str(working), f"{name}.done", f"{name}.fail", recovery)
+def _volume_op(name: str, working: Status, recovery: Recovery,
+               fail_values: tuple[tuple[str, object], ...] = ()) -> Operation:
+    return Operation("volume", name, str(working), f"{name}.done", f"{name}.fail", recovery, fail_values)
+
+
+# what a migration's failed landing leaves: the volume where it was, its migration_status error
+_MIGRATION_FAILED = (("migration_status", "error"), ("migration_host", None), ("migration_type_id", None))
 
 
 # Every operation ember-volume runs, by (resource, name).
@@ -128,6 +145,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     # redone: a manage interrupted after the storage renamed the data finishes; before, it fails
     ("volume", "manage"): _volume_op("manage", Status.MANAGING, Recovery.REDO),
     ("volume", "unmanage"): _volume_op("unmanage", Status.UNMANAGING, Recovery.REDO),
+    # not redone: the successor takes away the half-written copy and the volume stays where it was
+    ("volume", "migrate"): _volume_op("migrate", Status.MAINTENANCE, Recovery.FAIL, _MIGRATION_FAILED),
+    ("volume", "retype"): _volume_op("retype", Status.RETYPING, Recovery.FAIL, _MIGRATION_FAILED),
 }
 
 # The rule for each transient volume status a dead service may leave; a test checks none is missing.
@@ -140,6 +160,8 @@ RECOVERY: dict[Status, Recovery] = {
     Status.REVERTING: Recovery.FAIL,
     Status.MANAGING: Recovery.REDO,
     Status.UNMANAGING: Recovery.REDO,
+    Status.MAINTENANCE: Recovery.FAIL,
+    Status.RETYPING: Recovery.FAIL,
 }
 
 # Volume statuses a backup's operation holds: the volume service never recovers them; the backup
@@ -151,6 +173,7 @@ WORKING_OPERATION: dict[Status, str] = {
     Status.CREATING: "create", Status.EXTENDING: "extend", Status.DELETING: "delete", Status.ATTACHING: "attach",
     Status.DETACHING: "detach", Status.BACKING_UP: "backup", Status.RESTORING_BACKUP: "restore",
     Status.REVERTING: "revert", Status.MANAGING: "manage", Status.UNMANAGING: "unmanage",
+    Status.REVERTING: "revert", Status.MAINTENANCE: "migrate", Status.RETYPING: "retype",
 }
 
 # Statuses an admin may set with os-reset_status.
@@ -268,7 +291,7 @@ ATTACH_RESETTABLE = frozenset({AttachStatus.ATTACHED, AttachStatus.DETACHED})
 
 
 class MigrationStatus(StrEnum):
-    """A volume's ``migration_status`` as an admin may reset it; ember itself does not migrate."""
+    """A volume's ``migration_status``: Cinder's values, as a migration goes (``volume/migration.py``)."""
 
     STARTING = "starting"
     MIGRATING = "migrating"

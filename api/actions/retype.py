@@ -1,16 +1,17 @@
-"""os-retype on the api side: give a volume another type where it lies, without moving its data.
+"""os-retype on the api side: give a volume another type where it lies, or move it where the type fits.
 
-Cinder asks its scheduler whether the volume's backend satisfies the new type and migrates the volume
-when it does not (migration_policy on-demand). ember has no migration: the retype happens when the
-volume's own pool meets the new type's extra specs (the scheduler's CapabilitiesFilter, from the pool's
-last report), and is refused with a 400 otherwise, whatever the policy.
+The retype happens in place when the volume's own pool meets the new type's extra specs (the
+scheduler's CapabilitiesFilter, from the pool's last report). Otherwise, as Cinder, migration_policy
+on-demand moves the volume to a backend that does (``api/actions/migration.py``: it takes the type at
+the swap), and never (the default) refuses with a 400.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
-from api.actions import types
+from api.actions import migration, types
 from api.actions.volumes import get, require_thawed
 from api.errors import BadRequest
 from api.request import ApiCall
@@ -38,7 +39,10 @@ def retype(call: ApiCall, volume_id: str, *, new_type: str, migration_policy: st
     if volume.status == Status.IN_USE and multiattach != volume.multiattach:
         raise BadRequest("Invalid volume: an attached volume cannot change whether it is multiattach.")
     require_thawed(call, volume.backend_host)
-    _check_pool(volume, target, migration_policy or "never")
+    if not _pool_meets(volume, target):
+        if migration_policy == "on-demand" and volume.host is not None:
+            return migration.retype_elsewhere(call, volume, target)
+        _refuse(volume, target, migration_policy or "never")
     moved = db.volume_retype(volume.id, expected_version=volume.version, volume_type_id=target.id,
                              multiattach=multiattach, quota_defaults=call.settings.quota_defaults)
     if moved is None:
@@ -47,12 +51,14 @@ def retype(call: ApiCall, volume_id: str, *, new_type: str, migration_policy: st
     return moved
 
 
-def _check_pool(volume: Volume, target: VolumeType, migration_policy: str) -> None:
+def _pool_meets(volume: Volume, target: VolumeType) -> bool:
     pool = next((p for p in db.pool_list() if p.name == volume.host), None)
-    if pool is not None and satisfies(pool.capabilities, pool.volume_backend_name, target.extra_specs):
-        return
+    return pool is not None and satisfies(pool.capabilities, pool.volume_backend_name, target.extra_specs)
+
+
+def _refuse(volume: Volume, target: VolumeType, migration_policy: str) -> NoReturn:
     where = "no backend yet" if volume.host is None else "a pool that does not meet its extra specs"
-    moving = " ember does not migrate volumes, so migration_policy on-demand cannot help." \
-        if migration_policy == "on-demand" else ""
+    moving = "" if migration_policy == "on-demand" else \
+        " With migration_policy on-demand it moves to a backend that does."
     raise BadRequest(f"Invalid volume: volume {volume.id} is on {where} for volume type {target.name}; "
                      f"it can be retyped only where it lies.{moving}")

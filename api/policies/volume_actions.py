@@ -22,6 +22,8 @@ BEGIN_DETACHING = "volume_extension:volume_actions:begin_detaching"
 ATTACH = "volume_extension:volume_actions:attach"
 DETACH = "volume_extension:volume_actions:detach"
 REVERT = "volume:revert_to_snapshot"
+MIGRATE = "volume_extension:volume_admin_actions:migrate_volume"
+MIGRATE_COMPLETION = "volume_extension:volume_admin_actions:migrate_volume_completion"
 
 
 def _action(name: str) -> list[Operation]:
@@ -40,6 +42,8 @@ RULES = [
     Rule(RESET_STATUS, ADMIN_API, "Reset status of a volume.", _action("os-reset_status")),
     Rule(FORCE_DELETE, ADMIN_API, "Force delete a volume.", _action("os-force_delete")),
     Rule(FORCE_DETACH, ADMIN_API, "Force detach a volume.", _action("os-force_detach")),
+    Rule(MIGRATE, ADMIN_API, "Migrate a volume to the specified host.", _action("os-migrate_volume")),
+    Rule(MIGRATE_COMPLETION, ADMIN_API, "Complete a volume migration.", _action("os-migrate_volume_completion")),
     _member(INITIALIZE, "Initialize volume attachment.", "os-initialize_connection"),
     _member(TERMINATE, "Terminate volume attachment.", "os-terminate_connection"),
     _member(ROLL_DETACHING, "Roll back volume status to 'in-use'.", "os-roll_detaching"),

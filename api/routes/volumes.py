@@ -10,8 +10,8 @@ from starlette.responses import Response
 from api import listing, paging, responses, schemas
 from api import schema_types as t
 from api.actions import attachments as attachment_actions
+from api.actions import migration, retype
 from api.actions import qos as qos_actions
-from api.actions import retype
 from api.actions import volumes as actions
 from api.policies import manageable as manage_rules
 from api.policies import volume_actions as action_rules
@@ -169,6 +169,18 @@ def _retype(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     return responses.accepted()
 
 
+def _migrate(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    # ember always copies through the hosts and always holds the volume (status maintenance) meanwhile:
+    # force_host_copy and lock_volume are accepted and change nothing
+    migration.migrate(call, volume_id, host=args.get("host"), cluster=args.get("cluster"))
+    return responses.accepted()
+
+
+def _migrate_completion(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
+    saved = migration.complete(call, volume_id, new_volume_id=args["new_volume"], error=t.truthy(args.get("error")))
+    return responses.json({"save_volume_id": saved})
+
+
 def _update_readonly(call: ApiCall, args: dict[str, Any], volume_id: str) -> Response:
     # Cinder keeps the flag as the metadata key "readonly" ("True"/"False"), where clients read it
     readonly = str(t.truthy(args["readonly"]))
@@ -267,8 +279,14 @@ routes.actions("/{volume_id}/action", [
     Action("os-set_bootable", schemas.SET_BOOTABLE_ARGS, _set_bootable, 200, "Mark the volume bootable or not.",
            policy=rules.UPDATE),
     Action("os-retype", schemas.RETYPE_ARGS, _retype, 202,
-           "Give the volume another type where it lies (no migration: its pool must meet the new type).",
-           policy=action_rules.RETYPE),
+           "Give the volume another type: where it lies if its pool meets the type, else (migration_policy "
+           "on-demand) by moving it to a backend that does.", policy=action_rules.RETYPE),
+    Action("os-migrate_volume", schemas.MIGRATE_ARGS, _migrate, 202,
+           "Admin: move an available volume to another backend (host, or cluster from 3.16); it keeps its id.",
+           policy=action_rules.MIGRATE),
+    Action("os-migrate_volume_completion", schemas.MIGRATE_COMPLETION_ARGS, _migrate_completion, 200,
+           "Admin: Nova's completion of a swapped migration; ember's migrations complete themselves.",
+           policy=action_rules.MIGRATE_COMPLETION),
     Action("os-update_readonly_flag", schemas.READONLY_ARGS, _update_readonly, 202,
            "Mark the volume read-only or not (its metadata key readonly).", policy=rules.UPDATE_READONLY),
 ], name="volume_action", summary="Run one volume action.", casts=True, policy=rules.GET)

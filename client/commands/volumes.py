@@ -1,4 +1,4 @@
-"""ember volume ...: create, list, show, change, delete, extend and reset volumes."""
+"""ember volume ...: create, list, show, change, delete, extend, retype, migrate and reset volumes."""
 
 from __future__ import annotations
 
@@ -153,3 +153,32 @@ def volume_unmanage(session: Session, args: argparse.Namespace) -> None:
 
 def volume_manageable_list(session: Session, args: argparse.Namespace) -> None:
     manageable_table(session, args, "volumes")
+
+
+def volume_retype(session: Session, args: argparse.Namespace) -> None:
+    volume = find(session, "volume", args.volume)
+    new_type = find(session, "type", args.type)
+    session.post(f"/volumes/{volume['id']}/action", {"os-retype": {"new_type": new_type["id"],
+                                                                   "migration_policy": args.migration_policy}})
+    if not args.wait:
+        confirm(args, f"Retype of volume {label(volume)} to {new_type['name']} accepted; follow it with "
+                      f"`ember volume show {volume['id']}`.")
+        return
+    done = waiting.wait_moved(session, volume["id"], timeout_s=args.timeout,
+                              moved=lambda v: v.get("volume_type") in (new_type["name"], new_type["id"]))
+    confirm(args, f"Volume {label(volume)} retyped to {new_type['name']}"
+                  + (f", now on {done['os-vol-host-attr:host']}." if done.get("os-vol-host-attr:host") else "."))
+
+
+def volume_migrate(session: Session, args: argparse.Namespace) -> None:
+    volume = find(session, "volume", args.volume)
+    before = volume.get("os-vol-host-attr:host")
+    session.post(f"/volumes/{volume['id']}/action", {"os-migrate_volume": {
+        "host": args.host, "force_host_copy": args.force_host_copy, "lock_volume": args.lock_volume}})
+    if not args.wait:
+        confirm(args, f"Migration of volume {label(volume)} to {args.host} accepted; follow it with "
+                      f"`ember volume show {volume['id']}` (migration_status).")
+        return
+    done = waiting.wait_moved(session, volume["id"], timeout_s=args.timeout,
+                              moved=lambda v: v.get("os-vol-host-attr:host") not in (None, before))
+    confirm(args, f"Volume {label(volume)} migrated to {done.get('os-vol-host-attr:host')}.")

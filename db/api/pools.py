@@ -81,10 +81,12 @@ def claim(conn: Connection, pool_name: str, size_gb: float) -> bool:
     return conn.execute(stmt).rowcount == 1
 
 
-def allocate(conn: Connection, pool_name: str, size_gb: float) -> None:
-    """Count ``size_gb`` more as allocated on the pool, room or not (data that already lies there)."""
-    conn.execute(sa.update(_pools).where(_pools.c.name == pool_name).values(
-        allocated_capacity_gb=_pools.c.allocated_capacity_gb + size_gb))
+def allocate(conn: Connection, pool_name: str | None, size_gb: float) -> None:
+    """Count ``size_gb`` more as allocated on the pool, room or not (data that already lies there: a managed
+    volume, or one a migration moved there)."""
+    if pool_name and size_gb > 0:
+        conn.execute(sa.update(_pools).where(_pools.c.name == pool_name).values(
+            allocated_capacity_gb=_pools.c.allocated_capacity_gb + size_gb))
 
 
 def release(conn: Connection, pool_name: str | None, size_gb: float) -> None:

@@ -30,6 +30,7 @@ from db.session import retry_on_conflict, writer
 Edge = tuple[frozenset[str], str]
 
 _volumes = table_of(models.Volume)
+_snapshots = table_of(models.Snapshot)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Effects:
     quota_defaults: quotas.Defaults | None = None
     pool_claim_gb: float = 0  # claimed on the volume's pool (a full pool: Conflict, rolled back)
     destroy: bool = False  # soft-delete the row and give back what it holds
+    # a volume whose host the values change (a migration's swap) takes what it holds from the old pool to
+    # the new one; the api checked the new pool's room when the migration began
+    moves_pool: bool = False
     # the row's volume (the kind's ``settles``) moves along the first of these edges it is in a source of
     # (a backup's landing gives its volume back); then ``settle`` applies
     volume_edges: tuple[Edge, ...] = ()
@@ -127,7 +131,7 @@ def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edg
     expected = guard.expected_version
     values: dict[str, Any] = {"status": target, **effects.values}
     current: Any = None
-    if effects.release_pending or effects.destroy or spec.after_volume or effects.volume_edges:
+    if effects.release_pending or effects.destroy or spec.after_volume or effects.volume_edges or effects.moves_pool:
         current = _live(conn, spec, row_id)
         if current is None:
             if effects.release_pending:
@@ -161,6 +165,24 @@ def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edg
     return changed
 
 
+def move_type_usage(conn: Connection, before: Any, volume_type_id: str | None,
+                    defaults: quotas.Defaults | None) -> None:
+    """Move what the volume (its row ``before``) and its snapshots hold of its old type's own quota keys
+    (volumes_<type>, ...) to ``volume_type_id``'s; QuotaExceeded if the new type's limits cannot hold them."""
+    if before.volume_type_id == volume_type_id:
+        return
+    snaps = conn.execute(sa.select(sa.func.count(), sa.func.sum(_snapshots.c.size_gb))
+                         .where(_snapshots.c.volume_id == before.id, _snapshots.c.deleted == sa.false())).one()
+    held = {"volumes": 1, "snapshots": int(snaps[0]),
+            "gigabytes": max(before.size_gb, before.target_size_gb or 0) + int(snaps[1] or 0)}
+
+    def only_typed(type_id: str | None) -> dict[str, int]:
+        return {key: n for key, n in quotas.typed(held, type_id).items() if key not in held}
+
+    quotas.reserve(conn, before.project_id, only_typed(volume_type_id), defaults)
+    quotas.release(conn, before.project_id, only_typed(before.volume_type_id))
+
+
 def _live(conn: Connection, spec: _Kind, row_id: str) -> Any | None:
     row = conn.execute(sa.select(spec.table).where(spec.table.c.id == row_id,
                                                    spec.table.c.deleted == sa.false())).first()
@@ -180,6 +202,11 @@ def _charge(conn: Connection, spec: _Kind, changed: Any, before: Any, effects: E
             quotas.release(conn, changed.project_id,
                            quotas.typed({"gigabytes": pending_gb}, spec.type_of(conn, changed)))
             pools.release(conn, changed.host, pending_gb)
+    if effects.moves_pool and before is not None and before.host != changed.host:
+        pools.release(conn, before.host, charged_size_gb(before))
+        pools.allocate(conn, changed.host, charged_size_gb(before))
+        # a retype by migration takes its new type at the swap, with its type's quota usage
+        move_type_usage(conn, before, changed.volume_type_id, effects.quota_defaults)
     if effects.destroy and spec.gives_back is not None:
         quota, pool, size_gb = spec.gives_back(before)
         quotas.release(conn, before.project_id, quotas.typed(quota, spec.type_of(conn, before)))

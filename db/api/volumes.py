@@ -189,17 +189,8 @@ def volume_retype(volume_id: str, *, expected_version: int, volume_type_id: str,
         if not cas_update(conn, _volumes, volume_id, sources=None, expected_version=expected_version,
                           values={"volume_type_id": volume_type_id, "multiattach": multiattach}):
             return None
-        snaps = conn.execute(sa.select(sa.func.count(), sa.func.sum(_snapshots.c.size_gb))
-                             .where(_snapshots.c.volume_id == volume_id, _snapshots.c.deleted == sa.false())).one()
-        held = {"volumes": 1, "snapshots": int(snaps[0]),
-                "gigabytes": max(before.size_gb, before.target_size_gb or 0) + int(snaps[1] or 0)}
-        quotas.reserve(conn, before.project_id, _only_typed(held, volume_type_id), quota_defaults)
-        quotas.release(conn, before.project_id, _only_typed(held, before.volume_type_id))
+        transitions.move_type_usage(conn, before, volume_type_id, quota_defaults)
         return from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
-
-
-def _only_typed(held: Mapping[str, int], volume_type_id: str | None) -> dict[str, int]:
-    return {key: n for key, n in quotas.typed(held, volume_type_id).items() if key not in held}
 
 
 @retry_on_conflict

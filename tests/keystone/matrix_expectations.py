@@ -105,6 +105,12 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
     # in place, to a type without extra specs (the volume's pool meets it); each retype needs its own volume
     ("POST", VA, "os-retype"): Expect(P, fresh="volume", body=lambda p: {"os-retype": {
         "new_type": p["plain_type_id"], "migration_policy": "never"}}),
+    # admitted, the admin names a backend that does not exist (the matrix's stack has one backend): 400
+    ("POST", VA, "os-migrate_volume"): Expect(W, body=lambda p: {"os-migrate_volume": {
+        "host": "matrix-nowhere@none#none"}}, allowed=400),
+    # ember's migrations complete themselves: a volume not mid-migration is Cinder's 400
+    ("POST", VA, "os-migrate_volume_completion"): Expect(W, body=lambda p: {"os-migrate_volume_completion": {
+        "new_volume": p["volume_id"]}}, allowed=400),
     ("GET", f"{V}/summary", None): Expect(R, C),
     # the volume's latest snapshot, of its size (3.40)
     ("POST", VA, "revert"): Expect(P, fresh="revertible", body=lambda p: {"revert": {"snapshot_id": p["snapshot_id"]}}),
