@@ -65,6 +65,7 @@ class Volume:
     deleted_at: datetime | None = None
     provider_location: str | None = None
     provider_auth: str | None = field(default=None, repr=False)  # CHAP secret: kept out of logs
+    group_id: str | None = None
 
     @property
     def backend_host(self) -> str | None:
@@ -268,3 +269,33 @@ class IdempotentReply:
     body: str | None
     request_path: str
     resource_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupType:
+    id: str
+    name: str
+    description: str | None
+    is_public: bool
+    group_specs: dict[str, str]
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    project_id: str
+    user_id: str
+    name: str | None
+    description: str | None
+    status: str
+    version: int
+    availability_zone: str
+    group_type_id: str
+    host: str | None
+    group_snapshot_id: str | None
+    source_group_id: str | None
+    created_at: datetime
+    updated_at: datetime | None
+    volume_type_ids: tuple[str, ...] = ()

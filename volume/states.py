@@ -476,3 +476,36 @@ def backup_recovery_of(status: str) -> tuple[Operation, Recovery]:
 
 def plain_edges(edges: tuple[Edge, ...]) -> tuple[tuple[frozenset[str], str], ...]:
     return tuple((frozenset(str(s) for s in sources), str(target)) for sources, target in edges)
+
+
+# -- generic volume groups -------------------------------------------------------------------------
+
+class GroupStatus(StrEnum):
+    CREATING = "creating"
+    AVAILABLE = "available"
+    UPDATING = "updating"
+    IN_USE = "in-use"
+    ERROR = "error"
+    DELETING = "deleting"
+    ERROR_DELETING = "error_deleting"
+    DELETED = "deleted"
+
+
+GROUP_TRANSITIONS: dict[str, tuple[frozenset[GroupStatus], GroupStatus]] = {
+    # adding or removing volumes, renaming: one transaction that keeps the status and bumps the version
+    "update": (frozenset({GroupStatus.AVAILABLE}), GroupStatus.AVAILABLE),
+    # the group goes once its volumes' deletes are accepted (each volume then deletes on its own)
+    "delete": (frozenset({GroupStatus.AVAILABLE, GroupStatus.ERROR}), GroupStatus.DELETED),
+    # with delete-volumes Cinder takes the group in any status
+    "delete_with_volumes": (frozenset(GroupStatus) - {GroupStatus.DELETED}, GroupStatus.DELETED),
+}
+# what an admin may set with reset_status (3.20): Cinder's group statuses but deleted
+GROUP_RESETTABLE = frozenset(GroupStatus) - {GroupStatus.DELETED}
+# Cinder's VALID_ADD_VOL_TO_GROUP_STATUS and VALID_REMOVE_VOL_FROM_GROUP_STATUS
+GROUP_ADDABLE_VOLUME = frozenset({Status.AVAILABLE, Status.IN_USE})
+GROUP_REMOVABLE_VOLUME = frozenset({Status.AVAILABLE, Status.IN_USE, Status.ERROR, Status.ERROR_DELETING})
+
+
+def group_edge(event: str) -> tuple[frozenset[str], str]:
+    sources, target = GROUP_TRANSITIONS[event]
+    return frozenset(str(s) for s in sources), str(target)

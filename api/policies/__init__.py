@@ -15,6 +15,7 @@ from api.policies import (
     backends,
     backups,
     base,
+    groups,
     messages,
     quotas,
     snapshot_metadata,
@@ -33,7 +34,7 @@ PUBLIC = "@public"
 
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
-                                volume_type, volume_transfer, quotas, backends, backups, messages, workers)
+                                volume_type, volume_transfer, groups, quotas, backends, backups, messages, workers)
                                 for rule in module.list_rules()]
 
 

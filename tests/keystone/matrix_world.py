@@ -52,6 +52,9 @@ class World:
             "backup_id": backup, **record, **transfer, "host_name": volume_service["host"],
             "class_name": "default", "plain_type_id": self.volume_type(),
         }
+        self.shared["group_type_id"] = self.group_type()
+        admin.ok("POST", f"/group_types/{self.shared['group_type_id']}/group_specs", {"group_specs": {"k": "v"}})
+        self.shared["group_id"] = self.group()
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
             "reserved": lambda: self._legacy_attach("os-reserve"),
@@ -74,6 +77,9 @@ class World:
             "private_type_shared": self._private_type_shared,
             "spec_key": self._spec_key,
             "message": lambda: {"message_id": self._messages.pop()},
+            "group_type": lambda: {"group_type_id": self.group_type()},
+            "group_spec_key": self._group_spec_key,
+            "group": lambda: {"group_id": self.group()},
         }
 
     # --- volumes ---------------------------------------------------------------------------------------
@@ -196,6 +202,21 @@ class World:
         key = f"s-{uuid.uuid4().hex[:8]}"
         self.admin.ok("POST", f"/types/{self.shared['type_id']}/extra_specs", {"extra_specs": {key: "v"}})
         return {"key": key}
+
+    def group_type(self) -> str:
+        made = self.admin.ok("POST", "/group_types", {"group_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}})
+        return str(made["group_type"]["id"])
+
+    def _group_spec_key(self) -> Params:
+        key = f"s-{uuid.uuid4().hex[:8]}"
+        self.admin.ok("POST", f"/group_types/{self.shared['group_type_id']}/group_specs", {"group_specs": {key: "v"}})
+        return {"key": key}
+
+    def group(self) -> str:
+        """An empty group of demo's, of the shared group type and volume type."""
+        made = self.owner.ok("POST", "/groups", {"group": {"group_type": self.shared["group_type_id"],
+                                                           "volume_types": [self.shared["type_id"]]}})
+        return str(made["group"]["id"])
 
     def _wait_messages(self, volumes: list[str], timeout_s: float = 60) -> list[str]:
         """The ids of the user messages the failed creates of ``volumes`` left in demo."""

@@ -1,0 +1,205 @@
+"""Group types and group specs (3.11), groups (3.13): create, show, list, update with volumes, delete, reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from db import api as db
+from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
+from volume.states import Status
+
+V = "3.20"
+
+
+@pytest.fixture
+def admin(api: Api) -> Api:
+    return api.as_(api.token, V)
+
+
+def _group_type(api: Api, name: str = "gt", **fields: Any) -> dict[str, Any]:
+    response = api.post("/group_types", {"group_type": {"name": name, **fields}})
+    assert response.status_code == 202, response.text
+    created: dict[str, Any] = response.json()["group_type"]
+    return created
+
+
+def _volume_type(api: Api, name: str = "vt") -> str:
+    response = api.post("/types", {"volume_type": {"name": name}})
+    assert response.status_code == 200, response.text
+    type_id: str = response.json()["volume_type"]["id"]
+    return type_id
+
+
+def _group(api: Api, group_type: str, volume_types: list[str], **fields: Any) -> str:
+    response = api.post("/groups", {"group": {"group_type": group_type, "volume_types": volume_types, **fields}})
+    assert response.status_code == 202, response.text
+    body = response.json()["group"]
+    assert set(body) == {"id", "name"}
+    group_id: str = body["id"]
+    return group_id
+
+
+def _volume_in(api: Api, group_id: str, volume_type: str) -> str:
+    volume = api.create_volume(1, volume_type=volume_type, group_id=group_id)
+    assert volume["group_id"] == group_id
+    make_available(volume["id"])
+    volume_id: str = volume["id"]
+    return volume_id
+
+
+def test_group_types_need_3_11(api: Api) -> None:
+    assert api.as_(api.token, "3.10").get("/group_types").status_code == 404
+
+
+def test_group_type_create_update_show_delete_as_tempest(admin: Api) -> None:
+    created = _group_type(admin, "g1", description="d", is_public=True,
+                          group_specs={"consistent_group_snapshot_enabled": "<is> False"})
+    assert set(created) == {"id", "name", "description", "is_public", "group_specs"}
+    assert admin.post("/group_types", {"group_type": {"name": "g1"}}).status_code == 409
+    updated = admin.put(f"/group_types/{created['id']}", {"group_type": {"name": "g2", "description": "u"}})
+    assert updated.status_code == 200 and updated.json()["group_type"]["name"] == "g2"
+    shown = admin.get(f"/group_types/{created['id']}").json()["group_type"]
+    assert (shown["name"], shown["description"], shown["is_public"]) == ("g2", "u", True)
+    assert admin.get("/group_types/default").status_code == 404
+    assert admin.delete(f"/group_types/{created['id']}").status_code == 202
+    assert created["id"] not in [g["id"] for g in admin.get("/group_types").json()["group_types"]]
+
+
+def test_group_type_list_filters_public_and_sorts(admin: Api) -> None:
+    _group_type(admin, "a_pub", is_public=True)
+    _group_type(admin, "b_priv", is_public=False)
+    names = [g["name"] for g in admin.get("/group_types?sort=name:desc&is_public=None").json()["group_types"]]
+    assert names.index("b_priv") < names.index("a_pub")
+    private = [g["name"] for g in admin.get("/group_types?is_public=False").json()["group_types"]]
+    assert "b_priv" in private and "a_pub" not in private
+    public = [g["name"] for g in admin.get("/group_types").json()["group_types"]]
+    assert "a_pub" in public and "b_priv" not in public and "default_cgsnapshot_type" in public
+
+
+def test_group_specs_crud(admin: Api) -> None:
+    gid = _group_type(admin)["id"]
+    base = f"/group_types/{gid}/group_specs"
+    created = admin.post(base, {"group_specs": {"key1": "value1", "key2": "value2"}})
+    assert created.status_code == 202 and created.json() == {"group_specs": {"key1": "value1", "key2": "value2"}}
+    assert admin.post(base, {"group_specs": {"key2": "v2", "key3": "v3"}}).json()["group_specs"] == {
+        "key2": "v2", "key3": "v3"}
+    assert admin.get(f"{base}/key2").json() == {"key2": "v2"}
+    assert admin.put(f"{base}/key3", {"key3": "x"}).json() == {"key3": "x"}
+    assert admin.put(f"{base}/key3", {"other": "x"}).status_code == 400
+    assert admin.get(base).json()["group_specs"] == {"key1": "value1", "key2": "v2", "key3": "x"}
+    assert admin.delete(f"{base}/key1").status_code == 202
+    assert admin.get(f"{base}/key1").status_code == 404
+
+
+def test_group_specs_hidden_and_writes_refused_for_members(admin: Api, set_conf: Any, app_factory: Any) -> None:
+    gid = _group_type(admin, group_specs={"k": "v"})["id"]
+    set_conf("noauth_admin_projects", ["admin"])
+    member = Api(app_factory(), OTHER_TOKEN, V)
+    shown = member.get(f"/group_types/{gid}")
+    assert shown.status_code == 200 and "group_specs" not in shown.json()["group_type"]
+    assert member.post("/group_types", {"group_type": {"name": "x"}}).status_code == 403
+    assert member.get(f"/group_types/{gid}/group_specs").status_code == 403
+
+
+def test_group_create_show_list_with_volumes(admin: Api) -> None:
+    gtype = _group_type(admin)["id"]
+    vtype = _volume_type(admin)
+    group_id = _group(admin, gtype, [vtype], name="g")
+    other = _group(admin, gtype, [vtype], name="empty")
+    volume_id = _volume_in(admin, group_id, vtype)
+    shown = admin.get(f"/groups/{group_id}").json()["group"]
+    assert (shown["status"], shown["group_type"], shown["volume_types"]) == ("available", gtype, [vtype])
+    assert shown["group_snapshot_id"] is None and "volumes" not in shown
+    listed = admin.as_(admin.token, "3.25").get(f"/groups/{group_id}?list_volume=True").json()["group"]
+    assert listed["volumes"] == [volume_id]
+    detail = {g["id"]: g for g in admin.get("/groups/detail").json()["groups"]}
+    assert set(detail) == {group_id, other}
+    assert admin.get(f"/volumes/{volume_id}").json()["volume"]["group_id"] == group_id
+    assert admin.as_(admin.token, "3.12").get(f"/volumes/{volume_id}").json()["volume"].get("group_id") is None
+
+
+def test_a_volume_of_another_type_cannot_join(admin: Api) -> None:
+    gtype = _group_type(admin)["id"]
+    group_id = _group(admin, gtype, [_volume_type(admin, "in")])
+    response = admin.post("/volumes", {"volume": {"size": 1, "volume_type": _volume_type(admin, "out"),
+                                                  "group_id": group_id}})
+    assert response.status_code == 400 and "does not take volume type" in response.text
+
+
+def test_update_removes_and_adds_volumes(admin: Api) -> None:
+    gtype, vtype = _group_type(admin)["id"], _volume_type(admin)
+    group_id = _group(admin, gtype, [vtype])
+    first, second = _volume_in(admin, group_id, vtype), _volume_in(admin, group_id, vtype)
+    response = admin.put(f"/groups/{group_id}", {"group": {"name": "new", "description": "d",
+                                                           "remove_volumes": second}})
+    assert response.status_code == 202, response.text
+    assert db.volume_get(second).group_id is None and db.volume_get(first).group_id == group_id
+    assert admin.get(f"/groups/{group_id}").json()["group"]["name"] == "new"
+    assert admin.put(f"/groups/{group_id}", {"group": {"add_volumes": f"{second},"}}).status_code == 202
+    assert db.volume_get(second).group_id == group_id
+    both = admin.put(f"/groups/{group_id}", {"group": {"add_volumes": first, "remove_volumes": first}})
+    assert both.status_code == 400
+    nothing = admin.put(f"/groups/{group_id}", {"group": {"name": "new"}})
+    assert nothing.status_code == 400 and "no valid name" in nothing.text
+
+
+def test_add_refuses_a_volume_in_another_group_or_on_another_backend(admin: Api) -> None:
+    gtype, vtype = _group_type(admin)["id"], _volume_type(admin)
+    one, two = _group(admin, gtype, [vtype]), _group(admin, gtype, [vtype])
+    member = _volume_in(admin, one, vtype)
+    taken = admin.put(f"/groups/{two}", {"group": {"add_volumes": member}})
+    assert taken.status_code == 400 and f"already in group {one}" in taken.text
+    db.pool_report("other@lvm", [{"name": "other@lvm#pool", "volume_backend_name": "lvm", "availability_zone": "nova",
+                                  "total_capacity_gb": 10, "free_capacity_gb": 10, "capabilities": {}}])
+    elsewhere = admin.create_volume(1, volume_type=vtype)
+    make_available(elsewhere["id"], host="other@lvm#pool")
+    assert db.group_get(one).host is None  # make_available placed it without the scheduler
+    admin.put(f"/groups/{one}", {"group": {"remove_volumes": member}})
+    assert admin.put(f"/groups/{one}", {"group": {"add_volumes": elsewhere["id"]}}).status_code == 202
+    assert db.group_get(one).host == "other@lvm"
+    refused = admin.put(f"/groups/{one}", {"group": {"add_volumes": member}})
+    assert refused.status_code == 400 and "not local" in refused.text
+
+
+def test_delete_needs_delete_volumes_when_the_group_holds_volumes(admin: Api, casts: list[Any]) -> None:
+    gtype, vtype = _group_type(admin)["id"], _volume_type(admin)
+    group_id = _group(admin, gtype, [vtype])
+    volume_id = _volume_in(admin, group_id, vtype)
+    refused = admin.post(f"/groups/{group_id}/action", {"delete": {"delete-volumes": False}})
+    assert refused.status_code == 400 and "delete-volumes flag is required" in refused.text
+    alone = admin.delete(f"/volumes/{volume_id}")
+    assert alone.status_code == 400 and "belongs to group" in alone.text
+    assert admin.delete(f"/group_types/{gtype}").status_code == 400  # still in use
+    assert admin.post(f"/groups/{group_id}/action", {"delete": {"delete-volumes": True}}).status_code == 202
+    assert db.volume_get(volume_id).status == Status.DELETING
+    assert [c[0] for c in casts] == ["delete_volume"]
+    assert admin.get(f"/groups/{group_id}").status_code == 404
+    assert admin.delete(f"/group_types/{gtype}").status_code == 202
+
+
+def test_groups_quota_is_taken_and_given_back(admin: Api) -> None:
+    gtype, vtype = _group_type(admin)["id"], _volume_type(admin)
+    group_id = _group(admin, gtype, [vtype])
+    usage = {k: v for k, v in db.quota_get("proj-a").items() if k == "groups"}
+    assert usage["groups"][1] == 1
+    admin.post(f"/groups/{group_id}/action", {"delete": {}})
+    assert db.quota_get("proj-a")["groups"][1] == 0
+    assert db.quota_check() == []
+
+
+def test_reset_status_is_admin_only_and_from_3_20(admin: Api, set_conf: Any, app_factory: Any) -> None:
+    group_id = _group(admin, _group_type(admin)["id"], [_volume_type(admin)])
+    old = admin.as_(admin.token, "3.19").post(f"/groups/{group_id}/action", {"reset_status": {"status": "error"}})
+    assert old.status_code == 404
+    for status in ("creating", "available", "error"):
+        assert admin.post(f"/groups/{group_id}/action", {"reset_status": {"status": status}}).status_code == 202
+        assert admin.get(f"/groups/{group_id}").json()["group"]["status"] == status
+    assert admin.post(f"/groups/{group_id}/action", {"reset_status": {"status": "bogus"}}).status_code == 400
+
+
+def test_the_reserved_group_type_makes_no_group(admin: Api) -> None:
+    response = admin.post("/groups", {"group": {"group_type": "default_cgsnapshot_type",
+                                                "volume_types": [_volume_type(admin)]}})
+    assert response.status_code == 400 and "reserved" in response.text
