@@ -100,6 +100,7 @@ class Snapshot(_Timestamps, _SoftDelete, Base):
     status_reason: Mapped[str | None] = mapped_column(String(1024))
     progress: Mapped[str] = mapped_column(String(8), nullable=False, default="0%")
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), index=True)  # taken with its group's
     __table_args__ = (
         Index("ix_snapshots_project_deleted", "project_id", "deleted", "created_at"),
         Index("ix_snapshots_project_status", "project_id", "deleted", "status", "created_at"),
@@ -163,6 +164,27 @@ class Group(_Timestamps, _SoftDelete, Base):
     group_snapshot_id: Mapped[str | None] = mapped_column(String(36))
     source_group_id: Mapped[str | None] = mapped_column(String(36))
     __table_args__ = (Index("ix_groups_project_deleted", "project_id", "deleted", "created_at"),)
+
+
+class GroupSnapshot(_Timestamps, _SoftDelete, Base):
+    """Snapshots of every volume of a group, taken together on the group's backend (``host``)."""
+
+    __tablename__ = "group_snapshots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    group_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status_reason: Mapped[str | None] = mapped_column(String(1024))
+    host: Mapped[str | None] = mapped_column(String(255))
+    __table_args__ = (
+        Index("ix_group_snapshots_project_deleted", "project_id", "deleted", "created_at"),
+        Index("ix_group_snapshots_host_status", "host", "status"),
+    )
 
 
 class GroupVolumeType(Base):

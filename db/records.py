@@ -108,6 +108,7 @@ class Snapshot:
     updated_at: datetime | None
     deleted: bool = False
     deleted_at: datetime | None = None
+    group_snapshot_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -299,3 +300,22 @@ class Group:
     created_at: datetime
     updated_at: datetime | None
     volume_type_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupSnapshot:
+    id: str
+    project_id: str
+    user_id: str
+    group_id: str
+    group_type_id: str
+    name: str | None
+    description: str | None
+    status: str
+    version: int
+    status_reason: str | None
+    host: str | None
+    created_at: datetime
+    updated_at: datetime | None
+    deleted: bool = False
+    deleted_at: datetime | None = None

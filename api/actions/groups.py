@@ -158,6 +158,8 @@ def delete(call: ApiCall, group_id: str, *, delete_volumes: bool) -> None:
     sources, _ = edge = group_edge("delete_with_volumes" if delete_volumes else "delete")
     if group.status not in sources:
         raise VolumeStateConflict("group", group.id, "delete it", sources, group.status)
+    if db.group_snapshot_count(group_id=group.id):
+        raise InvalidRequest(f"Invalid group: Group {group.id} has existing snapshots.")
     members = db.group_volumes([group.id])[group.id]
     if members and not delete_volumes:
         raise InvalidRequest(f"Invalid group: Group {group.id} still contains volumes. The delete-volumes flag is "

@@ -39,6 +39,14 @@ DISABLE_REPLICATION = "group:disable_replication"
 FAILOVER_REPLICATION = "group:failover_replication"
 LIST_REPLICATION_TARGETS = "group:list_replication_targets"
 
+SNAPSHOT_GET_ALL = "group:get_all_group_snapshots"
+SNAPSHOT_CREATE = "group:create_group_snapshot"
+SNAPSHOT_GET = "group:get_group_snapshot"
+SNAPSHOT_DELETE = "group:delete_group_snapshot"
+SNAPSHOT_UPDATE = "group:update_group_snapshot"
+SNAPSHOT_PROJECT_ATTRIBUTE = "group:group_snapshot_project_attribute"
+SNAPSHOT_RESET_STATUS = "group:reset_group_snapshot_status"
+
 _MANAGE = "group:group_types_manage"
 _MANAGE_REASON = f"{_MANAGE} has been replaced by more granular policies that separately govern POST, PUT and DELETE."
 _SPECS = "group:group_types_specs"
@@ -97,6 +105,26 @@ RULES = [
          deprecated_rule=deprecated(FAILOVER_REPLICATION, ADMIN_OR_OWNER)),
     Rule(LIST_REPLICATION_TARGETS, ADMIN_OR_PROJECT_MEMBER, "List failover replication.",
          _action("list_replication_targets"), deprecated_rule=deprecated(LIST_REPLICATION_TARGETS, ADMIN_OR_OWNER)),
+]
+
+
+_GS = "/group_snapshots/{group_snapshot_id}"
+RULES += [
+    Rule(SNAPSHOT_GET_ALL, ADMIN_OR_PROJECT_READER, "List group snapshots.",
+         [operation("GET", "/group_snapshots"), operation("GET", "/group_snapshots/detail")],
+         deprecated_rule=deprecated(SNAPSHOT_GET_ALL, ADMIN_OR_OWNER)),
+    Rule(SNAPSHOT_CREATE, ADMIN_OR_PROJECT_MEMBER, "Create group snapshot.", [operation("POST", "/group_snapshots")],
+         deprecated_rule=deprecated(SNAPSHOT_CREATE, "")),
+    Rule(SNAPSHOT_GET, ADMIN_OR_PROJECT_READER, "Show group snapshot.", [operation("GET", _GS)],
+         deprecated_rule=deprecated(SNAPSHOT_GET, ADMIN_OR_OWNER)),
+    Rule(SNAPSHOT_DELETE, ADMIN_OR_PROJECT_MEMBER, "Delete group snapshot.", [operation("DELETE", _GS)],
+         deprecated_rule=deprecated(SNAPSHOT_DELETE, ADMIN_OR_OWNER)),
+    Rule(SNAPSHOT_UPDATE, ADMIN_OR_PROJECT_MEMBER, "Update group snapshot.", [operation("PUT", _GS)],
+         deprecated_rule=deprecated(SNAPSHOT_UPDATE, ADMIN_OR_OWNER)),
+    Rule(SNAPSHOT_PROJECT_ATTRIBUTE, ADMIN_API, "List group snapshots or show group snapshot with project "
+         "attributes.", [operation("GET", _GS), operation("GET", "/group_snapshots/detail")]),
+    Rule(SNAPSHOT_RESET_STATUS, ADMIN_API, "Reset status of group snapshot.",
+         [operation("POST", f"{_GS}/action (reset_status)")]),
 ]
 
 

@@ -41,6 +41,14 @@ from db.api.backups import (
     backup_take,
     backup_update,
 )
+from db.api.group_snapshots import (
+    group_snapshot_count,
+    group_snapshot_create,
+    group_snapshot_get,
+    group_snapshot_list,
+    group_snapshot_list_stale,
+    group_snapshot_members,
+)
 from db.api.groups import (
     DEFAULT_CGSNAPSHOT_TYPE,
     group_create,
@@ -183,6 +191,12 @@ __all__ = [
     "group_list",
     "group_place",
     "group_reset",
+    "group_snapshot_count",
+    "group_snapshot_create",
+    "group_snapshot_get",
+    "group_snapshot_list",
+    "group_snapshot_list_stale",
+    "group_snapshot_members",
     "group_spec_delete",
     "group_specs_set",
     "group_type_create",

@@ -68,7 +68,7 @@ def _group_rows() -> dict[tuple[str, str, str | None], Expect]:
     """Group types and their specs (admins write them; reading a type is ember's reader rule, the specs are
     admin only), and groups (3.13: demo's own group, the shared one empty)."""
     gt, one, specs = "/v3/group_types", "/v3/group_types/{group_type_id}", "/v3/group_types/{group_type_id}/group_specs"
-    g, ga = "/v3/groups", "/v3/groups/{group_id}/action"
+    g, ga, gs = "/v3/groups", "/v3/groups/{group_id}/action", "/v3/group_snapshots"
     r, p, w, c = Access.READER, Access.MEMBER, Access.ADMIN, Owner.CALLER
     return {
         ("GET", gt, None): Expect(r, c),
@@ -90,6 +90,14 @@ def _group_rows() -> dict[tuple[str, str, str | None], Expect]:
         ("PUT", f"{g}/{{group_id}}", None): Expect(p, body=lambda _: {"group": {"description": uuid.uuid4().hex}}),
         ("POST", ga, "delete"): Expect(p, fresh="group", body=lambda _: {"delete": {"delete-volumes": False}}),
         ("POST", ga, "reset_status"): Expect(w, body=lambda _: {"reset_status": {"status": "available"}}),
+        # of demo's (empty) group: available at once; each delete takes a fresh one
+        ("POST", gs, None): Expect(p, Owner.BODY, body=lambda p: {"group_snapshot": {"group_id": p["group_id"]}}),
+        ("GET", gs, None): Expect(r, c),
+        ("GET", f"{gs}/detail", None): Expect(r, c),
+        ("GET", f"{gs}/{{group_snapshot_id}}", None): Expect(r),
+        ("DELETE", f"{gs}/{{group_snapshot_id}}", None): Expect(p, fresh="group_snapshot"),
+        ("POST", f"{gs}/{{group_snapshot_id}}/action", "reset_status"): Expect(
+            w, body=lambda _: {"reset_status": {"status": "available"}}),
     }
 
 

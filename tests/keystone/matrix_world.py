@@ -55,6 +55,7 @@ class World:
         self.shared["group_type_id"] = self.group_type()
         admin.ok("POST", f"/group_types/{self.shared['group_type_id']}/group_specs", {"group_specs": {"k": "v"}})
         self.shared["group_id"] = self.group()
+        self.shared["group_snapshot_id"] = self.group_snapshot()
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
             "reserved": lambda: self._legacy_attach("os-reserve"),
@@ -80,6 +81,7 @@ class World:
             "group_type": lambda: {"group_type_id": self.group_type()},
             "group_spec_key": self._group_spec_key,
             "group": lambda: {"group_id": self.group()},
+            "group_snapshot": lambda: {"group_snapshot_id": self.group_snapshot()},
         }
 
     # --- volumes ---------------------------------------------------------------------------------------
@@ -217,6 +219,11 @@ class World:
         made = self.owner.ok("POST", "/groups", {"group": {"group_type": self.shared["group_type_id"],
                                                            "volume_types": [self.shared["type_id"]]}})
         return str(made["group"]["id"])
+
+    def group_snapshot(self) -> str:
+        """A group snapshot of an empty group of demo's (available at once)."""
+        made = self.owner.ok("POST", "/group_snapshots", {"group_snapshot": {"group_id": self.group()}})
+        return str(made["group_snapshot"]["id"])
 
     def _wait_messages(self, volumes: list[str], timeout_s: float = 60) -> list[str]:
         """The ids of the user messages the failed creates of ``volumes`` left in demo."""

@@ -1,5 +1,5 @@
-"""Generic volume groups: group types and their specs, groups, the volume types a group takes, and the
-group a volume belongs to. Cinder's reserved group type ``default_cgsnapshot_type`` is seeded, as
+"""Generic volume groups: group types and their specs, groups, the volume types a group takes, the
+group a volume belongs to, group snapshots and the group snapshot a snapshot belongs to. Cinder's reserved group type ``default_cgsnapshot_type`` is seeded, as
 Cinder's own schema seeds it.
 
 Revision ID: 0012
@@ -72,6 +72,27 @@ def upgrade() -> None:
     with op.batch_alter_table("volumes") as batch:
         batch.add_column(sa.Column("group_id", sa.String(length=36), nullable=True))
         batch.create_index("ix_volumes_group_id", ["group_id"])
+    op.create_table(
+        "group_snapshots",
+        sa.Column("id", sa.String(length=36), primary_key=True),
+        sa.Column("project_id", sa.String(length=255), nullable=False),
+        sa.Column("user_id", sa.String(length=255), nullable=False),
+        sa.Column("group_id", sa.String(length=36), nullable=False),
+        sa.Column("group_type_id", sa.String(length=36), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("description", sa.String(length=255), nullable=True),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("status_reason", sa.String(length=1024), nullable=True),
+        sa.Column("host", sa.String(length=255), nullable=True),
+        *_soft_delete_columns(),
+    )
+    op.create_index("ix_group_snapshots_project_deleted", "group_snapshots", ["project_id", "deleted", "created_at"])
+    op.create_index("ix_group_snapshots_group_id", "group_snapshots", ["group_id"])
+    op.create_index("ix_group_snapshots_host_status", "group_snapshots", ["host", "status"])
+    with op.batch_alter_table("snapshots") as batch:
+        batch.add_column(sa.Column("group_snapshot_id", sa.String(length=36), nullable=True))
+        batch.create_index("ix_snapshots_group_snapshot_id", ["group_snapshot_id"])
     type_id = str(uuid.uuid4())
     op.bulk_insert(group_types, [{"id": type_id, "name": DEFAULT_CGSNAPSHOT_TYPE,
                                   "description": "Default group type for migrating cgsnapshot",
@@ -82,6 +103,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("snapshots") as batch:
+        batch.drop_index("ix_snapshots_group_snapshot_id")
+        batch.drop_column("group_snapshot_id")
+    op.drop_index("ix_group_snapshots_host_status", table_name="group_snapshots")
+    op.drop_index("ix_group_snapshots_group_id", table_name="group_snapshots")
+    op.drop_index("ix_group_snapshots_project_deleted", table_name="group_snapshots")
+    op.drop_table("group_snapshots")
     with op.batch_alter_table("volumes") as batch:
         batch.drop_index("ix_volumes_group_id")
         batch.drop_column("group_id")

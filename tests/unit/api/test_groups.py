@@ -203,3 +203,54 @@ def test_the_reserved_group_type_makes_no_group(admin: Api) -> None:
     response = admin.post("/groups", {"group": {"group_type": "default_cgsnapshot_type",
                                                 "volume_types": [_volume_type(admin)]}})
     assert response.status_code == 400 and "reserved" in response.text
+
+
+def test_group_snapshot_requested_shown_and_deleted(admin: Api, casts: list[Any]) -> None:
+    gtype, vtype = _group_type(admin)["id"], _volume_type(admin)
+    group_id = _group(admin, gtype, [vtype])
+    volumes = [_volume_in(admin, group_id, vtype) for _ in range(2)]
+    response = admin.post("/group_snapshots", {"group_snapshot": {"group_id": group_id, "name": "gs"}})
+    assert response.status_code == 202, response.text
+    made = response.json()["group_snapshot"]
+    assert made == {"id": made["id"], "name": "gs", "group_type_id": gtype}
+    assert casts == [("create_group_snapshot", "host@file-1", {"group_snapshot_id": made["id"]})]
+    shown = admin.get(f"/group_snapshots/{made['id']}").json()["group_snapshot"]
+    assert (shown["status"], shown["group_id"]) == ("creating", group_id)
+    assert [g["id"] for g in admin.get("/group_snapshots/detail").json()["group_snapshots"]] == [made["id"]]
+    members = admin.get("/snapshots/detail").json()["snapshots"]
+    assert sorted(m["volume_id"] for m in members) == sorted(volumes)
+    assert all("group_snapshot_id" not in m for m in members)  # Tempest 47's snapshot schema has no such field
+    extend = admin.post(f"/volumes/{volumes[0]}/action", {"os-extend": {"new_size": 2}})
+    assert extend.status_code == 400 and "being created" in extend.text
+    busy = admin.post(f"/groups/{group_id}/action", {"delete": {"delete-volumes": True}})
+    assert busy.status_code == 400 and "existing snapshots" in busy.text
+    member = admin.delete(f"/snapshots/{members[0]['id']}")
+    assert member.status_code == 400 and "part of group snapshot" in member.text
+    not_yet = admin.delete(f"/group_snapshots/{made['id']}")
+    assert not_yet.status_code == 400
+    assert admin.post(f"/group_snapshots/{made['id']}/action",
+                      {"reset_status": {"status": "available"}}).status_code == 202
+    assert admin.delete(f"/group_snapshots/{made['id']}").status_code == 202
+    assert casts[-1] == ("delete_group_snapshot", "host@file-1", {"group_snapshot_id": made["id"]})
+    assert {m["status"] for m in admin.get("/snapshots/detail").json()["snapshots"]} == {"deleting"}
+
+
+def test_a_group_snapshot_of_a_volume_being_extended_is_refused(admin: Api, casts: list[Any]) -> None:
+    gtype, vtype = _group_type(admin)["id"], _volume_type(admin)
+    group_id = _group(admin, gtype, [vtype])
+    volume_id = _volume_in(admin, group_id, vtype)
+    assert admin.post(f"/volumes/{volume_id}/action", {"os-extend": {"new_size": 2}}).status_code == 202
+    refused = admin.post("/group_snapshots", {"group_snapshot": {"group_id": group_id}})
+    assert refused.status_code == 400 and "extending" in refused.text
+    assert db.snapshot_list(project_id=None) == [] and admin.get("/group_snapshots").json()["group_snapshots"] == []
+
+
+def test_an_empty_groups_snapshot_is_available_at_once(admin: Api, casts: list[Any]) -> None:
+    group_id = _group(admin, _group_type(admin)["id"], [_volume_type(admin)])
+    made = admin.post("/group_snapshots", {"group_snapshot": {"group_id": group_id}}).json()["group_snapshot"]
+    assert admin.get(f"/group_snapshots/{made['id']}").json()["group_snapshot"]["status"] == "available"
+    assert admin.delete(f"/group_snapshots/{made['id']}").status_code == 202
+    assert admin.get(f"/group_snapshots/{made['id']}").status_code == 404 and casts == []
+    old = admin.as_(admin.token, "3.18").post(f"/group_snapshots/{made['id']}/action",
+                                              {"reset_status": {"status": "error"}})
+    assert old.status_code == 404
