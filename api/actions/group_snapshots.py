@@ -83,6 +83,10 @@ def delete(call: ApiCall, group_snapshot_id: str) -> None:
     if group_snapshot.status not in sources:
         raise InvalidRequest(f"Invalid group snapshot: group snapshot status must be available or error, and no "
                              f"group may be being created from it; it is {group_snapshot.status}.")
+    for member in db.group_snapshot_members(group_snapshot.id):
+        if db.volume_count(project_id=None, filters={"snapshot_id": member.id, "status": str(Status.CREATING)}):
+            raise InvalidRequest(f"Invalid group snapshot: a volume is being created from its member snapshot "
+                                 f"{member.id}; delete the group snapshot once it is made.")
     backend_host = group_snapshot.host
     require_thawed(call, backend_host)
     moved = db.transition("group_snapshot", group_snapshot.id, begin,

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 from api.actions import types, volumes, zones
 from api.errors import BadRequest
 from api.request import ApiCall
+from api.schemas import VolumeCreate
 from db import api as db
 from db import errors as db_errors
 from db.records import Group, GroupType, Volume
@@ -20,6 +22,7 @@ from volume.errors import InvalidRequest, VolumeStateConflict
 from volume.states import (
     GROUP_ADDABLE_VOLUME,
     GROUP_REMOVABLE_VOLUME,
+    GroupSnapshotStatus,
     GroupStatus,
     Status,
     group_edge,
@@ -179,6 +182,56 @@ def _deletable(group: Group, volume: Volume) -> None:
         raise InvalidRequest(f"Invalid group: Volume in group {group.id} is attached. Need to detach first.")
     if db.snapshot_count(project_id=None, filters={"volume_id": volume.id}):
         raise InvalidRequest("Invalid group: Volume in group still has dependent snapshots.")
+
+
+def create_from_src(call: ApiCall, *, group_snapshot_id: str | None, source_group_id: str | None,
+                    name: str | None, description: str | None) -> Group:
+    """A new group of the source's types on the source's backend, with one new volume per member snapshot
+    (or per volume of the source group), each created as a volume from a snapshot (or a clone) is."""
+    if bool(group_snapshot_id) == bool(source_group_id):
+        raise BadRequest("Invalid input received: give exactly one of group_snapshot_id and source_group_id.")
+    origins: list[tuple[Volume, VolumeCreate]] = []
+    if group_snapshot_id:
+        group_snapshot = db.group_snapshot_get(group_snapshot_id, project_id=call.scope_project())
+        if group_snapshot.status != GroupSnapshotStatus.AVAILABLE:
+            raise InvalidRequest(f"Invalid group snapshot: group snapshot {group_snapshot.id} is "
+                                 f"{group_snapshot.status}; a group is created from an available one.")
+        source = db.group_get(group_snapshot.group_id)
+        by_id = db.volumes_by_id(m.volume_id for m in db.group_snapshot_members(group_snapshot.id))
+        for member in db.group_snapshot_members(group_snapshot.id):
+            volume = by_id.get(member.volume_id)
+            if volume is not None:
+                origins.append((volume, _copy(volume, snapshot_id=member.id)))
+        if not origins:
+            raise InvalidRequest("Invalid group: Group snapshot is empty. No group will be created.")
+    else:
+        source = get(call, source_group_id or "")
+        if source.status != GroupStatus.AVAILABLE:
+            raise VolumeStateConflict("group", source.id, "create a group from it", {GroupStatus.AVAILABLE},
+                                      source.status)
+        origins = [(v, _copy(v, source_volid=v.id)) for v in db.group_volumes([source.id])[source.id]]
+        if not origins:
+            raise InvalidRequest("Invalid group: Source Group is empty. No group will be created.")
+    group = db.group_create(project_id=call.project_id, user_id=call.ctx.user_id, name=name, description=description,
+                            availability_zone=source.availability_zone, group_type_id=source.group_type_id,
+                            volume_type_ids=source.volume_type_ids, status=GroupStatus.AVAILABLE,
+                            quota_defaults=call.settings.quota_defaults, group_snapshot_id=group_snapshot_id,
+                            source_group_id=source_group_id, host=origins[0][0].backend_host)
+    log.info("group %s: created from %s with %d volume(s)", group.id,
+             f"group snapshot {group_snapshot_id}" if group_snapshot_id else f"group {source_group_id}", len(origins))
+    try:
+        for _, request in origins:
+            volumes.create(call, replace(request, group_id=group.id))
+    except Exception:
+        db.group_reset(group.id, status=GroupStatus.ERROR)  # what was made stays, in a group that says so
+        raise
+    return group
+
+
+def _copy(volume: Volume, *, snapshot_id: str | None = None, source_volid: str | None = None) -> VolumeCreate:
+    return VolumeCreate(size_gb=volume.size_gb, name=volume.name, description=volume.description,
+                        volume_type=volume.volume_type_id, availability_zone=None, metadata={},
+                        snapshot_id=snapshot_id, source_volid=source_volid, multiattach=False)
 
 
 def reset_status(call: ApiCall, group_id: str, *, status: str) -> None:

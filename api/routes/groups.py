@@ -277,3 +277,21 @@ groups.actions("/{group_id}/action", [
     Action("reset_status", RESET_ARGS, _reset, 202, "Set a group's status (admin).", policy=rules.RESET_STATUS,
            since=RESET_SINCE),
 ], name="group_action", summary="Act on a group.", since=GROUPS_SINCE, policy=rules.GET, casts=True)
+
+
+FROM_SOURCE_ARGS = t.obj({"group_snapshot_id": t.ID_OR_NULL, "source_group_id": t.ID_OR_NULL, "name": t.NAME,
+                          "description": t.DESCRIPTION}, extra=False)
+
+
+def _create_from_src(call: ApiCall, args: dict[str, Any]) -> Response:
+    group = actions.create_from_src(call, group_snapshot_id=args.get("group_snapshot_id") or None,
+                                    source_group_id=args.get("source_group_id") or None,
+                                    name=_stripped(args.get("name")), description=_stripped(args.get("description")))
+    return responses.json({"group": views.summary(call, group)}, 202)
+
+
+groups.actions("/action", [
+    Action("create-from-src", FROM_SOURCE_ARGS, _create_from_src, 202, "Create a group from a group snapshot "
+           "or another group, with a copy of each of its volumes.", policy=rules.CREATE, since=FROM_SOURCE_SINCE),
+], name="create_group_from_source", summary="Create a group from a group snapshot or a group.", since=GROUPS_SINCE,
+    policy=rules.CREATE, casts=True, response=views.ONE_SUMMARY)

@@ -254,3 +254,44 @@ def test_an_empty_groups_snapshot_is_available_at_once(admin: Api, casts: list[A
     old = admin.as_(admin.token, "3.18").post(f"/group_snapshots/{made['id']}/action",
                                               {"reset_status": {"status": "error"}})
     assert old.status_code == 404
+
+
+def _available_group_snapshot(admin: Api, group_id: str) -> dict[str, Any]:
+    made: dict[str, Any] = admin.post("/group_snapshots", {"group_snapshot": {"group_id": group_id}}).json()[
+        "group_snapshot"]
+    for member in db.group_snapshot_members(made["id"]):
+        assert member.status == "creating"
+    assert db.transition("group_snapshot", made["id"], (frozenset({"creating"}), "available"),
+                         effects=db.Effects(members=((frozenset({"creating"}), "available", False),)))
+    return made
+
+
+def test_create_from_a_group_snapshot_and_from_a_group(admin: Api, casts: list[Any]) -> None:
+    gtype, vtype = _group_type(admin)["id"], _volume_type(admin)
+    group_id = _group(admin, gtype, [vtype])
+    volumes = [_volume_in(admin, group_id, vtype) for _ in range(2)]
+    made = _available_group_snapshot(admin, group_id)
+    response = admin.post("/groups/action", {"create-from-src": {"group_snapshot_id": made["id"], "name": "copy"}})
+    assert response.status_code == 202, response.text
+    copy = response.json()["group"]
+    shown = admin.get(f"/groups/{copy['id']}").json()["group"]
+    assert (shown["name"], shown["group_snapshot_id"], shown["volume_types"]) == ("copy", made["id"], [vtype])
+    new = db.group_volumes([copy["id"]])[copy["id"]]
+    members = {m.id for m in db.group_snapshot_members(made["id"])}
+    assert len(new) == 2 and {v.snapshot_id for v in new} == members and {v.status for v in new} == {"creating"}
+    assert db.group_get(copy["id"]).host == "host@file-1"
+    busy = admin.delete(f"/group_snapshots/{made['id']}")
+    assert busy.status_code == 400 and "being created" in busy.text
+    cloned = admin.post("/groups/action", {"create-from-src": {"source_group_id": group_id}})
+    assert cloned.status_code == 202, cloned.text
+    clones = db.group_volumes([cloned.json()["group"]["id"]])[cloned.json()["group"]["id"]]
+    assert sorted(v.source_volid or "" for v in clones) == sorted(volumes)
+    assert admin.post("/groups/action", {"create-from-src": {}}).status_code == 400
+    assert admin.as_(admin.token, "3.13").post("/groups/action", {
+        "create-from-src": {"source_group_id": group_id}}).status_code == 404
+
+
+def test_create_from_an_empty_source_is_refused(admin: Api) -> None:
+    group_id = _group(admin, _group_type(admin)["id"], [_volume_type(admin)])
+    refused = admin.post("/groups/action", {"create-from-src": {"source_group_id": group_id}})
+    assert refused.status_code == 400 and "Source Group is empty" in refused.text
