@@ -13,9 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 from client import output
-from client.commands import attachments
+from client.commands import attachments, groups
 from client.commands.backups import backup_create, backup_delete, backup_list, backup_restore, backup_show
-from client.commands import groups
 from client.commands.deployment import availability_zone_list, pool_list, service_list
 from client.commands.project import limits_show, message_list, quota_set, quota_show
 from client.commands.snapshots import snapshot_create, snapshot_delete, snapshot_list, snapshot_show

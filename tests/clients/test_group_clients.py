@@ -98,31 +98,31 @@ def test_cinderclient_groups_from_types_to_snapshots_and_copies(ember: EmbeddedS
 
 
 def _group_volumes(stack: EmbeddedStack, group_id: str, count: int) -> list[str] | None:
-    conn = _token_connection(stack.endpoint)
-    listed = conn.block_storage.get(f"/groups/{group_id}?list_volume=True",
+    storage: Any = _token_connection(stack.endpoint).block_storage
+    listed = storage.get(f"/groups/{group_id}?list_volume=True",
                                     microversion="3.25").json()["group"].get("volumes", [])
-    statuses = [conn.block_storage.get_volume(v).status for v in listed]
+    statuses = [storage.get_volume(v).status for v in listed]
     return listed if len(listed) == count and set(statuses) == {"available"} else None
 
 
 def test_openstacksdk_group_types_groups_and_group_snapshots(ember: EmbeddedStack) -> None:
-    conn = _token_connection(ember.endpoint)
-    vtype = conn.block_storage.create_type(name=_name("sdk-vt"))
-    gtype = conn.block_storage.create_group_type(name=_name("sdk-gt"), group_specs={"k": "v"})
-    assert conn.block_storage.fetch_group_type_group_specs(gtype).group_specs == {"k": "v"}
-    group = conn.block_storage.create_group(name=_name("sdk-g"), group_type=gtype.id, volume_types=[vtype.id])
-    group = conn.block_storage.wait_for_status(group, status="available", failures=["error"], wait=60, interval=0.2)
-    assert group.id in [g.id for g in conn.block_storage.groups()]
-    snapshot = conn.block_storage.create_group_snapshot(name="sdk-gs", group_id=group.id)
-    snapshot = conn.block_storage.wait_for_status(snapshot, status="available", failures=["error"], wait=60,
+    storage: Any = _token_connection(ember.endpoint).block_storage  # the v3 proxy
+    vtype = storage.create_type(name=_name("sdk-vt"))
+    gtype = storage.create_group_type(name=_name("sdk-gt"), group_specs={"k": "v"})
+    assert storage.fetch_group_type_group_specs(gtype).group_specs == {"k": "v"}
+    group = storage.create_group(name=_name("sdk-g"), group_type=gtype.id, volume_types=[vtype.id])
+    group = storage.wait_for_status(group, status="available", failures=["error"], wait=60, interval=0.2)
+    assert group.id in [g.id for g in storage.groups()]
+    snapshot = storage.create_group_snapshot(name="sdk-gs", group_id=group.id)
+    snapshot = storage.wait_for_status(snapshot, status="available", failures=["error"], wait=60,
                                                   interval=0.2)
     assert snapshot.group_id == group.id
-    conn.block_storage.delete_group_snapshot(snapshot)
-    conn.block_storage.wait_for_delete(snapshot, wait=60, interval=0.2)
-    conn.block_storage.delete_group(group, delete_volumes=True)
-    conn.block_storage.wait_for_delete(group, wait=60, interval=0.2)
-    conn.block_storage.delete_group_type(gtype)
-    conn.block_storage.delete_type(vtype)
+    storage.delete_group_snapshot(snapshot)
+    storage.wait_for_delete(snapshot, wait=60, interval=0.2)
+    storage.delete_group(group, delete_volumes=True)
+    storage.wait_for_delete(group, wait=60, interval=0.2)
+    storage.delete_group_type(gtype)
+    storage.delete_type(vtype)
 
 
 def _openstack(stack: EmbeddedStack, *args: str) -> Any:
