@@ -90,6 +90,9 @@ def _group_rows() -> dict[tuple[str, str, str | None], Expect]:
         ("PUT", f"{g}/{{group_id}}", None): Expect(p, body=lambda _: {"group": {"description": uuid.uuid4().hex}}),
         ("POST", ga, "delete"): Expect(p, fresh="group", body=lambda _: {"delete": {"delete-volumes": False}}),
         ("POST", ga, "reset_status"): Expect(w, body=lambda _: {"reset_status": {"status": "available"}}),
+        # from demo's shared group, which is empty: admitted callers get Cinder's "Source Group is empty" 400
+        ("POST", f"{g}/action", "create-from-src"): Expect(p, Owner.BODY, allowed=400, body=lambda p: {
+            "create-from-src": {"source_group_id": p["group_id"]}}),
         # of demo's (empty) group: available at once; each delete takes a fresh one
         ("POST", gs, None): Expect(p, Owner.BODY, body=lambda p: {"group_snapshot": {"group_id": p["group_id"]}}),
         ("GET", gs, None): Expect(r, c),
