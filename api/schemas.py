@@ -36,10 +36,11 @@ _VOLUME_CREATE_FIELDS: dict[str, t.JsonSchema] = {
     "source_volid": t.ID_OR_NULL,
     "multiattach": t.nullable(t.BOOLEAN),
     "backup_id": t.ID_OR_NULL,  # from 3.47: the new volume is restored from this backup
+    "group_id": t.ID_OR_NULL,  # from 3.13: the generic group the volume is created in
     # Cinder's sources that ember does not offer: null or empty only
     **{field: {"type": ["string", "null"], "maxLength": 0,
-               "description": "ember does not create volumes from images, backups or groups: leave it out."}
-       for field in ("imageRef", "image_id", "consistencygroup_id", "group_id")},
+               "description": "ember does not create volumes from images or consistency groups: leave it out."}
+       for field in ("imageRef", "image_id", "consistencygroup_id")},
 }
 _DESCRIBED_FIELDS = {"name": t.NAME, "description": t.DESCRIPTION, "display_name": t.NAME,
                      "display_description": t.DESCRIPTION, "metadata": t.METADATA}
@@ -121,9 +122,11 @@ class VolumeCreate:
     source_volid: str | None
     multiattach: bool
     backup_id: str | None = None
+    group_id: str | None = None
 
 
 BACKUP_SOURCE_SINCE = 47
+GROUP_SINCE = 13
 
 
 def parse_volume_create(body: dict[str, Any], minor: int) -> VolumeCreate:
@@ -153,6 +156,8 @@ def parse_volume_create(body: dict[str, Any], minor: int) -> VolumeCreate:
         source_volid=source_volid,
         multiattach=multiattach is not None and t.truthy(multiattach),
         backup_id=backup_id,
+        # Cinder reads group_id from 3.13 on and ignores it before
+        group_id=(volume.get("group_id") or None) if minor >= GROUP_SINCE else None,
     )
 
 

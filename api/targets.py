@@ -31,6 +31,8 @@ RESOURCE_TARGETS: dict[str, Callable[[ApiCall, str], Target]] = {
     "attachment_id": lambda call, ref: _owned(db.attachment_get(ref, project_id=call.scope_project())),
     "message_id": lambda call, ref: _owned(db.message_get(ref, project_id=call.scope_project())),
     "backup_id": lambda call, ref: _owned(db.backup_get(ref, project_id=call.scope_project())),
+    "group_id": lambda call, ref: _owned(db.group_get(ref, project_id=call.scope_project())),
+    "group_snapshot_id": lambda call, ref: _owned(db.group_snapshot_get(ref, project_id=call.scope_project())),
     "target_project_id": lambda call, ref: {"project_id": ref},
 }
 

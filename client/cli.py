@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from client import output
-from client.commands import attachments, transfers
+from client.commands import attachments, groups, transfers
 from client.commands.backups import backup_create, backup_delete, backup_list, backup_restore, backup_show
 from client.commands.deployment import (
     availability_zone_list,
@@ -122,6 +122,9 @@ _GROUP_HELP = {
     "message": "list messages services left about failed operations",
     "attachment": "list, show and delete volume attachments",
     "transfer": "hand volumes to another project",
+    "group-type": "manage group types and their group specs",
+    "group": "create, change and delete groups of volumes",
+    "group-snapshot": "snapshot every volume of a group at once",
 }
 
 
@@ -175,6 +178,61 @@ def _add_manage_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name")
     parser.add_argument("--description")
     _add_properties(parser, "metadata; repeat for more")
+
+
+def _add_group_commands(b: _Builder) -> None:
+    p = b.command("group-type create", groups.group_type_create, "Create a group type (admin).")
+    p.add_argument("name")
+    p.add_argument("--description")
+    p.add_argument("--private", action="store_true", help="visible to admins only")
+    _add_properties(p, "a group spec; repeat for more")
+    b.command("group-type list", groups.group_type_list, "List group types.").add_argument(
+        "--all", action="store_true", help="private ones too (admin)")
+    b.command("group-type show", groups.group_type_show, "Show a group type.").add_argument("group_type",
+                                                                                             metavar="GROUP_TYPE")
+    p = b.command("group-type set", groups.group_type_set, "Change a group type or set group specs (admin).")
+    p.add_argument("group_type", metavar="GROUP_TYPE")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    _add_properties(p, "add or change a group spec; repeat for more")
+    p = b.command("group-type unset", groups.group_type_unset, "Remove group specs (admin).")
+    p.add_argument("group_type", metavar="GROUP_TYPE")
+    p.add_argument("--property", action="append", default=[], required=True, metavar="KEY")
+    b.command("group-type delete", groups.group_type_delete, "Delete group types (admin).").add_argument(
+        "group_types", nargs="+", metavar="GROUP_TYPE")
+
+    p = b.command("group create", groups.group_create, "Create a group, empty or from a group snapshot or group.",
+                  wait=True)
+    p.add_argument("--group-type", metavar="GROUP_TYPE")
+    p.add_argument("--volume-type", action="append", default=[], metavar="TYPE", help="repeat for more")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    p.add_argument("--availability-zone", metavar="ZONE")
+    p.add_argument("--group-snapshot", metavar="GROUP_SNAPSHOT", help="copy each volume of this group snapshot")
+    p.add_argument("--source-group", metavar="GROUP", help="clone each volume of this group")
+    b.command("group list", groups.group_list, "List groups.").add_argument("--all-projects", action="store_true")
+    b.command("group show", groups.group_show, "Show a group and its volumes.").add_argument("group", metavar="GROUP")
+    p = b.command("group update", groups.group_update, "Rename a group, add or remove volumes.")
+    p.add_argument("group", metavar="GROUP")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    p.add_argument("--add-volume", action="append", default=[], metavar="VOLUME", help="repeat for more")
+    p.add_argument("--remove-volume", action="append", default=[], metavar="VOLUME", help="repeat for more")
+    p = b.command("group delete", groups.group_delete, "Delete groups.", wait=True)
+    p.add_argument("groups", nargs="+", metavar="GROUP")
+    p.add_argument("--delete-volumes", action="store_true", help="delete the groups' volumes too")
+
+    p = b.command("group-snapshot create", groups.group_snapshot_create, "Snapshot every volume of a group at once.",
+                  wait=True)
+    p.add_argument("group", metavar="GROUP")
+    p.add_argument("--name")
+    p.add_argument("--description")
+    b.command("group-snapshot list", groups.group_snapshot_list, "List group snapshots.")
+    b.command("group-snapshot show", groups.group_snapshot_show, "Show a group snapshot.").add_argument(
+        "group_snapshot", metavar="GROUP_SNAPSHOT")
+    p = b.command("group-snapshot delete", groups.group_snapshot_delete, "Delete a group snapshot and its members.",
+                  wait=True)
+    p.add_argument("group_snapshot", metavar="GROUP_SNAPSHOT")
 
 
 def _add_commands(b: _Builder) -> None:
@@ -255,6 +313,8 @@ def _add_commands(b: _Builder) -> None:
     p = b.command("snapshot manageable-list", snapshot_manageable_list,
                   "What a backend holds that could be managed as snapshots (admin).")
     p.add_argument("host", metavar="HOST", help="host@backend")
+
+    _add_group_commands(b)
 
     p = b.command("backup create", backup_create, "Back a volume up (full, or incremental with --incremental).",
                   wait=True)

@@ -60,6 +60,7 @@ class Volume(_Timestamps, _SoftDelete, Base):
     # its CHAP credentials: never shown, kept encrypted (db.keyring)
     provider_auth: Mapped[str | None] = mapped_column(EncryptedString(255))
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
+    group_id: Mapped[str | None] = mapped_column(String(36), index=True)  # the generic group it belongs to
     __table_args__ = (
         Index("ix_volumes_project_deleted", "project_id", "deleted", "created_at"),
         Index("ix_volumes_project_status", "project_id", "deleted", "status", "created_at"),
@@ -102,6 +103,7 @@ class Snapshot(_Timestamps, _SoftDelete, Base):
     status_reason: Mapped[str | None] = mapped_column(String(1024))
     progress: Mapped[str] = mapped_column(String(8), nullable=False, default="0%")
     metadata_: Mapped[dict[str, str]] = mapped_column("metadata", JSON, nullable=False, default=dict)
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36), index=True)  # taken with its group's
     __table_args__ = (
         Index("ix_snapshots_project_deleted", "project_id", "deleted", "created_at"),
         Index("ix_snapshots_project_status", "project_id", "deleted", "status", "created_at"),
@@ -161,6 +163,70 @@ class VolumeTypeProject(Base):
     __table_args__ = (Index("ix_volume_type_projects_project", "project_id"),)
     volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+
+
+class GroupType(_Timestamps, _SoftDelete, Base):
+    __tablename__ = "group_types"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    description: Mapped[str | None] = mapped_column(String(255))
+    is_public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class GroupTypeSpec(Base):
+    __tablename__ = "group_type_specs"
+    group_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class Group(_Timestamps, _SoftDelete, Base):
+    """A generic volume group: volumes of its volume types on one backend (``host``, set with the first)."""
+
+    __tablename__ = "groups"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    availability_zone: Mapped[str] = mapped_column(String(255), nullable=False)
+    group_type_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    host: Mapped[str | None] = mapped_column(String(255))  # host@backend of its volumes
+    group_snapshot_id: Mapped[str | None] = mapped_column(String(36))
+    source_group_id: Mapped[str | None] = mapped_column(String(36))
+    __table_args__ = (Index("ix_groups_project_deleted", "project_id", "deleted", "created_at"),)
+
+
+class GroupSnapshot(_Timestamps, _SoftDelete, Base):
+    """Snapshots of every volume of a group, taken together on the group's backend (``host``)."""
+
+    __tablename__ = "group_snapshots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    group_id: Mapped[str] = mapped_column(String(36), nullable=False, index=True)
+    group_type_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32), nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    status_reason: Mapped[str | None] = mapped_column(String(1024))
+    host: Mapped[str | None] = mapped_column(String(255))
+    __table_args__ = (
+        Index("ix_group_snapshots_project_deleted", "project_id", "deleted", "created_at"),
+        Index("ix_group_snapshots_host_status", "host", "status"),
+    )
+
+
+class GroupVolumeType(Base):
+    """A volume type a group's volumes may have."""
+
+    __tablename__ = "group_volume_types"
+    __table_args__ = (Index("ix_group_volume_types_type", "volume_type_id"),)
+    group_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volume_type_id: Mapped[str] = mapped_column(String(36), primary_key=True)
 
 
 class Service(Base):

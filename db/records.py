@@ -67,6 +67,7 @@ class Volume:
     provider_auth: str | None = field(default=None, repr=False)  # CHAP secret: kept out of logs
     migration_host: str | None = None  # the pool a running migration moves the volume to
     migration_type_id: str | None = None  # a migrating retype's new type
+    group_id: str | None = None
 
     @property
     def backend_host(self) -> str | None:
@@ -109,6 +110,7 @@ class Snapshot:
     updated_at: datetime | None
     deleted: bool = False
     deleted_at: datetime | None = None
+    group_snapshot_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -302,3 +304,52 @@ class IdempotentReply:
     body: str | None
     request_path: str
     resource_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GroupType:
+    id: str
+    name: str
+    description: str | None
+    is_public: bool
+    group_specs: dict[str, str]
+    created_at: datetime
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    project_id: str
+    user_id: str
+    name: str | None
+    description: str | None
+    status: str
+    version: int
+    availability_zone: str
+    group_type_id: str
+    host: str | None
+    group_snapshot_id: str | None
+    source_group_id: str | None
+    created_at: datetime
+    updated_at: datetime | None
+    volume_type_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupSnapshot:
+    id: str
+    project_id: str
+    user_id: str
+    group_id: str
+    group_type_id: str
+    name: str | None
+    description: str | None
+    status: str
+    version: int
+    status_reason: str | None
+    host: str | None
+    created_at: datetime
+    updated_at: datetime | None
+    deleted: bool = False
+    deleted_at: datetime | None = None

@@ -16,6 +16,8 @@ class RequestSpec:
     extra_specs: Mapping[str, str] = field(default_factory=dict)
     # create from a snapshot or a volume: the copy must land where its source is
     source_pool: str | None = None
+    # a volume of a group: the group's backend (host@backend), once its first volume set it
+    backend_host: str | None = None
 
 
 def availability_zone_filter(pool: Pool, spec: RequestSpec) -> bool:
@@ -38,7 +40,8 @@ def capacity_filter(pool: Pool, spec: RequestSpec) -> bool:
 
 
 def source_filter(pool: Pool, spec: RequestSpec) -> bool:
-    return spec.source_pool is None or pool.name == spec.source_pool
+    return ((spec.source_pool is None or pool.name == spec.source_pool)
+            and (spec.backend_host is None or pool.backend_host == spec.backend_host))
 
 
 def capabilities_filter(pool: Pool, spec: RequestSpec) -> bool:

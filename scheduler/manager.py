@@ -42,6 +42,8 @@ class SchedulerManager:
             open_pools = [pool for pool in known if pool.backend_host not in closed]
             candidates, emptied_by = filter_pools(open_pools, spec)
             for pool in capacity_weigher(candidates):
+                if volume.group_id and not self._group_takes(volume.group_id, pool):
+                    continue
                 if db.volume_schedule(volume_id, pool_name=pool.name, size_gb=volume.size_gb,
                                       creating_status=str(Status.CREATING)):
                     self._pools.claimed(pool.name, volume.size_gb)
@@ -54,6 +56,11 @@ class SchedulerManager:
             all_closed = bool(known) and not open_pools
         self._fail(ctx, volume, f"no valid backend for {volume.size_gb} GB: {reason}",
                    messages.no_valid_backend(all_closed=all_closed))
+
+    @staticmethod
+    def _group_takes(group_id: str, pool: Pool) -> bool:
+        """Whether the group's volumes live on the pool's backend: the first volume placed sets it."""
+        return db.group_place(group_id, pool.backend_host) == pool.backend_host
 
     def _cast_create(self, ctx: RequestContext, backend_host: str, volume_id: str) -> None:
         try:
@@ -89,8 +96,14 @@ class SchedulerManager:
         wanted = dict(extra_specs)
         if volume.multiattach:  # asked for in the request (deprecated) rather than by the type
             wanted.setdefault("multiattach", "<is> True")
+        backend_host = None
+        if volume.group_id:
+            try:
+                backend_host = db.group_get(volume.group_id).host
+            except db_errors.NotFound:
+                backend_host = "(its group is gone)"
         return RequestSpec(size_gb=volume.size_gb, availability_zone=volume.availability_zone,
-                           extra_specs=wanted, source_pool=source_pool)
+                           extra_specs=wanted, source_pool=source_pool, backend_host=backend_host)
 
     def _fail(self, ctx: RequestContext, volume: Volume, reason: str, message: messages.Message) -> None:
         """The volume ends in error: ``reason`` (backends, filters) goes to the log, ``message`` to its project."""

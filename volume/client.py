@@ -113,6 +113,12 @@ class VolumeClient:
     def delete_snapshot(self, ctx: RequestContext, backend_host: str, *, snapshot_id: str) -> None:
         self._cast(ctx, backend_host, "delete_snapshot", snapshot_id=snapshot_id)
 
+    def create_group_snapshot(self, ctx: RequestContext, backend_host: str, *, group_snapshot_id: str) -> None:
+        self._cast(ctx, backend_host, "create_group_snapshot", group_snapshot_id=group_snapshot_id)
+
+    def delete_group_snapshot(self, ctx: RequestContext, backend_host: str, *, group_snapshot_id: str) -> None:
+        self._cast(ctx, backend_host, "delete_group_snapshot", group_snapshot_id=group_snapshot_id)
+
     def recover(self, ctx: RequestContext, backend_host: str) -> None:
         """Ask the backend's active to resume or fail its unfinished work now (workers/cleanup)."""
         self._cast(ctx, backend_host, "recover")

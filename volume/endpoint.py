@@ -101,6 +101,18 @@ class VolumeEndpoint:
         self._serve(wire_ctx, "unmanage_snapshot", lambda ctx: self._manager.unmanage_snapshot(ctx, snapshot_id),
                     snapshot_id=snapshot_id)
 
+    @messaging.expose
+    def create_group_snapshot(self, wire_ctx: dict[str, Any], group_snapshot_id: str) -> None:
+        self._serve(wire_ctx, "create_group_snapshot",
+                    lambda ctx: self._manager.create_group_snapshot(ctx, group_snapshot_id),
+                    group_snapshot_id=group_snapshot_id)
+
+    @messaging.expose
+    def delete_group_snapshot(self, wire_ctx: dict[str, Any], group_snapshot_id: str) -> None:
+        self._serve(wire_ctx, "delete_group_snapshot",
+                    lambda ctx: self._manager.delete_group_snapshot(ctx, group_snapshot_id),
+                    group_snapshot_id=group_snapshot_id)
+
     # -- calls: the api waits for these, so a process that is not the active says so instead of forwarding
 
     @messaging.expose

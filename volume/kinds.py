@@ -47,7 +47,18 @@ ATTACHMENT = Kind(
     reason_on_fail=False,  # an attachment has no status_reason: its user message is about its volume
     about=attrgetter("volume_id"), serialize_on=attrgetter("volume_id"))
 
-KINDS = {kind.name: kind for kind in (VOLUME, SNAPSHOT, ATTACHMENT)}
+# its members (one snapshot per volume) land with it: made together, or removed together
+GROUP_SNAPSHOT = Kind(
+    name="group_snapshot", get=db.group_snapshot_get, edge=states.group_snapshot_edge,
+    recovery_of=states.group_snapshot_recovery_of,
+    transient=frozenset(str(s) for s in states.GROUP_SNAPSHOT_RECOVERY), list_stale=db.group_snapshot_list_stale,
+    done=db.Effects(members=(states.group_snapshot_members("create.done"),)),
+    fail=db.Effects(members=(states.group_snapshot_members("create.fail"),
+                             states.group_snapshot_members("delete.fail"))),
+    destroy=db.Effects(destroy=True, members=(states.group_snapshot_members("delete.done"),)),
+    destroyed_by=frozenset({"delete.done"}))
+
+KINDS = {kind.name: kind for kind in (VOLUME, SNAPSHOT, ATTACHMENT, GROUP_SNAPSHOT)}
 
 # what recovery looks at, in order: attachments first (a volume's status follows them)
-RECOVERY_ORDER = (ATTACHMENT, VOLUME, SNAPSHOT)
+RECOVERY_ORDER = (ATTACHMENT, VOLUME, SNAPSHOT, GROUP_SNAPSHOT)

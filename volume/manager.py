@@ -61,9 +61,12 @@ class VolumeManager:
             ("snapshot", "delete"): self._delete_snapshot, ("attachment", "disconnect"): self.connections.disconnect,
             ("volume", "manage"): self.manage.manage_again, ("volume", "unmanage"): self.manage.unmanage,
             ("snapshot", "manage"): self.manage.manage_snapshot_again,
-            ("snapshot", "unmanage"): self.manage.unmanage_snapshot}
-        # an interrupted connect may have made the connector's access and an export nobody holds
+            ("snapshot", "unmanage"): self.manage.unmanage_snapshot,
+            ("group_snapshot", "delete"): self._delete_group_snapshot}
+        # an interrupted connect may have made the connector's access and an export nobody holds; an
+        # interrupted group snapshot some of its members' snapshots (not redone: they would be of two moments)
         self._undo: dict[tuple[str, str], Work] = {("attachment", "connect"): self.connections.disconnect,
+                                                   ("group_snapshot", "create"): self._remove_group_members,
                                                    # an interrupted migration's half-written copy
                                                    ("volume", "migrate"): self.migrations.discard_target,
                                                    ("volume", "retype"): self.migrations.discard_target}
@@ -142,6 +145,12 @@ class VolumeManager:
             return {"acted": True, "entries": self.manage.listing(kind)}
         except DriverError as error:
             return {"acted": True, "error": str(error)}
+
+    def create_group_snapshot(self, ctx: RequestContext, group_snapshot_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["group_snapshot", "create"], group_snapshot_id, self._create_group_snapshot)
+
+    def delete_group_snapshot(self, ctx: RequestContext, group_snapshot_id: str) -> bool:
+        return self._run(ctx, OPERATIONS["group_snapshot", "delete"], group_snapshot_id, self._delete_group_snapshot)
 
     def _run(self, ctx: RequestContext, op: Operation, resource_id: str, work: Work) -> bool:
         """False only when this process is not the backend's active (the message goes back to the queue)."""
@@ -222,6 +231,26 @@ class VolumeManager:
     def _delete_snapshot(self, snapshot: Any) -> dict[str, Any]:
         self._driver.delete_snapshot(snapshot.id, volume_id=snapshot.volume_id)
         return {}
+
+    def _create_group_snapshot(self, group_snapshot: Any) -> dict[str, Any]:
+        """Every member's snapshot, one after another while the volumes are claimed (no extend, delete or
+        group change can come between); if one fails, those made are removed and the failure lands."""
+        members = db.group_snapshot_members(group_snapshot.id)
+        try:
+            for member in members:
+                self._driver.create_snapshot(member.id, volume_id=member.volume_id)
+        except DriverError:
+            self._remove_group_members(group_snapshot)
+            raise
+        return {}
+
+    def _remove_group_members(self, group_snapshot: Any) -> dict[str, Any]:
+        for member in db.group_snapshot_members(group_snapshot.id):
+            self._driver.delete_snapshot(member.id, volume_id=member.volume_id)
+        return {}
+
+    def _delete_group_snapshot(self, group_snapshot: Any) -> dict[str, Any]:
+        return self._remove_group_members(group_snapshot)
 
     # -- recovery (``operations.recovery`` reads these) --------------------------------------
 

@@ -42,6 +42,8 @@ class Action:
     UNMANAGE_SNAPSHOT = Field("106", "unmanage snapshot")
     MIGRATE_VOLUME = Field("107", "migrate volume")
     RETYPE_VOLUME = Field("108", "retype volume")
+    GROUP_SNAPSHOT_CREATE = Field("109", "create group snapshot")  # ember's: Cinder posts none for groups
+    GROUP_SNAPSHOT_DELETE = Field("110", "delete group snapshot")
     UNKNOWN = Field("000", "unknown action")
 
 
@@ -88,6 +90,8 @@ _ACTIONS: dict[tuple[str, str], tuple[Field, Field]] = {
     ("snapshot", "delete"): (Action.SNAPSHOT_DELETE, Detail.SNAPSHOT_DELETE_ERROR),
     ("attachment", "connect"): (Action.UPDATE_ATTACHMENT, Detail.ATTACH_ERROR),
     ("attachment", "disconnect"): (Action.DETACH_VOLUME, Detail.DETACH_ERROR),
+    ("group_snapshot", "create"): (Action.GROUP_SNAPSHOT_CREATE, Detail.SNAPSHOT_CREATE_ERROR),
+    ("group_snapshot", "delete"): (Action.GROUP_SNAPSHOT_DELETE, Detail.SNAPSHOT_DELETE_ERROR),
 }
 
 # Cinder's exception-to-detail mapping, by class name (drivers/errors.py, db/errors.py) so that the
@@ -101,7 +105,8 @@ _ERROR_DETAILS: dict[str, Field] = {
 }
 _DRIVER_ERROR = "DriverError"
 
-_RESOURCE_TYPES = {"volume": "VOLUME", "snapshot": "VOLUME_SNAPSHOT", "attachment": "VOLUME"}
+_RESOURCE_TYPES = {"volume": "VOLUME", "snapshot": "VOLUME_SNAPSHOT", "attachment": "VOLUME",
+                   "group_snapshot": "GROUP_SNAPSHOT"}
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,9 @@ def unmanage(call: ApiCall, snapshot_id: str) -> None:
 
 
 def _delete(call: ApiCall, snapshot: Snapshot, *, event: str, action: str, op: str = "delete") -> None:
+    if snapshot.group_snapshot_id:
+        raise InvalidRequest(f"Invalid snapshot: snapshot {snapshot.id} is part of group snapshot "
+                             f"{snapshot.group_snapshot_id}; delete the group snapshot instead.")
     sources, _ = begin = snapshot_edge(event)
     if snapshot.status not in sources:
         raise VolumeStateConflict("snapshot", snapshot.id, action, sources, snapshot.status)

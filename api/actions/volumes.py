@@ -37,6 +37,7 @@ from volume.states import (
     Status,
     backup_edge,
     edge,
+    group_edge,
     snapshot_edge,
 )
 
@@ -91,6 +92,7 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
     multiattach = request.multiattach or types.is_multiattach(volume_type)
     if multiattach:
         call.authorize(volume_rules.MULTIATTACH)
+    group_claim = _group_claim(call, request.group_id, volume_type) if request.group_id else None
     volume = db.volume_create(
         project_id=call.project_id, user_id=call.ctx.user_id, size_gb=size_gb, status=Status.CREATING,
         availability_zone=_zone(call, request.availability_zone, origin), name=request.name,
@@ -98,7 +100,7 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         bootable=origin.bootable if origin else False,
         multiattach=multiattach,
         snapshot=snapshot_claim, source_volume=source_claim, idempotency=call.idempotency(),
-        quota_defaults=call.settings.quota_defaults)
+        quota_defaults=call.settings.quota_defaults, group=group_claim)
     log.info("volume %s: created in status %s, asking a scheduler to place it", volume.id, volume.status)
     if request.backup_id:  # a backup service restores it once it is created
         backup = db.backup_get(request.backup_id)
@@ -113,6 +115,18 @@ def create(call: ApiCall, request: VolumeCreate) -> Volume:
         db.volume_transition(volume.id, edge("create.fail"), status_reason=_reason(error))
         raise disclosure.unavailable(call, error) from error
     return volume
+
+
+def _group_claim(call: ApiCall, group_id: str, volume_type: VolumeType) -> tuple[str, tuple[frozenset[str], str]]:
+    """The group a new volume joins: the caller's, available, and taking the volume's type."""
+    group = db.group_get(group_id, project_id=call.scope_project())
+    claim = group_edge("update")
+    if group.status not in claim[0]:
+        raise VolumeStateConflict("group", group.id, "create a volume in it", claim[0], group.status)
+    if volume_type.id not in group.volume_type_ids:
+        raise InvalidRequest(f"Invalid volume type: group {group.id} does not take volume type {volume_type.id} "
+                             f"(its types: {', '.join(group.volume_type_ids)}).")
+    return group.id, claim
 
 
 def within_per_volume_limit(call: ApiCall, size_gb: int) -> None:
@@ -188,8 +202,16 @@ def force_delete(call: ApiCall, volume_id: str) -> None:
     _delete(call, db.volume_get(volume_id), event="force_delete.begin", action="force-delete it")
 
 
+def delete_in_group(call: ApiCall, volume: Volume) -> None:
+    """A group's volume, deleted with its group (delete-volumes): the one way such a volume goes."""
+    _delete(call, volume, event="delete.begin", action="delete it with its group", with_group=True)
+
+
 def _delete(call: ApiCall, volume: Volume, *, event: str, action: str, cascade: bool = False,
-            op: str = "delete") -> None:
+            op: str = "delete", with_group: bool = False) -> None:
+    if volume.group_id and not with_group:
+        raise InvalidRequest(f"Invalid volume: volume {volume.id} belongs to group {volume.group_id}: remove it "
+                             "from the group first, or delete the group with delete-volumes.")
     sources, target = begin = edge(event)
     # counted after the read: an attachment made since bumps the version, and the swap below loses
     attachments = db.attachment_count(project_id=None, filters={"volume_id": volume.id})

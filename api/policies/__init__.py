@@ -17,6 +17,7 @@ from api.policies import (
     base,
     clusters,
     default_types,
+    groups,
     manageable,
     messages,
     qos_specs,
@@ -38,7 +39,7 @@ PUBLIC = "@public"
 def list_rules() -> list[policy.RuleDefault]:
     return [rule for module in (base, volumes, volume_actions, volume_metadata, snapshots, snapshot_metadata, attachments,
                                 volume_type, volume_transfer, qos_specs, quotas, default_types, clusters, backends,
-                                backups, messages, workers, manageable)
+                                backups, messages, workers, manageable, groups)
                                 for rule in module.list_rules()]
 
 

@@ -6,6 +6,8 @@ from api.routes import (
                                             backups,
                                             clusters,
                                             default_types,
+                                            group_snapshots,
+                                            groups,
                                             hosts,
                                             manage,
                                             messages,
@@ -30,3 +32,4 @@ ALL: list[RouteSpec] = [spec for module in (versions, volumes, volume_metadata, 
                         for spec in module.routes.specs]
 ALL += transfers.legacy.specs + transfers.current.specs
 ALL += manage.ALL
+ALL += groups.types.specs + groups.groups.specs + group_snapshots.routes.specs

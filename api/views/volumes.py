@@ -85,7 +85,7 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
         body["os-vol-host-attr:host"] = volume.host
     minor = call.minor
     if minor >= 13:
-        body["group_id"] = None
+        body["group_id"] = volume.group_id
     if minor >= 21 and call.is_admin:
         body["provider_id"] = None
     if minor >= 48:

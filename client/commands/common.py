@@ -21,6 +21,10 @@ _KINDS: dict[str, tuple[str, str, str, str, str]] = {
     "type": ("/types", "volume_type", "/types", "volume_types", "volume type"),
     "backup": ("/backups", "backup", "/backups/detail", "backups", "backup"),
     "qos": ("/qos-specs", "qos_specs", "/qos-specs", "qos_specs", "QoS spec"),
+    "group": ("/groups", "group", "/groups/detail", "groups", "group"),
+    "group-type": ("/group_types", "group_type", "/group_types", "group_types", "group type"),
+    "group-snapshot": ("/group_snapshots", "group_snapshot", "/group_snapshots/detail", "group_snapshots",
+                       "group snapshot"),
 }
 
 
@@ -34,7 +38,7 @@ def find(session: Session, kind: str, ref: str) -> Resource:
         except ApiFault as fault:
             if fault.code != 404:
                 raise
-    params = {} if kind == "type" else {"name": ref}
+    params = {} if kind in ("type", "group-type") else {"name": ref}
     listed = session.get(list_path, params=params).get(list_key, [])
     matches = [item for item in listed if item.get("name") == ref]
     if not matches:

@@ -41,6 +41,32 @@ from db.api.backups import (
     backup_take,
     backup_update,
 )
+from db.api.group_snapshots import (
+    group_snapshot_count,
+    group_snapshot_create,
+    group_snapshot_get,
+    group_snapshot_list,
+    group_snapshot_list_stale,
+    group_snapshot_members,
+)
+from db.api.groups import (
+    DEFAULT_CGSNAPSHOT_TYPE,
+    group_create,
+    group_destroy,
+    group_get,
+    group_list,
+    group_place,
+    group_reset,
+    group_spec_delete,
+    group_specs_set,
+    group_type_create,
+    group_type_delete,
+    group_type_get,
+    group_type_list,
+    group_type_update,
+    group_update,
+    group_volumes,
+)
 from db.api.housekeeping import Cleanup, db_purge, work_cleanup
 from db.api.idempotency import idempotency_claim, idempotency_forget, idempotency_purge, idempotency_store
 from db.api.keys import Rotation, secret_rotate
@@ -144,6 +170,7 @@ from db.api.work import HolderCheck, work_claim, work_list, work_release
 from db.session import ping
 
 __all__ = [
+    "DEFAULT_CGSNAPSHOT_TYPE",
     "DEFAULT_QUOTA_CLASS",
     "DEFAULT_TYPE_NAME",
     "PER_VOLUME_QUOTA",
@@ -196,6 +223,27 @@ __all__ = [
     "encryption_update",
     "extra_spec_delete",
     "extra_specs_set",
+    "group_create",
+    "group_destroy",
+    "group_get",
+    "group_list",
+    "group_place",
+    "group_reset",
+    "group_snapshot_count",
+    "group_snapshot_create",
+    "group_snapshot_get",
+    "group_snapshot_list",
+    "group_snapshot_list_stale",
+    "group_snapshot_members",
+    "group_spec_delete",
+    "group_specs_set",
+    "group_type_create",
+    "group_type_delete",
+    "group_type_get",
+    "group_type_list",
+    "group_type_update",
+    "group_update",
+    "group_volumes",
     "idempotency_claim",
     "idempotency_forget",
     "idempotency_purge",

@@ -24,6 +24,7 @@ _quotas = table_of(models.Quota)
 _volumes = table_of(models.Volume)
 _snapshots = table_of(models.Snapshot)
 _backups = table_of(models.Backup)
+_groups = table_of(models.Group)
 _pools = table_of(models.Pool)
 _types = table_of(models.VolumeType)
 _classes = table_of(models.QuotaClass)
@@ -249,6 +250,8 @@ def _actual_usage(conn: Connection) -> dict[tuple[str, str], int]:
                      .group_by(_backups.c.project_id)), "backups")
     add(conn.execute(sa.select(_backups.c.project_id, sa.func.sum(_backups.c.size_gb)).where(live_backups)
                      .group_by(_backups.c.project_id)), "backup_gigabytes")
+    add(conn.execute(sa.select(_groups.c.project_id, sa.func.count()).where(_groups.c.deleted == sa.false())
+                     .group_by(_groups.c.project_id)), "groups")
     return actual
 
 

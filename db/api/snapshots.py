@@ -134,7 +134,8 @@ def snapshot_list_stale(*, statuses: frozenset[str], older_than_s: float, backen
     where = [_snapshots.c.deleted == sa.false(), _snapshots.c.status.in_(sorted(statuses)),
              sa.func.coalesce(_snapshots.c.updated_at, _snapshots.c.created_at)
              < utcnow() - timedelta(seconds=older_than_s),
-             _volumes.c.host.startswith(f"{backend_host}#", autoescape=True)]
+             _volumes.c.host.startswith(f"{backend_host}#", autoescape=True),
+             _snapshots.c.group_snapshot_id.is_(None)]  # a group snapshot's members recover with it
     query = (sa.select(_snapshots).join(_volumes, _volumes.c.id == _snapshots.c.volume_id)
              .where(*where).order_by(_snapshots.c.created_at).limit(limit))
     with reader() as conn:

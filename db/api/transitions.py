@@ -24,7 +24,7 @@ from db.api._common import cas_update, utcnow
 from db.api.settle import SettleRule, settle
 from db.api.work import HolderCheck, end_claim, revoke_dead_claim
 from db.models import table_of
-from db.records import Attachment, Backup, Snapshot, Volume, WorkClaim, from_row
+from db.records import Attachment, Backup, GroupSnapshot, Snapshot, Volume, WorkClaim, from_row, from_rows
 from db.session import retry_on_conflict, writer
 
 Edge = tuple[frozenset[str], str]
@@ -61,6 +61,9 @@ class Effects:
     # the row's volume (the kind's ``settles``) moves along the first of these edges it is in a source of
     # (a backup's landing gives its volume back); then ``settle`` applies
     volume_edges: tuple[Edge, ...] = ()
+    # a group snapshot's member snapshots move along the first of these (sources, target, destroy) edges
+    # they are in a source of; with destroy they are soft-deleted, giving back their quota
+    members: tuple[tuple[frozenset[str], str, bool], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,8 @@ _KINDS: dict[str, _Kind] = {
     "attachment": _Kind(table_of(models.Attachment), Attachment, "Attachment",
                         settles=lambda _, a: str(a.volume_id), after_volume=True, gives_back=None,
                         destroyed=("deleted_at", "detached_at")),
+    "group_snapshot": _Kind(table_of(models.GroupSnapshot), GroupSnapshot, "Group snapshot", settles=None,
+                            after_volume=False, gives_back=None),
     "backup": _Kind(table_of(models.Backup), Backup, "Backup", settles=lambda _, b: _backup_volume(b),
                     after_volume=False,
                     gives_back=lambda b: ({"backups": 1, "backup_gigabytes": b.size_gb}, None, 0)),
@@ -160,6 +165,8 @@ def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edg
                 break
     if effects.settle is not None and volume_id:
         settle(conn, volume_id, effects.settle)
+    for member_edge in effects.members:
+        move_members(conn, row_id, member_edge)
     changed = from_row(spec.record, conn.execute(sa.select(spec.table).where(spec.table.c.id == row_id)).one())
     _charge(conn, spec, changed, current, effects)
     return changed
@@ -211,3 +218,21 @@ def _charge(conn: Connection, spec: _Kind, changed: Any, before: Any, effects: E
         quota, pool, size_gb = spec.gives_back(before)
         quotas.release(conn, before.project_id, quotas.typed(quota, spec.type_of(conn, before)))
         pools.release(conn, pool, size_gb)
+
+
+def move_members(conn: Connection, group_snapshot_id: str, edge: tuple[frozenset[str], str, bool]) -> int:
+    """Move the group snapshot's live member snapshots in ``edge``'s sources to its target, soft-deleted
+    with ``destroy`` (giving back their quota); how many moved."""
+    sources, target, destroy = edge
+    where = [_snapshots.c.group_snapshot_id == group_snapshot_id, _snapshots.c.deleted == sa.false(),
+             _snapshots.c.status.in_(sorted(sources))]
+    if not destroy:
+        return int(conn.execute(sa.update(_snapshots).where(*where).values(
+            status=target, version=_snapshots.c.version + 1, updated_at=utcnow())).rowcount)
+    members = from_rows(Snapshot, conn.execute(sa.select(_snapshots).where(*where)))
+    now = utcnow()
+    for member in members:
+        conn.execute(sa.update(_snapshots).where(_snapshots.c.id == member.id).values(
+            status=target, deleted=True, deleted_at=now, updated_at=now, version=_snapshots.c.version + 1))
+        quotas.release(conn, member.project_id, {"snapshots": 1, "gigabytes": member.size_gb})
+    return len(members)

@@ -22,13 +22,14 @@ from db.session import reader, retry_on_conflict, writer
 
 _volumes = table_of(models.Volume)
 _snapshots = table_of(models.Snapshot)
+_groups = table_of(models.Group)
 
 Edge = tuple[frozenset[str], str]
 
 SORT_KEYS = frozenset({"id", "name", "status", "size_gb", "created_at", "updated_at", "availability_zone",
                        "host", "bootable", "volume_type_id", "project_id"})
 FILTER_KEYS = frozenset({"name", "status", "availability_zone", "bootable", "volume_type_id", "host",
-                         "snapshot_id", "source_volid", "attach_status", "project_id", "multiattach"})
+                         "snapshot_id", "source_volid", "attach_status", "project_id", "multiattach", "group_id"})
 
 
 def volume_create(*, project_id: str, user_id: str, size_gb: int, status: str, availability_zone: str,
@@ -38,20 +39,22 @@ def volume_create(*, project_id: str, user_id: str, size_gb: int, status: str, a
                   snapshot: tuple[str, int, Edge] | None = None,
                   source_volume: tuple[str, int, Edge] | None = None,
                   volume_id: str | None = None, idempotency: IdempotencyClaim | None = None,
-                  quota_defaults: quotas.Defaults | None = None, host: str | None = None) -> Volume:
+                  quota_defaults: quotas.Defaults | None = None, host: str | None = None,
+                  group: tuple[str, Edge] | None = None) -> Volume:
     """Reserve quota, claim the source (snapshot or volume) by version, insert the row.
 
     ``snapshot``/``source_volume`` are (id, version read by the caller, claim edge); a source
     that changed since it was read raises Conflict, and nothing is written. ``host`` places the row
     at once (a manage: its data already lies on that pool, which counts it as allocated whatever room
-    it reports).
+    it reports). ``group`` is (id, the group statuses a volume may join it in): the group's version is
+    bumped, so a racing group delete loses.
     """
     return _volume_create(volume_id or new_id(), project_id=project_id, user_id=user_id, size_gb=size_gb,
                           status=status, availability_zone=availability_zone, name=name,
                           description=description, volume_type_id=volume_type_id, metadata=metadata,
                           bootable=bootable, multiattach=multiattach, snapshot=snapshot,
                           source_volume=source_volume, idempotency=idempotency, quota_defaults=quota_defaults,
-                          host=host)
+                          host=host, group=group)
 
 
 @retry_on_conflict
@@ -61,7 +64,7 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
                    multiattach: bool, snapshot: tuple[str, int, Edge] | None,
                    source_volume: tuple[str, int, Edge] | None,
                    idempotency: IdempotencyClaim | None, quota_defaults: quotas.Defaults | None,
-                   host: str | None) -> Volume:
+                   host: str | None, group: tuple[str, Edge] | None) -> Volume:
     # the id is fixed across retries: if a try whose COMMIT lost its connection did commit, we find it
     with writer() as conn:
         existing = conn.execute(sa.select(_volumes).where(_volumes.c.id == volume_id)).first()
@@ -79,6 +82,11 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
             if not cas_update(conn, _volumes, src_id, sources=sources, expected_version=version, values={}):
                 raise errors.Conflict(f"Source volume {src_id} changed while it was being cloned; "
                                       f"it must be in status {sorted(sources)}.")
+        if group is not None:
+            group_id, (group_sources, _) = group
+            if not cas_update(conn, _groups, group_id, sources=group_sources, values={}):
+                raise errors.Conflict(f"Group {group_id} changed while a volume was being created in it; it must "
+                                      f"be in status {sorted(group_sources)}.")
         quotas.reserve(conn, project_id, quotas.typed({"volumes": 1, "gigabytes": size_gb}, volume_type_id),
                        quota_defaults)
         if host is not None:
@@ -89,7 +97,7 @@ def _volume_create(volume_id: str, *, project_id: str, user_id: str, size_gb: in
             volume_type_id=volume_type_id, snapshot_id=snapshot[0] if snapshot else None,
             source_volid=source_volume[0] if source_volume else None, bootable=bootable,
             multiattach=multiattach, metadata=dict(metadata or {}), attach_status="detached",
-            created_at=utcnow(), deleted=False))
+            created_at=utcnow(), deleted=False, group_id=group[0] if group else None))
         bind_resource(conn, idempotency, volume_id)
         return from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
 

@@ -27,7 +27,8 @@ from db.session import reader, retry_on_conflict, writer
 _work = table_of(models.TrackedWork)
 _services = table_of(models.Service)
 _RESOURCES = {"volume": table_of(models.Volume), "snapshot": table_of(models.Snapshot),
-              "attachment": table_of(models.Attachment), "backup": table_of(models.Backup)}
+              "attachment": table_of(models.Attachment), "backup": table_of(models.Backup),
+              "group_snapshot": table_of(models.GroupSnapshot)}
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,46 @@ def _transfer_rows(prefix: str) -> dict[tuple[str, str, str | None], Expect]:
     }
 
 
+def _group_rows() -> dict[tuple[str, str, str | None], Expect]:
+    """Group types and their specs (admins write them; reading a type is ember's reader rule, the specs are
+    admin only), and groups (3.13: demo's own group, the shared one empty)."""
+    gt, one, specs = "/v3/group_types", "/v3/group_types/{group_type_id}", "/v3/group_types/{group_type_id}/group_specs"
+    g, ga, gs = "/v3/groups", "/v3/groups/{group_id}/action", "/v3/group_snapshots"
+    r, p, w, c = Access.READER, Access.MEMBER, Access.ADMIN, Owner.CALLER
+    return {
+        ("GET", gt, None): Expect(r, c),
+        ("GET", one, None): Expect(r, c),
+        ("POST", gt, None): Expect(w, c, body=lambda _: {"group_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}}),
+        ("PUT", one, None): Expect(w, c, body=lambda _: {"group_type": {"description": "matrix"}}),
+        ("DELETE", one, None): Expect(w, c, fresh="group_type"),
+        ("GET", specs, None): Expect(w, c),
+        ("POST", specs, None): Expect(w, c, body=lambda _: {"group_specs": {"k": "v"}}),
+        ("GET", f"{specs}/{{key}}", None): Expect(w, c),
+        ("PUT", f"{specs}/{{key}}", None): Expect(w, c, body=lambda p: {p["key"]: "v"}),
+        ("DELETE", f"{specs}/{{key}}", None): Expect(w, c, fresh="group_spec_key"),
+        ("POST", g, None): Expect(p, c, body=lambda p: {"group": {"group_type": p["group_type_id"],
+                                                                  "volume_types": [p["type_id"]]}}),
+        ("GET", g, None): Expect(r, c),
+        ("GET", f"{g}/detail", None): Expect(r, c),
+        ("GET", f"{g}/{{group_id}}", None): Expect(r),
+        # a new description each time: an update that changes nothing is a 400, as Cinder's
+        ("PUT", f"{g}/{{group_id}}", None): Expect(p, body=lambda _: {"group": {"description": uuid.uuid4().hex}}),
+        ("POST", ga, "delete"): Expect(p, fresh="group", body=lambda _: {"delete": {"delete-volumes": False}}),
+        ("POST", ga, "reset_status"): Expect(w, body=lambda _: {"reset_status": {"status": "available"}}),
+        # from demo's shared group, which is empty: admitted callers get Cinder's "Source Group is empty" 400
+        ("POST", f"{g}/action", "create-from-src"): Expect(p, Owner.BODY, allowed=400, body=lambda p: {
+            "create-from-src": {"source_group_id": p["group_id"]}}),
+        # of demo's (empty) group: available at once; each delete takes a fresh one
+        ("POST", gs, None): Expect(p, Owner.BODY, body=lambda p: {"group_snapshot": {"group_id": p["group_id"]}}),
+        ("GET", gs, None): Expect(r, c),
+        ("GET", f"{gs}/detail", None): Expect(r, c),
+        ("GET", f"{gs}/{{group_snapshot_id}}", None): Expect(r),
+        ("DELETE", f"{gs}/{{group_snapshot_id}}", None): Expect(p, fresh="group_snapshot"),
+        ("POST", f"{gs}/{{group_snapshot_id}}/action", "reset_status"): Expect(
+            w, body=lambda _: {"reset_status": {"status": "available"}}),
+    }
+
+
 V, VA = "/v3/volumes", "/v3/volumes/{volume_id}/action"
 M = "/v3/volumes/{volume_id}/metadata"
 S, SA = "/v3/snapshots", "/v3/snapshots/{snapshot_id}/action"
@@ -251,6 +291,7 @@ EXPECTED: dict[tuple[str, str, str | None], Expect] = {
                                                                           body=lambda p: {"encryption": {
                                                                               "key_size": 512}}),
     ("DELETE", f"{T}/{{type_id}}/encryption/{{encryption_id}}", None): Expect(W, C, fresh="encrypted_type"),
+    **_group_rows(),
 }
 # the extra spec key the shared type's key routes name
 SHARED_SPEC_KEY = "multiattach"

@@ -53,6 +53,10 @@ class World:
             "class_name": "default", "plain_type_id": self.volume_type(), "cluster_name": volume_service["host"],
             "qos_id": self.qos(), "encryption_id": str(uuid.uuid4()),
         }
+        self.shared["group_type_id"] = self.group_type()
+        admin.ok("POST", f"/group_types/{self.shared['group_type_id']}/group_specs", {"group_specs": {"k": "v"}})
+        self.shared["group_id"] = self.group()
+        self.shared["group_snapshot_id"] = self.group_snapshot()
         self.fresh: dict[str, Callable[[], Params]] = {
             "volume": lambda: {"volume_id": self.volume()},
             "reserved": lambda: self._legacy_attach("os-reserve"),
@@ -80,6 +84,10 @@ class World:
             "qos_key": self._qos_key,
             "encrypted_type": self._encrypted_type,
             "message": lambda: {"message_id": self._messages.pop()},
+            "group_type": lambda: {"group_type_id": self.group_type()},
+            "group_spec_key": self._group_spec_key,
+            "group": lambda: {"group_id": self.group()},
+            "group_snapshot": lambda: {"group_snapshot_id": self.group_snapshot()},
         }
 
     # --- volumes ---------------------------------------------------------------------------------------
@@ -224,6 +232,26 @@ class World:
         made = self.admin.ok("POST", f"/types/{type_id}/encryption", {"encryption": {
             "provider": "luks", "control_location": "front-end", "cipher": "aes-xts-plain64", "key_size": 256}})
         return {"type_id": type_id, "encryption_id": made["encryption"]["encryption_id"], "key": "cipher"}
+
+    def group_type(self) -> str:
+        made = self.admin.ok("POST", "/group_types", {"group_type": {"name": f"matrix-{uuid.uuid4().hex[:8]}"}})
+        return str(made["group_type"]["id"])
+
+    def _group_spec_key(self) -> Params:
+        key = f"s-{uuid.uuid4().hex[:8]}"
+        self.admin.ok("POST", f"/group_types/{self.shared['group_type_id']}/group_specs", {"group_specs": {key: "v"}})
+        return {"key": key}
+
+    def group(self) -> str:
+        """An empty group of demo's, of the shared group type and volume type."""
+        made = self.owner.ok("POST", "/groups", {"group": {"group_type": self.shared["group_type_id"],
+                                                           "volume_types": [self.shared["type_id"]]}})
+        return str(made["group"]["id"])
+
+    def group_snapshot(self) -> str:
+        """A group snapshot of an empty group of demo's (available at once)."""
+        made = self.owner.ok("POST", "/group_snapshots", {"group_snapshot": {"group_id": self.group()}})
+        return str(made["group_snapshot"]["id"])
 
     def _wait_messages(self, volumes: list[str], timeout_s: float = 60) -> list[str]:
         """The ids of the user messages the failed creates of ``volumes`` left in demo."""
