@@ -41,17 +41,9 @@ GLANCE_BUG = (
 EXCLUDE_REGEX = "|".join(GLANCE_BUG)
 
 _V = "tempest.api.volume."
-_GROUPS = "no groups family (group types, group specs, groups, group snapshots: /v3/group_types, /v3/groups, ...)"
 # test id (or "setUpClass (<class>)") prefix -> why ember answers differently; nothing else may fail.
 # Each is a family ember lacks (the API-breadth issue picks them up) or a named difference.
 ALLOWED_FAILURES: dict[str, str] = {
-    _V + "admin.test_group_snapshots.GroupSnapshotsTest.": _GROUPS,
-    _V + "admin.test_group_snapshots.GroupSnapshotsV319Test.": _GROUPS,
-    _V + "admin.test_group_type_specs.GroupTypeSpecsTest.": _GROUPS,
-    _V + "admin.test_group_types.GroupTypesTest.": _GROUPS,
-    _V + "admin.test_groups.GroupsTest.": _GROUPS,
-    _V + "admin.test_groups.GroupsV314Test.": _GROUPS,
-    _V + "admin.test_groups.GroupsV320Test.": _GROUPS,
 }
 
 # measured: ran 153, passed 122, skipped 16, failed 15 (all allowed) in about 230 s. Real Cinder 29 passes 143
