@@ -44,11 +44,19 @@ def logins(keystone: Keystone) -> dict[str, tuple[str, str]]:
     return {persona: login(keystone, persona) for persona in PERSONAS}
 
 
+# two backends: Tempest's multi-backend, migration and retype tests need a second one
+BACKENDS = ("file-1", "file-2")
+
+
 @pytest.fixture(scope="session")
-def keystone_ember(keystone: Keystone, ember_endpoint: str,
-                   logins: dict[str, tuple[str, str]]) -> Iterator[EmbeddedStack]:
-    """One ember-all (file driver, no quota limits) at the catalog's address, validating Keystone tokens."""
-    stack = EmbeddedStack(driver="file", quota_volumes=-1, port=int(ember_endpoint.rsplit(":", 1)[1]),
+def keystone_ember(keystone: Keystone, ember_endpoint: str, logins: dict[str, tuple[str, str]],
+                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
+    """The tier's one ember-all (two file-driver backends, no quota limits) at the catalog's address, validating
+    Keystone tokens."""
+    shares = tmp_path_factory.mktemp("keystone-shares")
+    stack = EmbeddedStack(backend_sections={name: f"volume_driver = file\nfile_share_path = {shares / name}\n"
+                                            for name in BACKENDS},
+                          quota_volumes=-1, port=int(ember_endpoint.rsplit(":", 1)[1]),
                           extra_conf="auth_strategy = keystone\n",
                           extra_sections=authtoken_section(keystone.authtoken_options()),
                           admin_token=logins["admin"][0]).start()

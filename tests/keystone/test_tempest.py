@@ -12,23 +12,20 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
 from localcluster import tempest
-from localcluster.keystone import Keystone, authtoken_section
+from localcluster.keystone import Keystone
 
 from api.routes.backends import EXTENSIONS
 from bench.stack import EmbeddedStack
+from tests.keystone.conftest import BACKENDS
 
 pytestmark = pytest.mark.keystone
 
 REGEX = r"^tempest\.api\.volume\."
-BACKENDS = ("file-1", "file-2")
 # EMBER_TEMPEST_REGEX narrows a run by hand while a family is built (the counts below then do not apply)
 NARROWED = os.environ.get("EMBER_TEMPEST_REGEX")
 # Tempest 47.0.0 with Glance off: these classes use an image client that the Manager does not have
@@ -53,29 +50,10 @@ PASS_FLOOR = 122
 RUN_TIMEOUT_S = 40 * 60
 
 
-def _admin_token(keystone: Keystone) -> str:
-    creds = keystone.credentials("admin")
-    auth = v3.Password(auth_url=creds.auth_url, username=creds.username, password=creds.password,
-                       project_name=creds.project_name, user_domain_name=creds.user_domain_name,
-                       project_domain_name=creds.project_domain_name)
-    token = session.Session(auth=auth).get_token()
-    assert token
-    return str(token)
-
-
 @pytest.fixture(scope="module")
-def ember(keystone: Keystone, ember_endpoint: str,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    """Two file backends (Tempest's multi-backend, migration and retype tests need a second one)."""
-    shares = tmp_path_factory.mktemp("tempest-shares")
-    stack = EmbeddedStack(backend_sections={name: f"volume_driver = file\nfile_share_path = {shares / name}\n"
-                                            for name in BACKENDS},
-                          quota_volumes=-1, port=int(ember_endpoint.rsplit(":", 1)[1]),
-                          extra_conf="auth_strategy = keystone\n",
-                          extra_sections=authtoken_section(keystone.authtoken_options()),
-                          admin_token=_admin_token(keystone)).start()
-    yield stack
-    stack.close()
+def ember(keystone_ember: EmbeddedStack) -> EmbeddedStack:
+    """The tier's ember-all, at the address Keystone's catalog names."""
+    return keystone_ember
 
 
 def _pools(ember: EmbeddedStack) -> list[dict[str, str]]:
