@@ -28,9 +28,8 @@ DETAIL = t.obj({**SUMMARY["properties"], "attached_at": t.STRING_OR_NULL, "detac
 ONE = t.obj({"attachment": DETAIL}, required=["attachment"])
 # what a volume body lists of each attachment (Cinder's volume attachment summary)
 OF_VOLUME = t.obj({"id": t.STRING, "attachment_id": t.STRING, "volume_id": t.STRING, "server_id": t.STRING_OR_NULL,
-                   "host_name": t.STRING_OR_NULL, "device": t.STRING_OR_NULL, "attached_at": t.STRING_OR_NULL,
-                   "attach_mode": t.STRING, "status": t.STRING},
-                  required=["id", "attachment_id", "volume_id", "server_id"])
+                   "host_name": t.STRING_OR_NULL, "device": t.STRING_OR_NULL, "attached_at": t.STRING_OR_NULL},
+                  required=["id", "attachment_id", "volume_id", "server_id"], extra=False)
 
 
 def listing(item: t.JsonSchema) -> t.JsonSchema:
@@ -105,5 +104,4 @@ def of_volume(attachment: Attachment, *, show_host: bool) -> dict[str, Any]:
     """``show_host``: the host name is the admin's to see (Cinder shows others null)."""
     return {"id": attachment.volume_id, "attachment_id": attachment.id, "volume_id": attachment.volume_id,
             "server_id": attachment.instance_uuid, "host_name": attachment.attached_host if show_host else None,
-            "device": attachment.mountpoint, "attached_at": iso(attachment.attached_at),
-            "attach_mode": attachment.attach_mode, "status": shown_attachment_status(attachment.status)}
+            "device": attachment.mountpoint, "attached_at": iso(attachment.attached_at)}

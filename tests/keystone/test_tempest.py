@@ -74,6 +74,7 @@ def _allowed(test: str) -> str | None:
                  or test == f"setUpClass ({prefix})"), None)
 
 
+@pytest.mark.timeout(RUN_TIMEOUT_S + 300)  # Tempest's own limit first; pytest-timeout's 300 s is far too short
 def test_tempest_volume_api(ember: EmbeddedStack, keystone: Keystone,
                             tmp_path_factory: pytest.TempPathFactory) -> None:
     pools = _pools(ember)
