@@ -37,7 +37,6 @@ GLANCE_BUG = (
 )
 EXCLUDE_REGEX = "|".join(GLANCE_BUG)
 
-_V = "tempest.api.volume."
 # test id (or "setUpClass (<class>)") prefix -> why ember answers differently; nothing else may fail.
 # None is allowed now: every family Tempest's volume API tests use is in.
 ALLOWED_FAILURES: dict[str, str] = {
