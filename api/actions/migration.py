@@ -29,8 +29,8 @@ from volume.states import MigrationStatus, Status, edge
 log = logging.getLogger(__name__)
 
 CLUSTER_SINCE = 16  # 3.16: a cluster may name the destination instead of a host
-# a migration may start again only from these (Cinder's): none yet, or the last one ended
-RESTARTABLE = frozenset({None, str(MigrationStatus.ERROR), str(MigrationStatus.SUCCESS), "deleting"})
+# a migration may start again only when none ran yet or the last one ended
+RESTARTABLE = frozenset({None, str(MigrationStatus.ERROR), str(MigrationStatus.SUCCESS)})
 ATTACHED_REFUSAL = ("Invalid volume: volume {id} is {status}; ember moves only available volumes between "
                     "backends (Cinder moves an attached one through Nova's swap of the guest's disk, and ember "
                     "runs without Nova). Detach it first.")

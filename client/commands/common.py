@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from client import output
+from client import output, waiting
 from client.http import ApiFault, ClientError, Session
 
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.IGNORECASE)
@@ -97,3 +97,13 @@ def manageable_table(session: Session, args: argparse.Namespace, kind: str) -> N
             row.append((item.get("source_reference") or {}).get("source-name"))
         rows.append(row)
     table(args, listed, headers, rows)
+
+
+def unmanage(session: Session, args: argparse.Namespace, kind: str, resource: Resource) -> None:
+    """os-unmanage of a volume or snapshot: ember forgets it, its data stays on the storage."""
+    session.post(f"/{kind}s/{resource['id']}/action", {"os-unmanage": {}})
+    if not args.wait:
+        confirm(args, f"Unmanage of {kind} {label(resource)} accepted; its data stays on the storage.")
+        return
+    waiting.wait_deleted(session, kind, resource["id"], timeout_s=args.timeout)
+    confirm(args, f"{kind.capitalize()} {label(resource)} unmanaged; its data stays on the storage.")

@@ -14,6 +14,7 @@ from client.commands.common import (
     manageable_table,
     show,
     table,
+    unmanage,
 )
 from client.http import Session
 
@@ -59,13 +60,7 @@ def snapshot_manage(session: Session, args: argparse.Namespace) -> None:
 
 
 def snapshot_unmanage(session: Session, args: argparse.Namespace) -> None:
-    snapshot = find(session, "snapshot", args.snapshot)
-    session.post(f"/snapshots/{snapshot['id']}/action", {"os-unmanage": {}})
-    if not args.wait:
-        confirm(args, f"Unmanage of snapshot {label(snapshot)} accepted; its data stays on the storage.")
-        return
-    waiting.wait_deleted(session, "snapshot", snapshot["id"], timeout_s=args.timeout)
-    confirm(args, f"Snapshot {label(snapshot)} unmanaged; its data stays on the storage.")
+    unmanage(session, args, "snapshot", find(session, "snapshot", args.snapshot))
 
 
 def snapshot_manageable_list(session: Session, args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ from client.commands.common import (
     manageable_table,
     show,
     table,
+    unmanage,
 )
 from client.http import ClientError, Session
 
@@ -142,13 +143,7 @@ def volume_manage(session: Session, args: argparse.Namespace) -> None:
 
 
 def volume_unmanage(session: Session, args: argparse.Namespace) -> None:
-    volume = find(session, "volume", args.volume)
-    session.post(f"/volumes/{volume['id']}/action", {"os-unmanage": {}})
-    if not args.wait:
-        confirm(args, f"Unmanage of volume {label(volume)} accepted; its data stays on the storage.")
-        return
-    waiting.wait_deleted(session, "volume", volume["id"], timeout_s=args.timeout)
-    confirm(args, f"Volume {label(volume)} unmanaged; its data stays on the storage.")
+    unmanage(session, args, "volume", find(session, "volume", args.volume))
 
 
 def volume_manageable_list(session: Session, args: argparse.Namespace) -> None:
