@@ -44,6 +44,17 @@ class ApiCall:
     project_in_url: bool = True
     # (rule, project) -> decision, for the attribute rules a view asks once per item
     _decisions: dict[tuple[str, str | None], bool] = field(default_factory=dict, compare=False, repr=False)
+    # (kind, id) -> the record the route's policy target was read from, for the handler's first read
+    _fetched: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def keep(self, kind: str, record: Any) -> Any:
+        """Hold ``record`` (read for the policy check) for the handler's own first read of it; returns it."""
+        self._fetched[(kind, record.id)] = record
+        return record
+
+    def take(self, kind: str, record_id: str) -> Any | None:
+        """The record ``keep`` holds, once: a later read in the same request goes to the DB again."""
+        return self._fetched.pop((kind, record_id), None)
 
     def idempotency(self) -> IdempotencyClaim | None:
         """The Idempotency-Key claim to bind to the resource this POST creates, if it has a key."""

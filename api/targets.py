@@ -4,7 +4,8 @@ A route whose path names a project's resource (``volume_id``, ``snapshot_id``, `
 ``message_id``, ``backup_id``) is checked on that resource's project and user. The resource is looked up the way
 its handler looks it up, limited to the caller's project unless the caller is the cloud admin: another
 project's resource is a 404 before any rule is asked, never a 403 (Cinder's answer, which tells nobody
-that the id exists). ``target_project_id`` (os-quota-sets) is checked on the project it names; every
+that the id exists). The record read is kept for the handler's own first read of it (``ApiCall.take``).
+``target_project_id`` (os-quota-sets) is checked on the project it names; every
 other route (creates, lists, types, the admin APIs) on the caller's own project.
 """
 
@@ -26,11 +27,11 @@ def _owned(record: Any) -> Target:
 
 # path parameter -> the target of the resource it names
 RESOURCE_TARGETS: dict[str, Callable[[ApiCall, str], Target]] = {
-    "volume_id": lambda call, ref: _owned(db.volume_get(ref, project_id=call.scope_project())),
-    "snapshot_id": lambda call, ref: _owned(db.snapshot_get(ref, project_id=call.scope_project())),
-    "attachment_id": lambda call, ref: _owned(db.attachment_get(ref, project_id=call.scope_project())),
+    "volume_id": lambda call, ref: _owned(call.keep("volume", db.volume_get(ref, project_id=call.scope_project()))),
+    "snapshot_id": lambda call, ref: _owned(call.keep("snapshot", db.snapshot_get(ref, project_id=call.scope_project()))),
+    "attachment_id": lambda call, ref: _owned(call.keep("attachment", db.attachment_get(ref, project_id=call.scope_project()))),
     "message_id": lambda call, ref: _owned(db.message_get(ref, project_id=call.scope_project())),
-    "backup_id": lambda call, ref: _owned(db.backup_get(ref, project_id=call.scope_project())),
+    "backup_id": lambda call, ref: _owned(call.keep("backup", db.backup_get(ref, project_id=call.scope_project()))),
     "group_id": lambda call, ref: _owned(db.group_get(ref, project_id=call.scope_project())),
     "group_snapshot_id": lambda call, ref: _owned(db.group_snapshot_get(ref, project_id=call.scope_project())),
     "target_project_id": lambda call, ref: {"project_id": ref},

@@ -13,13 +13,19 @@ class KeyedLocks:
         self._guard = threading.Lock()
 
     @contextmanager
-    def hold(self, key: str) -> Iterator[None]:
+    def hold(self, key: str) -> Iterator[bool]:
+        """Hold the key's lock; yields False if another holder made this one wait for it."""
         with self._guard:
             lock, users = self._locks.get(key, (threading.Lock(), 0))
             self._locks[key] = (lock, users + 1)
         try:
-            with lock:
-                yield
+            waited = not lock.acquire(blocking=False)
+            if waited:
+                lock.acquire()
+            try:
+                yield not waited
+            finally:
+                lock.release()
         finally:
             with self._guard:
                 lock, users = self._locks[key]

@@ -73,8 +73,9 @@ class OperationRunner:
         record = _find(kind, resource_id)
         if record is None:
             return Outcome(acted=self.fence.acting())
-        with self.locks.hold(kind.serialize_on(record)):
-            return self._run(ctx, kind, op, resource_id, work)
+        with self.locks.hold(kind.serialize_on(record)) as at_once:
+            # read again only if another operation on the key ran meanwhile
+            return self._run(ctx, kind, op, resource_id, work, known=record if at_once else None)
 
     def wait_idle(self, *, timeout_s: float) -> bool:
         """Wait until no operation runs in this process (a clean stop); False if some still do."""
@@ -90,11 +91,12 @@ class OperationRunner:
         with self._running_lock:
             return resource_id in self._running
 
-    def _run(self, ctx: RequestContext, kind: Kind, op: Operation, resource_id: str, work: Work) -> Outcome:
+    def _run(self, ctx: RequestContext, kind: Kind, op: Operation, resource_id: str, work: Work, *,
+             known: Any | None = None) -> Outcome:
         lease = self.fence.lease_acting()
         if lease is None:
             return Outcome(acted=False)
-        record = _find(kind, resource_id)
+        record = known if known is not None else _find(kind, resource_id)
         if record is None or record.status != op.working:
             return Outcome(acted=True)  # done already, or changed by a request since: nothing to do
         with self._exclusive(resource_id) as mine:
@@ -159,7 +161,8 @@ class OperationRunner:
         effects = (kind.destroy if op.done in kind.destroyed_by
                    else replace(kind.done, values={**kind.done.values, **values}))
         try:
-            landed = db.transition(kind.name, record.id, edge, guard=db.Guard(claim=claim), effects=effects)
+            landed = db.transition(kind.name, record.id, edge, guard=db.Guard(claim=claim), effects=effects,
+                                    read_back=False)
         except db_errors.ClaimLost as lost:
             self._log.warning("%s %s: %s; the driver's work stays for recovery", op.resource, record.id, lost)
             return
@@ -180,7 +183,8 @@ class OperationRunner:
             effects = replace(effects, values={**effects.values,
                                                "status_reason": self._notices.failure_text(op, error)})
         try:
-            landed = db.transition(kind.name, record.id, edge, guard=db.Guard(claim=claim), effects=effects)
+            landed = db.transition(kind.name, record.id, edge, guard=db.Guard(claim=claim), effects=effects,
+                                    read_back=False)
         except db_errors.ClaimLost as lost:
             self._log.warning("%s %s: %s", op.resource, record.id, lost)
             return outcome

@@ -46,7 +46,8 @@ _SETTLED = RULE.follows
 
 
 def get(call: ApiCall, attachment_id: str) -> Attachment:
-    return db.attachment_get(attachment_id, project_id=call.scope_project())
+    kept: Attachment | None = call.take("attachment", attachment_id)
+    return kept if kept is not None else db.attachment_get(attachment_id, project_id=call.scope_project())
 
 
 def of_volume(volume_id: str) -> list[Attachment]:

@@ -34,7 +34,8 @@ MAX_REASON = 255
 
 
 def get(call: ApiCall, snapshot_id: str) -> Snapshot:
-    return db.snapshot_get(snapshot_id, project_id=call.scope_project())
+    kept: Snapshot | None = call.take("snapshot", snapshot_id)
+    return kept if kept is not None else db.snapshot_get(snapshot_id, project_id=call.scope_project())
 
 
 def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:

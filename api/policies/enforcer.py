@@ -1,12 +1,13 @@
 """Policy decisions for the api: oslo.policy's Enforcer with ember's (Cinder's) defaults registered.
 
 ``[oslo_policy] policy_file`` (``policy.yaml`` beside ember.conf) overrides any default; the file is read
-at start (a broken one stops the api) and again whenever it changes. A denial is Cinder's 403
+at start (a broken one stops the api) and again within a second of a change. A denial is Cinder's 403
 "Policy doesn't allow <rule> to be performed."
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -19,6 +20,9 @@ from api.errors import policy_forbidden
 from common.context import RequestContext
 
 IS_ADMIN = "context_is_admin"
+# oslo.policy looks for the policy file and its policy_dirs on every check (a search of the config
+# folders and a stat each); a request makes several checks, so ember looks at most this often
+RECHECK_S = 1.0
 
 
 def set_defaults(conf: cfg.ConfigOpts) -> None:
@@ -35,9 +39,21 @@ def set_library_defaults() -> None:
     set_defaults(cfg.CONF)
 
 
+class _Enforcer(policy.Enforcer):
+    """oslo.policy's Enforcer that looks for a changed policy file at most every ``RECHECK_S``."""
+
+    _checked_at = float("-inf")
+
+    def load_rules(self, force_reload: bool = False) -> None:
+        now = time.monotonic()
+        if force_reload or not self.rules or now - self._checked_at >= RECHECK_S:
+            super().load_rules(force_reload)
+            self._checked_at = now
+
+
 def new_enforcer(conf: cfg.ConfigOpts) -> policy.Enforcer:
     set_defaults(conf)
-    enforcer = policy.Enforcer(conf)
+    enforcer = _Enforcer(conf)
     enforcer.register_defaults(policies.list_rules())
     return enforcer
 

@@ -1,7 +1,13 @@
-"""Helpers shared by the DB API modules: time, compare-and-swap, listing with markers."""
+"""Helpers shared by the DB API modules: time, compare-and-swap, listing with markers.
+
+The statements every request and operation runs (a row by id, a compare-and-swap) are built once
+per shape with bound parameters and reused: SQLAlchemy then neither rebuilds them nor computes
+their cache key again, which was a fifth of a volume service's CPU per operation.
+"""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -25,6 +31,39 @@ def cas_update(conn: Connection, table: sa.Table, row_id: str, *, sources: Itera
     True when this statement changed the row. Under Galera the caller only knows it won once
     the surrounding transaction has committed (a 1213 at COMMIT means it lost).
     """
+    if extra_where or any(isinstance(value, sa.ClauseElement) for value in values.values()):
+        return _cas_update_built(conn, table, row_id, sources=sources, expected_version=expected_version,
+                                 project_id=project_id, extra_where=extra_where, values=values)
+    stmt = _cas_statement(table, sources is not None, expected_version is not None, project_id is not None,
+                          tuple(sorted(values)))
+    params: dict[str, Any] = {"_id": row_id, "_now": utcnow(), **{f"_v_{k}": v for k, v in values.items()}}
+    if sources is not None:
+        params["_sources"] = sorted(sources)
+    if expected_version is not None:
+        params["_version"] = expected_version
+    if project_id is not None:
+        params["_project"] = project_id
+    return conn.execute(stmt, params).rowcount == 1
+
+
+@functools.cache
+def _cas_statement(table: sa.Table, with_sources: bool, with_version: bool, with_project: bool,
+                   keys: tuple[str, ...]) -> sa.Update:
+    where = [table.c.id == sa.bindparam("_id"), table.c.deleted == sa.false()]
+    if with_sources:
+        where.append(table.c.status.in_(sa.bindparam("_sources", expanding=True)))
+    if with_version:
+        where.append(table.c.version == sa.bindparam("_version"))
+    if with_project:
+        where.append(table.c.project_id == sa.bindparam("_project"))
+    bound = {key: sa.bindparam(f"_v_{key}", type_=table.c[key].type) for key in keys}
+    return sa.update(table).where(*where).values(
+        version=table.c.version + 1, updated_at=sa.bindparam("_now", type_=table.c.updated_at.type), **bound)
+
+
+def _cas_update_built(conn: Connection, table: sa.Table, row_id: str, *, sources: Iterable[str] | None,
+                      expected_version: int | None, project_id: str | None, extra_where: Sequence[Any],
+                      values: Mapping[str, Any]) -> bool:
     where = [table.c.id == row_id, table.c.deleted == sa.false(), *extra_where]
     if sources is not None:
         where.append(table.c.status.in_(sorted(sources)))
@@ -39,13 +78,30 @@ def cas_update(conn: Connection, table: sa.Table, row_id: str, *, sources: Itera
 
 def get_one(conn: Connection, table: sa.Table, row_id: str, *, resource: str,
             project_id: str | None = None) -> Any:
-    where = [table.c.id == row_id, table.c.deleted == sa.false()]
-    if project_id is not None:
-        where.append(table.c.project_id == project_id)
-    row = conn.execute(sa.select(table).where(*where)).first()
+    if project_id is None:
+        row = conn.execute(live_row(table), {"_id": row_id}).first()
+    else:
+        row = conn.execute(_live_row_of_project(table), {"_id": row_id, "_project": project_id}).first()
     if row is None:
         raise errors.NotFound(resource, row_id)
     return row
+
+
+@functools.cache
+def live_row(table: sa.Table) -> sa.Select[Any]:
+    """``SELECT * … WHERE id = :_id AND NOT deleted``, built once per table."""
+    return sa.select(table).where(table.c.id == sa.bindparam("_id"), table.c.deleted == sa.false())
+
+
+@functools.cache
+def _live_row_of_project(table: sa.Table) -> sa.Select[Any]:
+    return live_row(table).where(table.c.project_id == sa.bindparam("_project"))
+
+
+@functools.cache
+def any_row(table: sa.Table) -> sa.Select[Any]:
+    """``SELECT * … WHERE id = :_id``, deleted or not, built once per table."""
+    return sa.select(table).where(table.c.id == sa.bindparam("_id"))
 
 
 def list_query(conn: Connection, table: sa.Table, *, resource: str, where: Sequence[Any],

@@ -22,6 +22,9 @@ from db.session import reader, retry_on_conflict, writer
 
 _backends = table_of(models.Backend)
 _leases = table_of(models.BackendLease)
+_FENCE = (sa.update(_backends).where(_backends.c.backend_host == sa.bindparam("_backend"),
+                                     _backends.c.epoch == sa.bindparam("_epoch"))
+          .values(fenced_writes=_backends.c.fenced_writes + 1))
 
 
 def fence(conn: Connection, backend_host: str, epoch: int) -> None:
@@ -31,9 +34,7 @@ def fence(conn: Connection, backend_host: str, epoch: int) -> None:
     this write for the takeover (under Galera: the two conflict at certification): no write of an
     old epoch can land after the new one begins.
     """
-    touched = conn.execute(sa.update(_backends).where(_backends.c.backend_host == backend_host,
-                                                      _backends.c.epoch == epoch)
-                           .values(fenced_writes=_backends.c.fenced_writes + 1)).rowcount
+    touched = conn.execute(_FENCE, {"_backend": backend_host, "_epoch": epoch}).rowcount
     if touched != 1:
         raise errors.Fenced(backend_host, epoch)
 

@@ -3,6 +3,7 @@ the statement that applies it, inside the caller's transaction. Used by every wr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,18 @@ from db.models import table_of
 _attachments = table_of(models.Attachment)
 _volumes = table_of(models.Volume)
 
+_STATUSES = sa.select(_attachments.c.status).where(_attachments.c.volume_id == sa.bindparam("_volume"),
+                                                  _attachments.c.deleted == sa.false())
+
+
+@functools.cache
+def _settle_statement(follows: frozenset[str]) -> sa.Update:
+    """The volume's status follows only from the ``follows`` statuses; built once per rule."""
+    status = sa.bindparam("_status", type_=_volumes.c.status.type)
+    return sa.update(_volumes).where(_volumes.c.id == sa.bindparam("_volume")).values(
+        attach_status=sa.bindparam("_attach_status", type_=_volumes.c.attach_status.type),
+        status=sa.case((_volumes.c.status.in_(sorted(follows)), status), else_=_volumes.c.status))
+
 
 @dataclass(frozen=True)
 class SettleRule:
@@ -26,9 +39,8 @@ class SettleRule:
 
 def settle(conn: Connection, volume_id: str, rule: SettleRule) -> None:
     """Inside a writer: the volume's status and attach_status from its live attachments."""
-    statuses = list(conn.execute(sa.select(_attachments.c.status).where(
-        _attachments.c.volume_id == volume_id, _attachments.c.deleted == sa.false())).scalars())
+    statuses = list(conn.execute(_STATUSES, {"_volume": volume_id}).scalars())
     status, attach_status = rule.settled(statuses)
-    conn.execute(sa.update(_volumes).where(_volumes.c.id == volume_id).values(
-        attach_status=str(attach_status),
-        status=sa.case((_volumes.c.status.in_(sorted(rule.follows)), str(status)), else_=_volumes.c.status)))
+    conn.execute(_settle_statement(rule.follows),
+                 {"_volume": volume_id, "_status": str(status), "_attach_status": str(attach_status)})
+

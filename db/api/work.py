@@ -29,6 +29,10 @@ _services = table_of(models.Service)
 _RESOURCES = {"volume": table_of(models.Volume), "snapshot": table_of(models.Snapshot),
               "attachment": table_of(models.Attachment), "backup": table_of(models.Backup),
               "group_snapshot": table_of(models.GroupSnapshot)}
+# built once: every operation runs them
+_DROP_CLAIMS = sa.delete(_work).where(_work.c.resource_id == sa.bindparam("_resource"))
+_END_CLAIM = _DROP_CLAIMS.where(_work.c.claim_id == sa.bindparam("_claim"))
+_ADD_CLAIM = sa.insert(_work)
 
 
 @dataclass(frozen=True)
@@ -58,11 +62,11 @@ def _claim(claim: WorkClaim, working_status: str) -> bool:
         if not cas_update(conn, _RESOURCES[claim.resource_type], claim.resource_id,
                           sources=frozenset({working_status}), values={}):
             return False
-        conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id))
-        conn.execute(sa.insert(_work).values(
-            resource_type=claim.resource_type, resource_id=claim.resource_id, operation=claim.operation,
-            backend_host=claim.backend_host, service_host=claim.node, epoch=claim.epoch or 0, claim_id=claim.claim_id,
-            started_at=utcnow()))
+        conn.execute(_DROP_CLAIMS, {"_resource": claim.resource_id})
+        conn.execute(_ADD_CLAIM, {
+            "resource_type": claim.resource_type, "resource_id": claim.resource_id, "operation": claim.operation,
+            "backend_host": claim.backend_host, "service_host": claim.node, "epoch": claim.epoch or 0,
+            "claim_id": claim.claim_id, "started_at": utcnow()})
         return True
 
 
@@ -77,8 +81,7 @@ def end_claim(conn: Connection, claim: WorkClaim | None) -> None:
     if claim is None:
         return
     _fence(conn, claim)
-    ended = conn.execute(sa.delete(_work).where(_work.c.resource_id == claim.resource_id,
-                                                _work.c.claim_id == claim.claim_id)).rowcount
+    ended = conn.execute(_END_CLAIM, {"_resource": claim.resource_id, "_claim": claim.claim_id}).rowcount
     if ended != 1:
         raise errors.ClaimLost(claim.resource_type, claim.resource_id, claim.operation)
 
