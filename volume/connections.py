@@ -46,7 +46,7 @@ class Connections:
         self._epoch = epoch  # the active's epoch, or Fenced when it no longer acts
         self._locks = locks or KeyedLocks()  # shared with the operation runner: attachments lock by volume
 
-    def volume_lock(self, volume_id: str) -> AbstractContextManager[None]:
+    def volume_lock(self, volume_id: str) -> AbstractContextManager[bool]:
         return self._locks.hold(volume_id)
 
     # -- the work of the attachment operations (values landed with their done edge)
