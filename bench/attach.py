@@ -5,7 +5,10 @@ host's connector (the volume service exports the volume and returns connection_i
 POST .../action os-complete, DELETE /attachments/{id} (connection and export end). Each
 worker cycles on a volume of its own. Run on a SplitStack (MariaDB, RabbitMQ, two volume
 services) with the lvm driver on a loop VG and a tgtd (real targets and CHAP accounts), and
-with the no-op driver (the control plane alone).
+with the no-op driver (the control plane alone). Also timed: POST /attachments with the
+connector (reserve and connect in one request, as a client that knows its host does), and the
+CPU the services spend per cycle at concurrency 10. ``bench.compare`` runs the same functions
+against another endpoint.
 
   python -m bench.attach [--drivers lvm,noop] [--cycles 50] [--workers 10] [--duration 20]
 """
@@ -28,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
 from localcluster.storage import LoopVolumeGroup, TgtDaemon
 
+from bench import procs
 from bench.client import Api, BenchError
 from bench.load import percentile
 from bench.stack import SplitStack
@@ -191,7 +195,8 @@ def run(drivers: list[str], *, cycles: int = 50, workers: int = 10, duration_s: 
     for driver in drivers:
         with tempfile.TemporaryDirectory(prefix=f"ember-bench-attach-{driver}-") as work, \
                 stack_for(driver, Path(work)) as stack:
-            results[driver] = measure(stack.endpoint, cycles=cycles, workers=workers, duration_s=duration_s)
+            results[driver] = measure(stack.endpoint, cycles=cycles, workers=workers, duration_s=duration_s,
+                                      connects=cycles, cpu=lambda: sum(procs.cpu_seconds(stack.pids()).values()))
     return results
 
 
@@ -208,6 +213,12 @@ def table(results: dict[str, Any]) -> str:
         f"{results[n]['cycles_per_s']:>24.1f}" for n in names))
     lines.append(f"{'cycle p50 at concurrency 10':<28}" + "".join(
         f"{results[n]['concurrent_cycle_p50_ms']:>21.0f} ms" for n in names))
+    lines.append(f"{'cycle p99 at concurrency 10':<28}" + "".join(
+        f"{results[n]['concurrent_cycle_p99_ms']:>21.0f} ms" for n in names))
+    lines.append(f"{'service CPU per cycle @10':<28}" + "".join(
+        f"{results[n]['cpu_ms_per_cycle']:>21.0f} ms" for n in names))
+    lines.append(f"{'POST with connector p50':<28}" + "".join(
+        f"{results[n].get('connect_p50_ms', float('nan')):>21.0f} ms" for n in names))
     lines.append(f"Cinder 29: {CINDER_CYCLES_PER_S[0]}-{CINDER_CYCLES_PER_S[1]} cycles/s, cycle p50 "
                  f"{CINDER_CYCLE_P50_S[0]}-{CINDER_CYCLE_P50_S[1]} s")
     for name in names:

@@ -63,7 +63,7 @@ FIGURES = [
     Figure("complete_p50_ms", "os-complete p50", "ms", False, 10),
     Figure("disconnect_p50_ms", "DELETE /attachments/{id} p50", "ms", False, 10),
     Figure("reserve_connect_p50_ms", "POST /attachments +connector p50", "ms", False, 10),
-    Figure("rss_total_mib", "resident memory (sum of RSS)", "MiB", False, 3),
+    Figure("rss_total_mib", "resident memory (RSS)", "MiB", False, 3),
 ]
 STEP_KEYS = dict(zip(attach.STEPS, ("reserve_p50_ms", "connect_p50_ms", "complete_p50_ms", "disconnect_p50_ms")))
 
@@ -240,12 +240,16 @@ def table(table_rows: list[dict[str, Any]], memory: dict[str, list[dict[str, Any
     for row in table_rows:
         label = row["label"]
         if row["figure"] == "rss_total_mib":
-            label += f", {len(memory['other'])} / {len(memory['ember'])} procs"
+            label += f", {_processes(memory['other'])} / {_processes(memory['ember'])} procs"
         ratio = row["ember_better_by"]
         lines.append(f"{label:<38}{number(row['other'], row['unit']):>12}{number(row['ember'], row['unit']):>12}"
-                     f"{'-' if math.isnan(ratio) else number(ratio) + '×':>17}{number(row['goal']) + '×':>7}"
+                     f"{'-' if math.isnan(ratio) else number(ratio) + '×':>17}{row['goal']:>6g}×"
                      f"  {row['met']}")
     return "\n".join(lines)
+
+
+def _processes(memory: list[dict[str, Any]]) -> int:
+    return sum(m["processes"] for m in memory)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -279,7 +283,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     table_rows = rows(medians(rounds, "ember"), medians(rounds, "other"))
     memory: dict[str, list[dict[str, Any]]] = {
         name: next((r["memory"] for r in reversed(rounds) if r["side"] == name), []) for name in ("ember", "other")}
-    print(f"\n=== ember vs {args.compare}: medians of {plan.rounds} alternating rounds ({plan.creates} creates per "
+    print(f"\n=== ember vs {other.endpoint}: medians of {plan.rounds} alternating rounds ({plan.creates} creates per "
           f"latency, {plan.cycles} create+delete cycles polling every {plan.cycle_poll_ms:g} ms, "
           f"{plan.attach_cycles} sequential attach cycles, {plan.attach_duration_s:g} s of attach @10) ===")
     print(table(table_rows, memory))
