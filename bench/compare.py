@@ -171,7 +171,7 @@ def delete_all_volumes(side: Side, timeout_s: float = 300) -> int:
                     continue
                 if volume["status"] not in ("available", "error"):
                     _status, found = api.request("GET", f"/attachments?volume_id={volume['id']}")
-                    for attachment in (found or {}).get("attachments", []):
+                    for attachment in (found if isinstance(found, dict) else {}).get("attachments", []):
                         api.request("DELETE", f"/attachments/{attachment['id']}")
                 api.request("DELETE", f"/volumes/{volume['id']}")
             time.sleep(0.5)
