@@ -283,7 +283,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     table_rows = rows(medians(rounds, "ember"), medians(rounds, "other"))
     memory: dict[str, list[dict[str, Any]]] = {
         name: next((r["memory"] for r in reversed(rounds) if r["side"] == name), []) for name in ("ember", "other")}
-    print(f"\n=== ember vs {other.endpoint}: medians of {plan.rounds} alternating rounds ({plan.creates} creates per "
+    print(f"\n=== ember vs {other.endpoint}: medians over {plan.rounds} round(s), the two taking turns ({plan.creates} creates per "
           f"latency, {plan.cycles} create+delete cycles polling every {plan.cycle_poll_ms:g} ms, "
           f"{plan.attach_cycles} sequential attach cycles, {plan.attach_duration_s:g} s of attach @10) ===")
     print(table(table_rows, memory))
