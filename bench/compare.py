@@ -4,7 +4,7 @@ ember runs as a ``SplitStack`` (MariaDB, RabbitMQ, 2 schedulers, 2 volume servic
 no-op backend: one active, one standby) started here. The two endpoints take turns, ember
 first, for ``rounds`` rounds; each round runs every scenario, then reads the memory; the table
 gives each figure's median over the rounds. Both sides get a project of their own
-(``bench-<random>``, noauth token ``bench:<project>``), and their volumes are deleted after
+(a random hex id, noauth token ``bench:<project>``), and their volumes are deleted after
 each round. "ember better by" is other/ember for times, CPU and memory, ember/other for rates.
 """
 
@@ -141,7 +141,7 @@ def lift_quota(url: str, endpoint: str, project: str) -> str | None:
 
 
 def make_side(name: str, url: str, pids: Callable[[], dict[str, int]] | None) -> Side:
-    project = f"bench-{uuid.uuid4().hex[:8]}"
+    project = uuid.uuid4().hex  # hex: Cinder takes /v3/<project_id>/ only when it matches [0-9a-f-]+
     token = f"bench:{project}"
     version = max_version(url)
     endpoint = resolve(url, project, token, version)
