@@ -5,7 +5,10 @@ host's connector (the volume service exports the volume and returns connection_i
 POST .../action os-complete, DELETE /attachments/{id} (connection and export end). Each
 worker cycles on a volume of its own. Run on a SplitStack (MariaDB, RabbitMQ, two volume
 services) with the lvm driver on a loop VG and a tgtd (real targets and CHAP accounts), and
-with the no-op driver (the control plane alone).
+with the no-op driver (the control plane alone). Also timed: POST /attachments with the
+connector (reserve and connect in one request, as a client that knows its host does), and the
+CPU the services spend per cycle at concurrency 10. ``bench.compare`` runs the same functions
+against another endpoint.
 
   python -m bench.attach [--drivers lvm,noop] [--cycles 50] [--workers 10] [--duration 20]
 """
@@ -19,7 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
 
 from localcluster.storage import LoopVolumeGroup, TgtDaemon
 
+from bench import procs
 from bench.client import Api, BenchError
 from bench.load import percentile
 from bench.stack import SplitStack
@@ -92,9 +96,26 @@ def cycle(api: Api, volume_id: str) -> list[float]:
     return times
 
 
-def _volumes(api: Api, count: int) -> list[str]:
-    ids = [_expect(*api.request("POST", "/volumes", {"volume": {"size": 1}}), 202, "create")["volume"]["id"]
-           for _ in range(count)]
+def connect_in_one(api: Api, volume_id: str) -> float:
+    """POST /attachments with the connector (reserve and connect in one request): its seconds.
+
+    The attachment's DELETE follows, untimed.
+    """
+    began = time.perf_counter()
+    body = _expect(*api.request("POST", "/attachments", {"attachment": {
+        "volume_uuid": volume_id, "instance_uuid": str(uuid.uuid4()), "connector": CONNECTOR}}),
+        200, "reserve+connect")
+    elapsed = time.perf_counter() - began
+    _expect(*api.request("DELETE", f"/attachments/{body['attachment']['id']}"), 200, "delete (disconnect)")
+    return elapsed
+
+
+def make_volumes(api: Api, count: int, made: list[str]) -> list[str]:
+    """``count`` volumes of 1 GB, awaited available; each id is also appended to ``made`` once created."""
+    ids = []
+    for _ in range(count):
+        ids.append(_expect(*api.request("POST", "/volumes", {"volume": {"size": 1}}), 202, "create")["volume"]["id"])
+        made.append(ids[-1])
     deadline = time.monotonic() + 120
     for volume_id in ids:
         while _expect(*api.request("GET", f"/volumes/{volume_id}"), 200, "show")["volume"]["status"] != "available":
@@ -104,30 +125,35 @@ def _volumes(api: Api, count: int) -> list[str]:
     return ids
 
 
-def measure(endpoint: str, *, cycles: int, workers: int, duration_s: float) -> dict[str, Any]:
-    api = Api(endpoint, token=TOKEN, timeout_s=60, version=VERSION)
-    volumes = _volumes(api, workers)
-    cycle(api, volumes[0])  # warm-up: connections, first export
-    steps: list[list[float]] = [cycle(api, volumes[0]) for _ in range(cycles)]
-    api.close()
-    per_step = {name: {"p50_ms": statistics.median(s[i] for s in steps) * 1000,
-                       "p99_ms": percentile([s[i] for s in steps], 99) * 1000} for i, name in enumerate(STEPS)}
+def sequential(api: Api, volume_id: str, cycles: int) -> dict[str, Any]:
+    """``cycles`` attach cycles one after the other on one volume: p50 and p99 of each step and of the whole."""
+    cycle(api, volume_id)  # warm-up: connections, first export
+    steps = [cycle(api, volume_id) for _ in range(cycles)]
     totals = [sum(s) for s in steps]
+    return {"steps": {name: {"p50_ms": statistics.median(s[i] for s in steps) * 1000,
+                             "p99_ms": percentile([s[i] for s in steps], 99) * 1000}
+                      for i, name in enumerate(STEPS)},
+            "cycle_p50_ms": statistics.median(totals) * 1000, "cycle_p99_ms": percentile(totals, 99) * 1000}
 
+
+def concurrent(endpoint: str, token: str, volumes: list[str], *, duration_s: float, version: str = VERSION,
+               cpu: Callable[[], float | None] = lambda: None) -> dict[str, Any]:
+    """One worker per volume cycling for ``duration_s``: cycles/s, cycle p50/p99, service CPU per cycle."""
     done: list[float] = []
     errors: list[str] = []
     stop_at = time.monotonic() + duration_s
 
     def worker(volume_id: str) -> None:
-        client = Api(endpoint, token=TOKEN, timeout_s=60, version=VERSION)
+        client = Api(endpoint, token=token, timeout_s=60, version=version)
         try:
             while time.monotonic() < stop_at:
                 done.append(sum(cycle(client, volume_id)))
-        except BenchError as error:
+        except (BenchError, OSError) as error:
             errors.append(str(error))
         finally:
             client.close()
 
+    cpu_before = cpu()
     began = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(v,)) for v in volumes]
     for thread in threads:
@@ -135,10 +161,33 @@ def measure(endpoint: str, *, cycles: int, workers: int, duration_s: float) -> d
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
-    return {"steps": per_step, "cycle_p50_ms": statistics.median(totals) * 1000,
-            "cycle_p99_ms": percentile(totals, 99) * 1000, "cycles_per_s": len(done) / elapsed,
+    cpu_after = cpu()
+    cpu_ms = ((cpu_after - cpu_before) * 1000 / len(done)
+              if cpu_before is not None and cpu_after is not None and done else float("nan"))
+    return {"cycles_per_s": len(done) / elapsed, "cycles": len(done), "workers": len(volumes),
             "concurrent_cycle_p50_ms": statistics.median(done) * 1000 if done else float("nan"),
-            "workers": workers, "errors": errors}
+            "concurrent_cycle_p99_ms": percentile(done, 99) * 1000, "cpu_ms_per_cycle": cpu_ms, "errors": errors}
+
+
+def measure(endpoint: str, *, cycles: int, workers: int, duration_s: float, token: str = TOKEN,
+            version: str = VERSION, cpu: Callable[[], float | None] = lambda: None, connects: int = 0,
+            made: list[str] | None = None) -> dict[str, Any]:
+    """The sequential per-step cycles, ``connects`` reserve+connect requests, then the concurrent run.
+
+    The ``workers`` volumes it makes stay; their ids go to ``made`` as they are created.
+    """
+    api = Api(endpoint, token=token, timeout_s=60, version=version)
+    try:
+        volumes = make_volumes(api, workers, made if made is not None else [])
+        result = sequential(api, volumes[0], cycles)
+        if connects:
+            connect_in_one(api, volumes[0])  # warm-up
+            result["connect_p50_ms"] = statistics.median(connect_in_one(api, volumes[0])
+                                                         for _ in range(connects)) * 1000
+    finally:
+        api.close()
+    result.update(concurrent(endpoint, token, volumes, duration_s=duration_s, version=version, cpu=cpu))
+    return result
 
 
 def run(drivers: list[str], *, cycles: int = 50, workers: int = 10, duration_s: float = 20) -> dict[str, Any]:
@@ -146,7 +195,8 @@ def run(drivers: list[str], *, cycles: int = 50, workers: int = 10, duration_s: 
     for driver in drivers:
         with tempfile.TemporaryDirectory(prefix=f"ember-bench-attach-{driver}-") as work, \
                 stack_for(driver, Path(work)) as stack:
-            results[driver] = measure(stack.endpoint, cycles=cycles, workers=workers, duration_s=duration_s)
+            results[driver] = measure(stack.endpoint, cycles=cycles, workers=workers, duration_s=duration_s,
+                                      connects=cycles, cpu=lambda: sum(procs.cpu_seconds(stack.pids()).values()))
     return results
 
 
@@ -163,6 +213,12 @@ def table(results: dict[str, Any]) -> str:
         f"{results[n]['cycles_per_s']:>24.1f}" for n in names))
     lines.append(f"{'cycle p50 at concurrency 10':<28}" + "".join(
         f"{results[n]['concurrent_cycle_p50_ms']:>21.0f} ms" for n in names))
+    lines.append(f"{'cycle p99 at concurrency 10':<28}" + "".join(
+        f"{results[n]['concurrent_cycle_p99_ms']:>21.0f} ms" for n in names))
+    lines.append(f"{'service CPU per cycle @10':<28}" + "".join(
+        f"{results[n]['cpu_ms_per_cycle']:>21.0f} ms" for n in names))
+    lines.append(f"{'POST with connector p50':<28}" + "".join(
+        f"{results[n].get('connect_p50_ms', float('nan')):>21.0f} ms" for n in names))
     lines.append(f"Cinder 29: {CINDER_CYCLES_PER_S[0]}-{CINDER_CYCLES_PER_S[1]} cycles/s, cycle p50 "
                  f"{CINDER_CYCLE_P50_S[0]}-{CINDER_CYCLE_P50_S[1]} s")
     for name in names:

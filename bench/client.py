@@ -19,6 +19,16 @@ class BenchError(Exception):
     """A volume went to an error status, a wait timed out, or the API answered unexpectedly."""
 
 
+def _decoded(data: bytes) -> Any:
+    """The JSON body, or its text when the server answered with something else (an HTML error page)."""
+    if not data:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data.decode(errors="replace")
+
+
 class Api:
     """One keep-alive connection to ``endpoint`` (``http://host:port/v3``); not thread-safe."""
 
@@ -57,7 +67,7 @@ class Api:
                 raise
             if response.getheader("connection", "").lower() == "close":
                 self.close()
-            return response.status, (json.loads(data) if data else None)
+            return response.status, _decoded(data)
         raise AssertionError("unreachable")
 
     def create_volume(self, *, size_gb: int = 1) -> str:

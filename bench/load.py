@@ -70,8 +70,12 @@ def median(values: list[float]) -> float:
 
 
 def create_latency(endpoint: str, token: str, *, count: int = 100, warmup: int = 2, poll_s: float = 0.005,
-                   timeout_s: float = 30, budget_s: float = 120) -> LatencyResult:
-    """Sequential creates of 1 GB, each timed from the POST until a GET shows it available."""
+                   timeout_s: float = 30, budget_s: float = 120, keep: bool = True) -> LatencyResult:
+    """Sequential creates of 1 GB, each timed from the POST until a GET shows it available.
+
+    With ``keep=False`` each volume is deleted (and awaited gone) after its sample, untimed, so a
+    project with a small quota suffices; the result's ``volume_ids`` are the ones left behind.
+    """
     api = Api(endpoint, token=token)
     samples: list[float] = []
     errors: list[str] = []
@@ -92,6 +96,13 @@ def create_latency(endpoint: str, token: str, *, count: int = 100, warmup: int =
                 continue
             if i >= warmup:
                 samples.append((time.perf_counter() - started) * 1000)
+            if not keep:
+                try:
+                    api.delete_volume(volume_id)
+                    api.wait_gone(volume_id, poll_s=0.02, timeout_s=timeout_s)
+                    ids.remove(volume_id)
+                except (BenchError, OSError) as exc:
+                    errors.append(f"cleaning up: {exc}")
     finally:
         api.close()
     return LatencyResult(samples, errors, ids)

@@ -70,7 +70,7 @@ def headline(result: dict[str, Any]) -> dict[str, float]:
             "show_rps": pick("reads", "show", "rps"), "rss_total_mib": pick("memory", "total_rss_mib")}
 
 
-def _num(value: float, unit: str = "") -> str:
+def number(value: float, unit: str = "") -> str:
     if math.isnan(value):
         return "-"
     text = f"{value:.0f}" if abs(value) >= 100 else f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
@@ -82,8 +82,8 @@ def _span(bounds: list[float] | tuple[float, float], unit: str = "", suffix: str
     if math.isnan(low):
         return "-"
     if abs(low - high) < 1e-9:
-        return _num(low, unit) + suffix
-    return f"{_num(low)}–{_num(high, unit)}{suffix}"
+        return number(low, unit) + suffix
+    return f"{number(low)}–{number(high, unit)}{suffix}"
 
 
 def comparison_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,11 +106,11 @@ def comparison_table(result: dict[str, Any]) -> str:
     for row in comparison_rows(result):
         sign = "≥ " if row["higher_is_better"] else "≤ "
         goal = sign + _span(row["goal"], unit=row["unit"])
-        lines.append(f"{row['label']:<24}{_num(row['ember'], row['unit']):>14}"
+        lines.append(f"{row['label']:<24}{number(row['ember'], row['unit']):>14}"
                      f"{_span(row['cinder'], unit=row['unit']):>16}{_span(row['ratio'], suffix='×'):>18}"
                      f"{goal:>18}  {row['met']}")
     p99 = headline(result)["create_p99_ms"]
-    lines.append(f"{'create→available p99':<24}{_num(p99, 'ms'):>14}{'-':>16}{'':>18}{'':>18}")
+    lines.append(f"{'create→available p99':<24}{number(p99, 'ms'):>14}{'-':>16}{'':>18}{'':>18}")
     return "\n".join(lines)
 
 
@@ -120,41 +120,51 @@ def details(result: dict[str, Any]) -> str:
     lat = result.get("create_latency")
     if lat:
         out.append(f"  create→available: {lat['samples']} sequential creates (poll {lat['poll_ms']:g} ms), "
-                   f"p50 {_num(lat['p50_ms'])} ms, p99 {_num(lat['p99_ms'])} ms, "
-                   f"min {_num(lat['min_ms'])} ms, max {_num(lat['max_ms'])} ms, errors {len(lat['errors'])}")
+                   f"p50 {number(lat['p50_ms'])} ms, p99 {number(lat['p99_ms'])} ms, "
+                   f"min {number(lat['min_ms'])} ms, max {number(lat['max_ms'])} ms, errors {len(lat['errors'])}")
     cyc = result.get("create_delete")
     if cyc:
         for run in cyc["by_poll"]:
-            rates = ", ".join(_num(v) for v in run["runs_cycles_per_s"])
-            out.append(f"  create+delete, polling every {run['poll_ms']:g} ms: {_num(run['cycles_per_s'])} cycles/s "
+            rates = ", ".join(number(v) for v in run["runs_cycles_per_s"])
+            out.append(f"  create+delete, polling every {run['poll_ms']:g} ms: {number(run['cycles_per_s'])} cycles/s "
                        f"(runs: {rates}; {cyc['target_cycles']} cycles × {cyc['workers']} threads"
                        f"{_cpu(run['cpu_ms_per_cycle'], 'cycle')}), errors {len(run['errors'])}")
     pop = result.get("populate")
     if pop:
         out.append(f"  filled to {pop['volumes_total']} volumes ({pop['created']} created in "
-                   f"{pop['elapsed_s']:.1f} s, {_num(pop['created_per_s'])} creates/s with {pop['workers']} threads)")
+                   f"{pop['elapsed_s']:.1f} s, {number(pop['created_per_s'])} creates/s with {pop['workers']} threads)")
     reads = result.get("reads")
     if reads:
         for key in ("detail", "show"):
             r = reads.get(key)
             if r:
-                runs = ", ".join(_num(v) for v in r["runs_rps"])
-                out.append(f"  {r['path']}: {_num(r['rps'])} req/s with {reads['tool']} "
-                           f"(runs: {runs}; p50 {_num(r['p50_ms'])} ms, p99 {_num(r['p99_ms'])} ms"
+                runs = ", ".join(number(v) for v in r["runs_rps"])
+                out.append(f"  {r['path']}: {number(r['rps'])} req/s with {reads['tool']} "
+                           f"(runs: {runs}; p50 {number(r['p50_ms'])} ms, p99 {number(r['p99_ms'])} ms"
                            f"{_cpu(r['cpu_ms_per_request'], 'request')}), errors {r['errors']}")
     mem = result.get("memory")
     if mem:
-        parts = ", ".join(f"{p['name']} {p['rss_mib']:.0f}" for p in mem["processes"])
         pss = mem.get("total_pss_mib")
         pss_text = f", PSS {pss:.0f} MiB" if pss is not None else ""
-        out.append(f"  RSS MiB: {parts} → total {mem['total_rss_mib']:.0f} MiB{pss_text}")
+        out.append(f"  resident memory: total RSS {mem['total_rss_mib']:.0f} MiB{pss_text}; per process "
+                   "(with its children):")
+        out.append(memory_table(mem["processes"]))
     for err in result.get("errors", []):
         out.append(f"  ERROR: {err}")
     return "\n".join(out)
 
 
+def memory_table(processes: list[dict[str, Any]]) -> str:
+    """Name, pid, process count, RSS and PSS of each named process (summed with its children)."""
+    lines = [f"  {'process':<24}{'pid':>8}{'procs':>7}{'RSS MiB':>10}{'PSS MiB':>10}"]
+    for proc in processes:
+        pss = "-" if proc["pss_mib"] is None else f"{proc['pss_mib']:.0f}"
+        lines.append(f"  {proc['name']:<24}{proc['pid']:>8}{proc['processes']:>7}{proc['rss_mib']:>10.0f}{pss:>10}")
+    return "\n".join(lines)
+
+
 def _cpu(ms: float, per: str) -> str:
-    return "" if math.isnan(ms) else f"; ember CPU {_num(ms)} ms per {per}"
+    return "" if math.isnan(ms) else f"; ember CPU {number(ms)} ms per {per}"
 
 
 def summary_table(results: list[dict[str, Any]]) -> str:
@@ -164,7 +174,7 @@ def summary_table(results: list[dict[str, Any]]) -> str:
     lines = [f"{'configuration':<20}" + "".join(f"{t:>12}" for t in titles), "-" * 92]
     for result in results:
         figures = headline(result)
-        lines.append(f"{result['config']:<20}" + "".join(f"{_num(figures[k]):>12}" for k in keys))
+        lines.append(f"{result['config']:<20}" + "".join(f"{number(figures[k]):>12}" for k in keys))
     by_key = {b.key: b for b in CINDER}
     cinder = [_span((by_key[k].cinder_low, by_key[k].cinder_high)) if k in by_key else "-" for k in keys]
     goals = [(("≥" if by_key[k].higher_is_better else "≤") + _span(by_key[k].goal)) if k in by_key

@@ -2,9 +2,12 @@
 
   python -m bench.run [--config embedded-noop,embedded-file,split-noop] [--json-out FILE]
   python -m bench.run --endpoint http://127.0.0.1:8776/v3 [--pids-from 'deploy/local-cluster status']
+  python -m bench.run --compare http://127.0.0.1:18776/v3 [--compare-pids-from CMD] [--rounds 2]
 
 Measurements (bench/measure.py): 1 create→available latency, 2 create+delete throughput at
 concurrency 10, 3 GET rates with 1000 volumes in the DB (wrk), 4 resident memory.
+--compare (bench/compare.py): ember's SplitStack and another Cinder v3 endpoint take turns at the
+same scenarios (create latency, create+delete, the attach cycle, memory); one table of ratios.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from bench import attach, drivers, list_scale, load, procs, reads, report, takeover
+from bench import attach, compare, drivers, list_scale, load, procs, reads, report, takeover
 from bench.client import Api
 from bench.measure import Measurement, Plan
 
@@ -67,7 +70,23 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cycle-poll-ms", default="5,50",
                         help="GET polling of the create+delete workers; the first is compared with "
                              "Cinder, the others are shown beside it (default 5,50)")
+    parser.add_argument("--compare", metavar="URL",
+                        help="instead of the configurations: ember (split, no-op driver, 2 volume services) and "
+                             "the Cinder v3 endpoint at URL take turns at the same scenarios; one table of ratios")
+    parser.add_argument("--compare-pids-from", metavar="CMD",
+                        help="with --compare: a command printing the other service's 'name pid' rows "
+                             "(for its CPU and memory)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="with --compare: rounds of ember then the other; medians are reported (default 2)")
+    parser.add_argument("--attach-duration", type=float, default=20, metavar="S",
+                        help="with --compare: seconds of the attach cycles at concurrency 10 (default 20)")
     args = parser.parse_args(argv)
+    if args.compare and args.endpoint:
+        parser.error("--compare and --endpoint exclude each other")
+    if args.compare_pids_from and not args.compare:
+        parser.error("--compare-pids-from needs --compare")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
     if args.pids_from and not args.endpoint:
         parser.error("--pids-from needs --endpoint")
     unknown = [c for c in args.config.split(",") if c not in CONFIGS]
@@ -164,6 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     started = time.perf_counter()
     results: list[dict[str, Any]] = []
+    if args.compare:
+        results.append(compare.run(args))
+        total_s = time.perf_counter() - started
+        print(f"\n(total {total_s:.0f} s on {os.cpu_count()} cores)")
+        if args.json_out:
+            _write_json(args.json_out, results, total_s)
+        return 1 if results[-1]["errors"] else 0
     if args.endpoint:
         results.append(run_endpoint(args))
         print_result(results[-1])
