@@ -37,6 +37,10 @@ _CONFLICT_MYSQL = {1205, 1213}
 _UNAVAILABLE_MYSQL = {2003, 2006, 2013, 1047, 4031}
 
 _engine: Engine | None = None
+# on MariaDB/MySQL, reads go through a second pool whose connections are in autocommit: each read
+# statement is then one round trip, without the ROLLBACK that ends a read transaction (under READ
+# COMMITTED a read transaction gives no snapshot across its statements anyway)
+_read_engine: Engine | None = None
 _engine_lock = threading.Lock()
 _retries = 8
 _unavailable_retry_s = 30.0
@@ -51,18 +55,19 @@ def configure(conf: cfg.ConfigOpts, url: str | None = None) -> Engine:
 
     Raises SecretKeyError if the keys are unusable.
     """
-    global _engine, _retries, _unavailable_retry_s
+    global _engine, _read_engine, _retries, _unavailable_retry_s
     keyring.configure(keyring.from_conf(conf))
     with _engine_lock:
-        if _engine is not None:
-            _engine.dispose()
+        _dispose_engines()
         _retries = conf.database.deadlock_retries
         _unavailable_retry_s = conf.database.unavailable_retry_s
-        _engine = make_engine(url or conf.database.connection, conf)
+        url = url or conf.database.connection
+        _engine = make_engine(url, conf)
+        _read_engine = None if url.startswith("sqlite") else make_engine(url, conf, autocommit=True)
         return _engine
 
 
-def make_engine(url: str, conf: cfg.ConfigOpts | None = None) -> Engine:
+def make_engine(url: str, conf: cfg.ConfigOpts | None = None, *, autocommit: bool = False) -> Engine:
     db = conf.database if conf is not None else None
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
@@ -83,7 +88,7 @@ def make_engine(url: str, conf: cfg.ConfigOpts | None = None) -> Engine:
         pool_size=db.max_pool_size if db else 5,
         max_overflow=db.max_overflow if db else 10,
         pool_timeout=db.pool_timeout_s if db else 30,
-        isolation_level="READ COMMITTED",
+        isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
         connect_args={"connect_timeout": db.connect_timeout_s if db else 10},
         # a failed statement's error (and so its log line) never shows its values: they may be secrets
         hide_parameters=True,
@@ -129,11 +134,16 @@ def engine() -> Engine:
 
 
 def dispose() -> None:
-    global _engine
     with _engine_lock:
-        if _engine is not None:
-            _engine.dispose()
-        _engine = None
+        _dispose_engines()
+
+
+def _dispose_engines() -> None:
+    global _engine, _read_engine
+    for each in (_engine, _read_engine):
+        if each is not None:
+            each.dispose()
+    _engine = _read_engine = None
 
 
 def _mysql_code(error: BaseException) -> int | None:
@@ -198,8 +208,8 @@ def writer() -> Iterator[Connection]:
 
 @contextmanager
 def reader() -> Iterator[Connection]:
-    """Reads; the transaction the first statement began is rolled back when the block ends."""
-    with engine().connect() as conn:
+    """Reads: each statement on its own (autocommit) on MariaDB/MySQL; on SQLite without a transaction."""
+    with (_read_engine or engine()).connect() as conn:
         yield conn
 
 
