@@ -89,6 +89,8 @@ def make_engine(url: str, conf: cfg.ConfigOpts | None = None, *, autocommit: boo
         max_overflow=db.max_overflow if db else 10,
         pool_timeout=db.pool_timeout_s if db else 30,
         isolation_level="AUTOCOMMIT" if autocommit else "READ COMMITTED",
+        # an autocommit connection has nothing to roll back when it goes back to the pool
+        skip_autocommit_rollback=autocommit,
         connect_args={"connect_timeout": db.connect_timeout_s if db else 10},
         # a failed statement's error (and so its log line) never shows its values: they may be secrets
         hide_parameters=True,
