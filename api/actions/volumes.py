@@ -132,7 +132,7 @@ def _group_claim(call: ApiCall, group_id: str, volume_type: VolumeType) -> tuple
 
 def within_per_volume_limit(call: ApiCall, size_gb: int) -> None:
     """The project's per_volume_gigabytes quota (Cinder's VolumeSizeExceedsLimit, a 413)."""
-    limit, _ = db.quota_get(call.project_id, call.settings.quota_defaults)[db.PER_VOLUME_QUOTA]
+    limit = db.quota_limit(call.project_id, db.PER_VOLUME_QUOTA, call.settings.quota_defaults)
     if 0 <= limit < size_gb:
         raise OverLimit(f"Requested volume size {size_gb}G is larger than maximum allowed limit {limit}G.")
 

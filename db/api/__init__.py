@@ -101,6 +101,7 @@ from db.api.quotas import (
     quota_destroy,
     quota_get,
     quota_keys,
+    quota_limit,
     quota_set,
     quota_sync,
 )
@@ -274,6 +275,7 @@ __all__ = [
     "quota_destroy",
     "quota_get",
     "quota_keys",
+    "quota_limit",
     "quota_set",
     "quota_sync",
     "secret_rotate",

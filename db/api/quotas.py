@@ -151,6 +151,18 @@ def quota_get(project_id: str, defaults: Defaults | None = None) -> dict[str, tu
 
 
 @retry_on_conflict
+def quota_limit(project_id: str, resource: str, defaults: Defaults | None = None) -> int:
+    """One limit of the project (as ``quota_get`` gives it, -1 if none is set), read alone: a create's
+    per-volume check needs neither the usages nor every type's keys."""
+    with reader() as conn:
+        own = conn.execute(sa.select(_quotas.c.hard_limit).where(
+            _quotas.c.project_id == project_id, _quotas.c.resource == resource)).scalar()
+        if own is not None:
+            return int(own)
+        return int(_default_limits(conn, defaults).get(resource, -1))
+
+
+@retry_on_conflict
 def quota_class_get(class_name: str, defaults: Defaults) -> dict[str, int]:
     """shown key -> limit of a quota class: its own limits over the ``default`` class over ``defaults``.
 
