@@ -74,6 +74,10 @@ def unenforced(specs: Mapping[str, str], why: str) -> dict[str, str]:
 
 
 class VolumeDriver(Protocol):
+    # True when an export is a fixed address (a share, a file) that nothing is made for: the volume service
+    # then records it with the connection's landing instead of in a write of its own before it
+    static_exports: bool
+
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         """``conf`` is the whole config; the driver reads its options from section ``backend``."""
 

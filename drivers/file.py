@@ -43,6 +43,8 @@ RAW_SUFFIX = ".raw"  # ids hold no dot, so no volume or legacy snapshot name end
 
 
 class FileDriver:
+    static_exports = True  # nothing is made per export (drivers/base.py)
+
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         section = conf[backend]
         share = section.file_share_path or os.path.join(conf.state_path, "volumes", backend)

@@ -60,6 +60,8 @@ _ZERO_FROM = "ember_zero_from_"  # tag: bytes from here on are not zeroed yet
 
 
 class LvmDriver:
+    static_exports = False  # a target and its CHAP account per export
+
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         section = conf[backend]
         self._runner = Runner(section.root_helper)

@@ -54,6 +54,8 @@ VERSION = "1.1"
 
 
 class NfsDriver:
+    static_exports = True  # nothing is made per export (drivers/base.py)
+
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         section = conf[backend]
         self._shares_config: str = section.nfs_shares_config

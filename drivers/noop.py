@@ -22,6 +22,8 @@ GiB = 1024 ** 3
 
 
 class NoopDriver:
+    static_exports = True  # nothing is made per export (drivers/base.py)
+
     def __init__(self, conf: cfg.ConfigOpts, backend: str) -> None:
         self._capacity_gb = float(conf[backend].noop_capacity_gb)
         self._delay_s = conf[backend].noop_delay_ms / 1000.0

@@ -13,6 +13,9 @@ from typing import Any
 Edge = tuple[frozenset[str], str]
 # a driver call for one resource; what it returns is landed with the done edge
 Work = Callable[[Any], Mapping[str, Any]]
+# the key of a work's values that land on the resource's volume row instead (an attachment's landing
+# records or clears the volume's export)
+VOLUME_VALUES = "volume_values"
 
 
 class OperationStopped(Exception):

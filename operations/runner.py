@@ -27,7 +27,7 @@ from drivers.errors import DriverError, TryAgain
 from operations.fence import LeaseFence
 from operations.kinds import Kind
 from operations.locks import KeyedLocks
-from operations.operation import Operation, OperationStopped, Work
+from operations.operation import VOLUME_VALUES, Operation, OperationStopped, Work
 
 _log = logging.getLogger(__name__)
 
@@ -158,8 +158,12 @@ class OperationRunner:
 
     def _land(self, kind: Kind, op: Operation, record: Any, claim: WorkClaim, values: Mapping[str, Any]) -> None:
         edge = kind.edge(op.done)
+        own = dict(values)
+        on_volume = own.pop(VOLUME_VALUES, {})
         effects = (kind.destroy if op.done in kind.destroyed_by
-                   else replace(kind.done, values={**kind.done.values, **values}))
+                   else replace(kind.done, values={**kind.done.values, **own}))
+        if on_volume:
+            effects = replace(effects, volume_values=on_volume)
         try:
             landed = db.transition(kind.name, record.id, edge, guard=db.Guard(claim=claim), effects=effects,
                                     read_back=False)

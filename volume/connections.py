@@ -3,7 +3,10 @@
 The volume's export (an iSCSI target with its CHAP account, an NFS share's address) is made
 for its first connection, recorded in the DB under the active's epoch *before* any host is
 told about it, and removed with its last connection (then the record is cleared), so a crash
-at any point leaves either no export or one on record; ``ensure`` (at takeover and at every
+at any point leaves either no export or one on record. An export nothing is made for (a
+driver's ``static_exports``: a share's address, a file) is recorded, and forgotten, in the
+transaction that lands the connection: one fenced write fewer each way, and still before the
+host hears of it; ``ensure`` (at takeover and at every
 report) removes a recorded export no attachment holds and re-makes the others with the access
 their attachments still hold. Each connection adds the connector's own access (the initiator's
 ACL); ending it, or os-terminate_connection, takes that away, unless another attachment still
@@ -25,6 +28,7 @@ from db import errors as db_errors
 from db.records import Attachment, Volume
 from drivers.base import ConnectionInfo, Connector, Export, VolumeDriver
 from operations.locks import KeyedLocks
+from operations.operation import VOLUME_VALUES
 from volume import qos
 from volume.states import ATTACHMENT_CONNECTED, SETTLED, settled
 
@@ -54,26 +58,47 @@ class Connections:
     def connect(self, attachment: Attachment) -> dict[str, Any]:
         volume = db.volume_get(attachment.volume_id)
         connector: Connector = dict(attachment.connector or {})
-        export = self._export(volume, connector)
+        values: dict[str, Any] = {}
+        if _recorded(volume) is None and self._driver.static_exports:
+            # nothing is made for it, so nothing can be left behind: recorded with the landing
+            export = self._driver.create_export(volume.id, connector)
+            values[VOLUME_VALUES] = _record_of(export)
+        else:
+            export = self._export(volume, connector)
         try:
             info = self._driver.initialize_connection(volume.id, export, connector)
         except Exception:
-            self._drop_unused_export(volume, export, leaving=attachment.id)
+            if not values:
+                self._drop_unused_export(volume, export, leaving=attachment.id)
             raise
         qos.apply(self._driver, volume, "connect")
         data = {**dict(info.get("data") or {}), "access_mode": attachment.attach_mode}
-        return {"connection_info": without_secrets({**info, "data": data}),
+        return {**values, "connection_info": without_secrets({**info, "data": data}),
                 "attached_host": _text(connector.get("host")), "mountpoint": _text(connector.get("mountpoint"))}
 
     def disconnect(self, attachment: Attachment) -> dict[str, Any]:
+        """The disconnect operation's work; a static export's record is cleared with its landing."""
+        return self._disconnect(attachment, in_landing=self._driver.static_exports)
+
+    def undo_connect(self, attachment: Attachment) -> dict[str, Any]:
+        """Take back what an interrupted connect made; what follows is a fail landing, so a record goes now."""
+        return self._disconnect(attachment, in_landing=False)
+
+    def _disconnect(self, attachment: Attachment, *, in_landing: bool) -> dict[str, Any]:
         try:
             volume = db.volume_get(attachment.volume_id)
         except db_errors.NotFound:
             return {}
         export = _recorded(volume)
-        if export is not None:
-            self._revoke(volume.id, export, attachment.connector, leaving=attachment.id)
-            self._drop_unused_export(volume, export, leaving=attachment.id)
+        if export is None:
+            return {}
+        self._revoke(volume.id, export, attachment.connector, leaving=attachment.id)
+        if in_landing:
+            if self._holders(volume.id, leaving=attachment.id):
+                return {}
+            self._driver.remove_export(volume.id, export)
+            return {VOLUME_VALUES: _record_of(None)}
+        self._drop_unused_export(volume, export, leaving=attachment.id)
         return {}
 
     def terminate(self, volume_id: str, connector: Connector) -> None:
@@ -133,6 +158,12 @@ class Connections:
         self._driver.remove_export(volume.id, export)
         db.volume_export_update(volume.id, provider_location=None, provider_auth=None,
                                 backend_host=self._backend_host, epoch=self._epoch())
+
+
+def _record_of(export: Export | None) -> dict[str, str | None]:
+    """The volume's columns that record ``export`` (None: that forget it)."""
+    return {"provider_location": export.provider_location if export else None,
+            "provider_auth": export.provider_auth if export else None}
 
 
 def _recorded(volume: Volume) -> Export | None:

@@ -65,7 +65,7 @@ class VolumeManager:
             ("group_snapshot", "delete"): self._delete_group_snapshot}
         # an interrupted connect may have made the connector's access and an export nobody holds; an
         # interrupted group snapshot some of its members' snapshots (not redone: they would be of two moments)
-        self._undo: dict[tuple[str, str], Work] = {("attachment", "connect"): self.connections.disconnect,
+        self._undo: dict[tuple[str, str], Work] = {("attachment", "connect"): self.connections.undo_connect,
                                                    ("group_snapshot", "create"): self._remove_group_members,
                                                    # an interrupted migration's half-written copy
                                                    ("volume", "migrate"): self.migrations.discard_target,

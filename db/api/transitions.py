@@ -64,6 +64,8 @@ class Effects:
     # a group snapshot's member snapshots move along the first of these (sources, target, destroy) edges
     # they are in a source of; with destroy they are soft-deleted, giving back their quota
     members: tuple[tuple[frozenset[str], str, bool], ...] = ()
+    # columns of the row's volume set with it (kinds that bump their volume first: attachments)
+    volume_values: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ def _transition(conn: Connection, spec: _Kind, kind: str, row_id: str, edge: Edg
                 return None
             expected = current.version
     if spec.after_volume and not cas_update(conn, _volumes, current.volume_id, sources=guard.volume_sources,
-                                            values={}):
+                                            values=effects.volume_values):
         return None
     if effects.release_pending:
         values["target_size_gb"] = None

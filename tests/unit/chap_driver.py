@@ -17,6 +17,8 @@ PORTAL = "192.0.2.10:3260"
 
 
 class ChapNoopDriver(NoopDriver):
+    static_exports = False  # a target per volume, as lvm's: recorded before the connection lands
+
     def create_export(self, volume_id: str, connector: Connector | None) -> Export:
         return IscsiExport(PORTAL, f"iqn.2010-10.org.openstack:volume-{volume_id}", 1, Chap.generate()).to_export()
 
