@@ -110,7 +110,8 @@ def reserve(call: ApiCall, volume: Volume, *, instance_uuid: str | None, mode: s
         mode = "ro"
     attachment = db.attachment_reserve(volume.id, status=str(status), sources=accepted,
                                        expected_version=volume.version, instance_uuid=instance_uuid,
-                                       attach_mode=mode, multiattach=volume.multiattach, rule=RULE)
+                                       attach_mode=mode, multiattach=volume.multiattach, rule=RULE,
+                                       project_id=volume.project_id)
     if attachment is None:
         raise VolumeStateConflict("volume", volume.id, "attach it", accepted)
     log.info("volume %s: attachment %s reserved for instance %s", volume.id, attachment.id, instance_uuid)

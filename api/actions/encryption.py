@@ -11,7 +11,7 @@ from db.records import VolumeType
 
 def refuse_encrypted(volume_type: VolumeType) -> None:
     """A 400 if the type has encryption specs."""
-    if db.encryption_get(volume_type.id) is not None:
+    if db.type_encrypted(volume_type.id):
         raise BadRequest(f"Invalid volume type: volume type {volume_type.name} ({volume_type.id}) is encrypted, and "
                          "this deployment has no key manager to create the volume's encryption key; use a type "
                          "without encryption specs.")

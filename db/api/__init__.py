@@ -88,6 +88,7 @@ from db.api.qos import (
     qos_list,
     qos_of_type,
     qos_update,
+    type_encrypted,
 )
 from db.api.quotas import (
     DEFAULT_CLASS as DEFAULT_QUOTA_CLASS,
@@ -305,6 +306,7 @@ __all__ = [
     "type_access_remove",
     "type_create",
     "type_delete",
+    "type_encrypted",
     "type_get",
     "type_get_by_name_or_id",
     "type_list",

@@ -38,22 +38,24 @@ FILTER_KEYS = frozenset({"volume_id", "status", "instance_uuid", "attached_host"
 @retry_on_conflict
 def attachment_reserve(volume_id: str, *, status: str, sources: frozenset[str], expected_version: int,
                        instance_uuid: str | None, attach_mode: str, multiattach: bool, rule: SettleRule,
-                       attachment_id: str | None = None) -> Attachment | None:
+                       attachment_id: str | None = None, project_id: str | None = None) -> Attachment | None:
     """A new attachment in ``status``, if the volume is still in ``sources`` at ``expected_version``.
 
     None if another request changed the volume first. A volume that is not multiattach and
     already has a live attachment raises Conflict (an admin's reset may leave one behind).
+    ``project_id``: the volume's project at ``expected_version`` when the caller read it (the swap checks the version).
     """
     attachment_id = attachment_id or new_id()
     with writer() as conn:
         if not cas_update(conn, _volumes, volume_id, sources=sources, expected_version=expected_version, values={}):
             return None
-        volume = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume"))
+        if project_id is None:
+            project_id = from_row(Volume, get_one(conn, _volumes, volume_id, resource="Volume")).project_id
         if not multiattach and _live_count(conn, volume_id):
             raise errors.Conflict(f"Invalid volume: volume {volume_id} is not multiattach and already has an "
                                   "attachment.")
         conn.execute(sa.insert(_attachments).values(
-            id=attachment_id, volume_id=volume_id, project_id=volume.project_id, instance_uuid=instance_uuid,
+            id=attachment_id, volume_id=volume_id, project_id=project_id, instance_uuid=instance_uuid,
             attach_mode=attach_mode, status=status, version=1, created_at=utcnow(), deleted=False))
         settle(conn, volume_id, rule)
         return from_row(Attachment, get_one(conn, _attachments, attachment_id, resource="Attachment"))

@@ -208,6 +208,14 @@ def encryption_get(type_id: str) -> TypeEncryption | None:
 
 
 @retry_on_conflict
+def type_encrypted(type_id: str) -> bool:
+    """Whether the type has encryption specs (one statement: a create has just read the type)."""
+    with reader() as conn:
+        return conn.execute(sa.select(_encryption.c.volume_type_id)
+                            .where(_encryption.c.volume_type_id == type_id)).first() is not None
+
+
+@retry_on_conflict
 def encryption_create(type_id: str, *, provider: str, control_location: str, cipher: str | None,
                       key_size: int | None) -> TypeEncryption:
     """Conflict (Cinder's 400) while volumes of the type exist or if the type has encryption specs."""
