@@ -69,7 +69,7 @@ class Connections:
             info = self._driver.initialize_connection(volume.id, export, connector)
         except Exception:
             if not values:
-                self._drop_unused_export(volume, export, leaving=attachment.id)
+                self._drop_unused_export(volume, export, holders=self._holders(volume.id, leaving=attachment.id))
             raise
         qos.apply(self._driver, volume, "connect")
         data = {**dict(info.get("data") or {}), "access_mode": attachment.attach_mode}
@@ -92,20 +92,21 @@ class Connections:
         export = _recorded(volume)
         if export is None:
             return {}
-        self._revoke(volume.id, export, attachment.connector, leaving=attachment.id)
+        holders = self._holders(volume.id, leaving=attachment.id)  # one read: the volume lock is held
+        self._revoke(volume.id, export, attachment.connector, holders=holders)
         if in_landing:
-            if self._holders(volume.id, leaving=attachment.id):
+            if holders:
                 return {}
             self._driver.remove_export(volume.id, export)
             return {VOLUME_VALUES: _record_of(None)}
-        self._drop_unused_export(volume, export, leaving=attachment.id)
+        self._drop_unused_export(volume, export, holders=holders)
         return {}
 
     def terminate(self, volume_id: str, connector: Connector) -> None:
         """os-terminate_connection: the connector's access goes; its attachments stay (until os-detach)."""
         export = _recorded(db.volume_get(volume_id))
         if export is not None:
-            self._revoke(volume_id, export, connector, leaving=None)
+            self._revoke(volume_id, export, connector, holders=self._holders(volume_id, leaving=None))
 
     def ensure(self, volume_id: str) -> None:
         """The recorded export of the volume as its attachments need it: re-made with the access they
@@ -116,19 +117,19 @@ class Connections:
             return
         holders = self._holders(volume.id, leaving=None)
         if not holders:
-            self._drop_unused_export(volume, export, leaving=None)
+            self._drop_unused_export(volume, export, holders=holders)
             return
         self._driver.ensure_export(volume.id, export)
         for connector in _admitted(holders):
             self._driver.initialize_connection(volume.id, export, connector)
 
     def _holders(self, volume_id: str, *, leaving: str | None) -> list[Attachment]:
-        return [a for a in db.attachments_of([volume_id]).get(volume_id, [])
-                if a.id != leaving and a.status in ATTACHMENT_CONNECTED]
+        return [a for a in db.attachments_of_volume(volume_id) if a.id != leaving and a.status in ATTACHMENT_CONNECTED]
 
-    def _revoke(self, volume_id: str, export: Export, connector: Connector | None, *, leaving: str | None) -> None:
+    def _revoke(self, volume_id: str, export: Export, connector: Connector | None, *,
+                holders: list[Attachment]) -> None:
         """Take the connector's access away, unless another attachment admitted from its host still holds it."""
-        if any(_same_access(kept, connector) for kept in _admitted(self._holders(volume_id, leaving=leaving))):
+        if any(_same_access(kept, connector) for kept in _admitted(holders)):
             return
         self._driver.terminate_connection(volume_id, export, connector)
 
@@ -151,8 +152,8 @@ class Connections:
             raise
         return export
 
-    def _drop_unused_export(self, volume: Volume, export: Export, *, leaving: str | None) -> None:
-        if self._holders(volume.id, leaving=leaving):
+    def _drop_unused_export(self, volume: Volume, export: Export, *, holders: list[Attachment]) -> None:
+        if holders:
             return
         # removed first: a crash between the two leaves a record of nothing, which ``ensure`` clears
         self._driver.remove_export(volume.id, export)

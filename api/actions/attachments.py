@@ -51,7 +51,7 @@ def get(call: ApiCall, attachment_id: str) -> Attachment:
 
 
 def of_volume(volume_id: str) -> list[Attachment]:
-    return db.attachments_of([volume_id]).get(volume_id, [])
+    return db.attachments_of_volume(volume_id)
 
 
 # -- the v3 attachments API ------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def detail(call: ApiCall, volume: Volume, *, attachments: list[Attachment] | Non
     Only the attached ones are listed, as Cinder lists them: a server that only holds a reservation or
     is still connecting is not attached to the volume."""
     if attachments is None:
-        attachments = (db.attachments_of([volume.id]).get(volume.id, [])
+        attachments = (db.attachments_of_volume(volume.id)
                        if volume.attach_status != AttachStatus.DETACHED else [])
     body: dict[str, Any] = {
         "id": volume.id,

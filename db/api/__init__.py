@@ -14,6 +14,7 @@ from db.api.attachments import (
     attachment_reserve,
     attachment_transition,
     attachments_of,
+    attachments_of_volume,
     volume_settle,
 )
 from db.api.backends import (
@@ -193,6 +194,7 @@ __all__ = [
     "attachment_reserve",
     "attachment_transition",
     "attachments_of",
+    "attachments_of_volume",
     "backend_epoch_advance",
     "backend_epochs",
     "backend_get",

@@ -156,6 +156,18 @@ def attachments_of(volume_ids: Iterable[str]) -> dict[str, list[Attachment]]:
 
 
 @retry_on_conflict
+def attachments_of_volume(volume_id: str) -> list[Attachment]:
+    """The volume's live attachments, oldest first (each connect and disconnect reads them)."""
+    with reader() as conn:
+        return from_rows(Attachment, conn.execute(_OF_VOLUME, {"_volume": volume_id}))
+
+
+_OF_VOLUME = (sa.select(_attachments).where(_attachments.c.volume_id == sa.bindparam("_volume"),
+                                            _attachments.c.deleted == sa.false())
+              .order_by(_attachments.c.created_at, _attachments.c.id))
+
+
+@retry_on_conflict
 def attachment_list_stale(*, statuses: Iterable[str], older_than_s: float, backend_host: str,
                           limit: int = 100) -> list[Attachment]:
     """Live attachments of ``backend_host``'s volumes sitting in one of ``statuses`` for ``older_than_s``."""
