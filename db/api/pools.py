@@ -35,6 +35,12 @@ def capacity_limit_expr() -> Any:
     return usable * ratio
 
 
+_CLAIMED_GB = sa.bindparam("_gb", type_=sa.Float())
+_CLAIM = (sa.update(_pools).where(_pools.c.name == sa.bindparam("_pool"),
+                                  _pools.c.allocated_capacity_gb + _CLAIMED_GB <= capacity_limit_expr())
+          .values(allocated_capacity_gb=_pools.c.allocated_capacity_gb + _CLAIMED_GB))
+
+
 @retry_on_conflict
 def pool_report(backend_host: str, pools: Sequence[Mapping[str, Any]], *, epoch: int | None = None) -> None:
     """Store a volume service's report; keeps what schedulers have claimed on each pool.
@@ -74,11 +80,7 @@ def pool_capabilities(pool_name: str) -> dict[str, Any] | None:
 
 def claim(conn: Connection, pool_name: str, size_gb: float) -> bool:
     """Add ``size_gb`` to the pool's allocation if it still fits; part of the caller's transaction."""
-    stmt = (sa.update(_pools)
-            .where(_pools.c.name == pool_name,
-                   _pools.c.allocated_capacity_gb + size_gb <= capacity_limit_expr())
-            .values(allocated_capacity_gb=_pools.c.allocated_capacity_gb + size_gb))
-    return conn.execute(stmt).rowcount == 1
+    return conn.execute(_CLAIM, {"_pool": pool_name, "_gb": size_gb}).rowcount == 1
 
 
 def allocate(conn: Connection, pool_name: str | None, size_gb: float) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 
 from db import errors, models
 from db.api import quotas
-from db.api._common import list_query, new_id, utcnow
+from db.api._common import list_query, live_row, new_id, utcnow
 from db.models import table_of
 from db.records import DefaultVolumeType, VolumeType, from_row, from_rows
 from db.session import reader, retry_on_conflict, writer
@@ -25,11 +25,14 @@ _encryption = table_of(models.VolumeTypeEncryption)
 DEFAULT_TYPE_NAME = "__DEFAULT__"
 
 
+_SPECS_OF = sa.select(_specs).where(_specs.c.volume_type_id.in_(sa.bindparam("_types", expanding=True)))
+
+
 def _load(conn: Connection, rows: list[Any]) -> list[VolumeType]:
     if not rows:
         return []
     specs: dict[str, dict[str, str]] = {r.id: {} for r in rows}
-    for spec in conn.execute(sa.select(_specs).where(_specs.c.volume_type_id.in_(list(specs)))):
+    for spec in conn.execute(_SPECS_OF, {"_types": list(specs)}):
         specs[spec.volume_type_id][spec.key] = spec.value
     return [VolumeType(id=r.id, name=r.name, description=r.description, is_public=r.is_public,
                        created_at=r.created_at, updated_at=r.updated_at, extra_specs=specs[r.id],
@@ -60,7 +63,7 @@ def type_create(*, name: str, description: str | None = None, is_public: bool = 
 @retry_on_conflict
 def type_get(type_id: str) -> VolumeType:
     with reader() as conn:
-        row = conn.execute(sa.select(_types).where(_types.c.id == type_id, _types.c.deleted == sa.false())).first()
+        row = conn.execute(live_row(_types), {"_id": type_id}).first()
         if row is None:
             raise errors.NotFound("Volume type", type_id)
         return _load(conn, [row])[0]

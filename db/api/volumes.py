@@ -228,11 +228,15 @@ class _NotPlaced(Exception):
     """Raised inside the placement transaction so that it rolls back."""
 
 
+_PLACE = (sa.update(_volumes).where(_volumes.c.id == sa.bindparam("_id"), _volumes.c.status == sa.bindparam("_status"),
+                                    _volumes.c.host.is_(None), _volumes.c.deleted == sa.false())
+          .values(host=sa.bindparam("_pool"), updated_at=sa.bindparam("_now", type_=_volumes.c.updated_at.type),
+                  version=_volumes.c.version + 1))
+
+
 def _place(conn: Any, volume_id: str, *, pool_name: str, size_gb: int, creating_status: str) -> None:
-    placed = conn.execute(sa.update(_volumes).where(
-        _volumes.c.id == volume_id, _volumes.c.status == creating_status, _volumes.c.host.is_(None),
-        _volumes.c.deleted == sa.false()).values(host=pool_name, updated_at=utcnow(),
-                                              version=_volumes.c.version + 1)).rowcount == 1
+    placed = conn.execute(_PLACE, {"_id": volume_id, "_status": creating_status, "_pool": pool_name,
+                                   "_now": utcnow()}).rowcount == 1
     if not placed or not pools.claim(conn, pool_name, size_gb):
         raise _NotPlaced
 
