@@ -23,6 +23,9 @@ IS_ADMIN = "context_is_admin"
 # oslo.policy looks for the policy file and its policy_dirs on every check (a search of the config
 # folders and a stat each); a request makes several checks, so ember looks at most this often
 RECHECK_S = 1.0
+# a decision is a function of the rule, the target and the credentials while the rules stay: kept until
+# the next look at the policy file (each check costs oslo.policy an inspect.getfullargspec per rule)
+MAX_DECISIONS = 4096
 
 
 def set_defaults(conf: cfg.ConfigOpts) -> None:
@@ -40,18 +43,43 @@ def set_library_defaults() -> None:
 
 
 class _Enforcer(policy.Enforcer):
-    """oslo.policy's Enforcer that looks for a changed policy file at most every ``RECHECK_S``."""
+    """oslo.policy's Enforcer that looks for a changed policy file at most every ``RECHECK_S``, and
+    remembers its decisions until then."""
 
     _checked_at = float("-inf")
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        super().__init__(conf)
+        self._decisions: dict[tuple[str, Any, Any], bool] = {}
 
     def load_rules(self, force_reload: bool = False) -> None:
         now = time.monotonic()
         if force_reload or not self.rules or now - self._checked_at >= RECHECK_S:
             super().load_rules(force_reload)
+            self._decisions = {}
             self._checked_at = now
 
+    def decide(self, rule: str, target: Mapping[str, Any], creds: Mapping[str, Any]) -> bool:
+        """``authorize`` without raising, remembered; an unregistered rule still raises PolicyNotRegistered."""
+        self.load_rules()
+        decisions = self._decisions
+        key = (rule, _frozen(target), _frozen(creds))
+        try:
+            found = decisions.get(key)
+        except TypeError:  # a value that cannot be a key (a dict in a target): decided each time
+            return bool(self.authorize(rule, dict(target), dict(creds), do_raise=False))
+        if found is None:
+            found = bool(self.authorize(rule, dict(target), dict(creds), do_raise=False))
+            if len(decisions) < MAX_DECISIONS:
+                decisions[key] = found
+        return found
 
-def new_enforcer(conf: cfg.ConfigOpts) -> policy.Enforcer:
+
+def _frozen(values: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((key, tuple(value) if isinstance(value, list) else value) for key, value in values.items()))
+
+
+def new_enforcer(conf: cfg.ConfigOpts) -> _Enforcer:
     set_defaults(conf)
     enforcer = _Enforcer(conf)
     enforcer.register_defaults(policies.list_rules())
@@ -67,7 +95,7 @@ class Policy:
 
     def allowed(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> bool:
         """Whether ``rule`` lets ``ctx`` act on ``target``; an unregistered rule is a bug (PolicyNotRegistered)."""
-        return bool(self._enforcer.authorize(rule, dict(target), ctx.to_policy_values(), do_raise=False))
+        return self._enforcer.decide(rule, target, ctx.to_policy_values())
 
     def authorize(self, ctx: RequestContext, rule: str, target: Mapping[str, Any]) -> None:
         if not self.allowed(ctx, rule, target):
@@ -76,7 +104,7 @@ class Policy:
     def is_admin(self, ctx: RequestContext) -> bool:
         """Cinder's ``is_admin``: the ``context_is_admin`` rule on the caller's own credentials."""
         creds = ctx.to_policy_values()
-        return bool(self._enforcer.authorize(IS_ADMIN, creds, creds, do_raise=False))
+        return self._enforcer.decide(IS_ADMIN, creds, creds)
 
     def with_admin_flag(self, ctx: RequestContext) -> RequestContext:
         """``ctx`` with ``is_admin`` as the policy says (what scopes its lookups to its project, or not)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from starlette.responses import Response
 from api import policies, routes, spec
 from api.policies import attachments as attachment_rules
 from api.policies import volumes as volume_rules
-from api.policies.enforcer import Policy, own_target
+from api.policies.enforcer import RECHECK_S, Policy, own_target
 from api.spec import Action, Routes
 from common.context import RequestContext
 from tests.unit.api.conftest import POOL, Api, make_available
@@ -196,6 +197,21 @@ def test_a_policy_file_overrides_a_default(tmp_path: Path, set_conf: Any, app_fa
     assert "volume:create" in refused.json()["forbidden"]["message"]
     assert admin.post("/volumes", {"volume": {"size": 1}}).status_code == 202
     assert admin.get("/volumes").status_code == 403  # "!": nobody
+
+
+def test_a_changed_policy_file_takes_effect_within_a_second(tmp_path: Path, set_conf: Any, app_factory: Any) -> None:
+    """Decisions are remembered, but only until the next look at the file (at most RECHECK_S later)."""
+    overrides = tmp_path / "policy.yaml"
+    overrides.write_text('"volume:get_all": "role:member or role:admin"\n')
+    set_conf("policy_file", str(overrides), group="oslo_policy")
+    member = Api(app_factory(), "alice:proj-a")
+    assert member.get("/volumes").status_code == 200
+    overrides.write_text('"volume:get_all": "!"\n')
+    deadline = time.monotonic() + RECHECK_S + 3
+    while member.get("/volumes").status_code == 200:
+        assert time.monotonic() < deadline, "the changed policy file was not read again"
+        time.sleep(0.1)
+    assert member.get("/volumes").status_code == 403
 
 
 def test_noauth_logs_that_it_is_for_development(caplog: pytest.LogCaptureFixture, app_factory: Any) -> None:
