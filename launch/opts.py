@@ -31,11 +31,19 @@ PROCESS_OPTIONS: dict[str, tuple[config.Registrar, ...]] = {
     "ember-manage": (db_options.register, rpc_options.register, volume_options.register),
 }
 PROCESS_OPTIONS["ember-all"] = tuple(dict.fromkeys(r for regs in PROCESS_OPTIONS.values() for r in regs))
+# registered once the file is parsed: whether a process needs them depends on what it says
+OPTIONS_AFTER_PARSE: dict[str, tuple[config.Registrar, ...]] = {
+    "ember-api": (api_options.register_auth,),
+    "ember-all": (api_options.register_auth,),
+}
 
 
 def load(process: str, argv: Sequence[str] | None, **kwargs: Any) -> cfg.ConfigOpts:
     """Register ``process``'s options (the shared ones too) and parse ``argv``."""
-    return config.load(argv, PROCESS_OPTIONS[process], **kwargs)
+    conf = config.load(argv, PROCESS_OPTIONS[process], **kwargs)
+    for register in OPTIONS_AFTER_PARSE.get(process, ()):
+        register(conf)
+    return conf
 
 
 def list_opts() -> list[tuple[str | None, list[Any]]]:

@@ -12,9 +12,8 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
 from oslo_config import cfg
 
 from common import binaries, config, log
@@ -26,6 +25,9 @@ from launch.housekeeping import idempotency_purge_task
 from launch.presence import add_presence
 from rpc import transport
 from volume.errors import BackendCannotStart
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI  # the api's alone: the other services never import it
 
 _API_ARGV_ENV = "EMBER_API_ARGV"  # how the api parent hands its command line to spawned workers
 
