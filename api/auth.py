@@ -30,7 +30,8 @@ class Authenticator(Protocol):
 
 def build(conf: cfg.ConfigOpts, policy: Policy) -> Authenticator:
     if conf.auth_strategy == KEYSTONE:
-        from api.keystone import KeystoneAuth
+        from api import keystone
 
-        return KeystoneAuth(conf, policy)
+        keystone.register(conf)  # already there when launch.opts loaded the file; an app built otherwise needs it
+        return keystone.KeystoneAuth(conf, policy)
     return NoAuth(policy, frozenset(conf.noauth_admin_projects or ()))

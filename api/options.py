@@ -46,11 +46,20 @@ BODY_OPTS = MIDDLEWARE_OPTS  # the name launch/opts.py lists them by for the sam
 def register(conf: cfg.ConfigOpts) -> None:
     conf.register_opts(API_OPTS)
     conf.register_opts(MIDDLEWARE_OPTS, group="oslo_middleware")
-    # [keystone_authtoken] as keystonemiddleware declares it (Cinder's section), and [oslo_policy] with
-    # ember's defaults; the sample config lists both through their own generator namespaces. Imported here:
-    # only the api processes need keystonemiddleware and oslo.policy.
-    from api import keystone
+    # [oslo_policy] with ember's defaults; the sample config lists it through oslo.policy's generator namespace.
+    # Imported here: only the api processes need oslo.policy.
     from api.policies import enforcer
 
-    keystone.register(conf)
     enforcer.set_defaults(conf)
+
+
+def register_auth(conf: cfg.ConfigOpts) -> None:
+    """Once the file is parsed: [keystone_authtoken] as keystonemiddleware declares it (Cinder's section), when
+    ``auth_strategy = keystone`` only. keystonemiddleware (and keystoneauth, requests, ...: ~12 MiB resident)
+    is then imported by an api that validates Keystone tokens, never by a noauth one."""
+    from api.auth import KEYSTONE
+
+    if conf.auth_strategy == KEYSTONE:
+        from api import keystone
+
+        keystone.register(conf)

@@ -12,9 +12,8 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
 from oslo_config import cfg
 
 from common import binaries, config, log
@@ -26,6 +25,9 @@ from launch.housekeeping import idempotency_purge_task
 from launch.presence import add_presence
 from rpc import transport
 from volume.errors import BackendCannotStart
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette  # the api's alone: the other services never import it
 
 _API_ARGV_ENV = "EMBER_API_ARGV"  # how the api parent hands its command line to spawned workers
 
@@ -60,7 +62,7 @@ def _stop_requested(signum: int, frame: FrameType | None) -> None:
     raise _StopRequested
 
 
-def serve_api(app: FastAPI | str, conf: cfg.ConfigOpts, **options: Any) -> None:
+def serve_api(app: Starlette | str, conf: cfg.ConfigOpts, **options: Any) -> None:
     """Serve the api with uvicorn until SIGTERM or SIGINT; return (not die) once it has stopped serving.
 
     uvicorn stops on those signals and then raises the signal again for the handler it found: these
@@ -101,7 +103,7 @@ def api(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def api_worker_app() -> FastAPI:
+def api_worker_app() -> Starlette:
     """The app of one uvicorn worker process (``workers > 1`` needs an import string).
 
     Each worker parses the parent's command line again: uvicorn's workers are spawned processes.

@@ -1,18 +1,25 @@
 """Registers oslo.messaging's own options (transport_url, [oslo_messaging_rabbit], …).
 
+``rpc.transport`` registers them when it makes the process's transport, the first time the process
+sends or serves a message, not at start: a standby volume service and an idle backup service never
+import oslo.messaging and its drivers (kombu, amqp, eventlet through oslo.service: ~12 MiB resident).
+oslo.config reads an option registered after the file was parsed from the parsed file, as at start.
+
 The embedded default is ``fake://``: every service in one process, no broker.
 """
 
 from __future__ import annotations
 
-import oslo_messaging as messaging
 from oslo_config import cfg
-from oslo_messaging import opts as messaging_opts
 
 EMBEDDED_TRANSPORT_URL = "fake://"
 
 
 def register(conf: cfg.ConfigOpts) -> None:
+    """oslo.messaging's options with ember's defaults; registering them again changes nothing."""
+    import oslo_messaging as messaging
+    from oslo_messaging import opts as messaging_opts
+
     messaging.set_transport_defaults(control_exchange="ember")
     for group, options in messaging_opts.list_opts():
         conf.register_opts(list(options), group=group)

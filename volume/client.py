@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import oslo_messaging as messaging
-
 from common import binaries
 from common.context import RequestContext
 from rpc import transport
@@ -19,6 +17,8 @@ class VolumeClient:
     """Casts work to ``ember-volume`` on one backend host (``host@backend``); calls what the api waits for."""
 
     def _cast(self, ctx: RequestContext, backend_host: str, method: str, **kwargs: object) -> None:
+        import oslo_messaging as messaging  # loaded with the transport: not in a process that never sends
+
         try:
             transport.client(transport.VOLUME_TOPIC, server=backend_host).cast(ctx, method, **kwargs)
         except messaging.MessagingException as error:
@@ -29,6 +29,8 @@ class VolumeClient:
               **kwargs: object) -> dict[str, Any]:
         """The answer of the backend's active; ServiceUnavailable if none answered within ``timeout_s``
         (the request waits in the backend's queue meanwhile, so a takeover shorter than that is invisible)."""
+        import oslo_messaging as messaging
+
         try:
             answer = transport.client(transport.VOLUME_TOPIC, server=backend_host, timeout_s=timeout_s).call(
                 ctx, method, **kwargs)

@@ -22,7 +22,6 @@ from drivers.registry import load_driver
 from rpc import transport
 from volume import election
 from volume.client import BINARY
-from volume.endpoint import VolumeEndpoint
 from volume.errors import BackendCannotStart
 from volume.ha import BackendSupervisor, RpcServer
 from volume.manager import BackendIdentity, VolumeManager
@@ -93,6 +92,9 @@ def _take_over(manager: VolumeManager) -> None:
 
 
 def _server(conf: cfg.ConfigOpts, manager: VolumeManager) -> RpcServer:
+    """The backend's RPC server, made when this process becomes the active: a standby never loads oslo.messaging."""
+    from volume.endpoint import VolumeEndpoint
+
     server: RpcServer = transport.server(transport.VOLUME_TOPIC, server_name=manager.identity.backend_host,
                                          endpoints=[VolumeEndpoint(manager)], conf=conf)
     return server

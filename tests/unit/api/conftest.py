@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from oslo_config import cfg
+from starlette.testclient import TestClient
 
 from api import options as api_options
 from api.app import create_app

@@ -9,7 +9,7 @@ from typing import Any
 
 import oslo_messaging as messaging
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from api.actions.attachments import RULE
 from db import api as db

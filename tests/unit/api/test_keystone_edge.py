@@ -7,16 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
+from api import keystone
 from api.keystone import TokenCache
 
 IDENTITY = "http://keystone.example:5000/v3"
 
 
 @pytest.fixture
-def keystone_api(set_conf: Any, app_factory: Any) -> TestClient:
+def keystone_api(api_conf: Any, set_conf: Any, app_factory: Any) -> TestClient:
     set_conf("auth_strategy", "keystone")
+    keystone.register(api_conf)  # as launch.opts does once it reads auth_strategy = keystone
     set_conf("www_authenticate_uri", IDENTITY, group="keystone_authtoken")
     client: TestClient = app_factory()
     return client

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
+from starlette.testclient import TestClient
 
 from db import api as db
 from tests.unit.api.conftest import POOL, Api, beat, make_available

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from oslo_config import cfg
+from starlette.testclient import TestClient
 
 from api.app import create_app
 from db import api as db

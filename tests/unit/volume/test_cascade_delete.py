@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from oslo_config import cfg
+from starlette.testclient import TestClient
 
 from api.app import create_app
 from db import api as db

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 from oslo_config import cfg
+from starlette.testclient import TestClient
 
 from api.app import create_app
 from db import api as db

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from oslo_config import cfg
+from starlette.testclient import TestClient
 
 from api.app import create_app
 from drivers.base import NOT_ENFORCED_BY_FILES, NOT_ENFORCED_BY_TGTD
