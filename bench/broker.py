@@ -24,7 +24,6 @@ from bench.load import percentile
 from bench.stack import RABBIT, _rabbitmqctl
 from rpc import options as rpc_options
 
-
 _parsed: list[bool] = []
 
 
