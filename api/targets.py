@@ -25,13 +25,18 @@ def _owned(record: Any) -> Target:
     return {"project_id": record.project_id, "user_id": getattr(record, "user_id", None)}
 
 
+def _kept(kind: str, get: Callable[..., Any]) -> Callable[[ApiCall, str], Target]:
+    """The target of the ``kind`` record ``get`` reads, which the handler's first read then takes."""
+    return lambda call, ref: _owned(call.keep(kind, get(ref, project_id=call.scope_project())))
+
+
 # path parameter -> the target of the resource it names
 RESOURCE_TARGETS: dict[str, Callable[[ApiCall, str], Target]] = {
-    "volume_id": lambda call, ref: _owned(call.keep("volume", db.volume_get(ref, project_id=call.scope_project()))),
-    "snapshot_id": lambda call, ref: _owned(call.keep("snapshot", db.snapshot_get(ref, project_id=call.scope_project()))),
-    "attachment_id": lambda call, ref: _owned(call.keep("attachment", db.attachment_get(ref, project_id=call.scope_project()))),
+    "volume_id": _kept("volume", db.volume_get),
+    "snapshot_id": _kept("snapshot", db.snapshot_get),
+    "attachment_id": _kept("attachment", db.attachment_get),
     "message_id": lambda call, ref: _owned(db.message_get(ref, project_id=call.scope_project())),
-    "backup_id": lambda call, ref: _owned(call.keep("backup", db.backup_get(ref, project_id=call.scope_project()))),
+    "backup_id": _kept("backup", db.backup_get),
     "group_id": lambda call, ref: _owned(db.group_get(ref, project_id=call.scope_project())),
     "group_snapshot_id": lambda call, ref: _owned(db.group_snapshot_get(ref, project_id=call.scope_project())),
     "target_project_id": lambda call, ref: {"project_id": ref},

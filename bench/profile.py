@@ -81,15 +81,13 @@ def _cpu_s(proc: psutil.Process) -> float:
     return float(times.user + times.system + times.children_user + times.children_system)
 
 
-def measure_step(probe: Probe, name: str, repeat: int, run_once: Callable[[], None]) -> StepFigures:
+def measure_once(probe: Probe, name: str, step: Step) -> StepFigures:
     figures = StepFigures(name)
     cpu_before, sql_before = probe.read()
     began = time.perf_counter()
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run_once()
-        figures.wall_ms.append((time.perf_counter() - started) * 1000)
+    step()
     figures.seconds = time.perf_counter() - began
+    figures.wall_ms.append(figures.seconds * 1000)
     cpu_after, sql_after = probe.read()
     figures.cpu_ms = {g: (cpu_after[g] - cpu_before[g]) * 1000 for g in cpu_before}
     # the probe's own SHOW STATUS counts once as a question
@@ -128,6 +126,10 @@ class Steps:
         if status != 202:
             raise BenchError(f"delete: HTTP {status}: {body}")
         _wait(self.api, volume_id, lambda s, b: s == 404)
+
+    def delete_created(self) -> None:
+        while self._created:
+            self.delete_until_gone()
 
     def show(self) -> None:
         self.api.request("GET", f"/volumes/{self.volume_id}")
@@ -175,7 +177,7 @@ def run(repeat: int) -> dict[str, Any]:
             whole_cycle()
         probe = Probe(stack.pids())
         try:
-            idle = measure_step(probe, "idle", 1, lambda: time.sleep(IDLE_S))
+            idle = measure_once(probe, "idle", lambda: time.sleep(IDLE_S))
             results: dict[str, Any] = {}
             # (name, set-up, the request timed, tear-down): the attach steps are timed one request at a time
             paths: list[tuple[str, Step, Step, Step]] = [
@@ -194,8 +196,7 @@ def run(repeat: int) -> dict[str, Any]:
             for name, before, step, after in paths:
                 figures = _one_at_a_time(probe, name, repeat, before, step, after)
                 results[name] = per_request(figures, idle, repeat)
-            while steps._created:
-                steps.delete_until_gone()
+            steps.delete_created()
         finally:
             probe.close()
             api.close()
@@ -218,7 +219,7 @@ def _one_at_a_time(probe: Probe, name: str, repeat: int, before: Step, step: Ste
     total = StepFigures(name)
     for _ in range(repeat):
         before()
-        one = measure_step(probe, name, 1, step)
+        one = measure_once(probe, name, step)
         after()
         total.wall_ms += one.wall_ms
         total.seconds += one.seconds

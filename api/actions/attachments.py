@@ -46,8 +46,7 @@ _SETTLED = RULE.follows
 
 
 def get(call: ApiCall, attachment_id: str) -> Attachment:
-    kept: Attachment | None = call.take("attachment", attachment_id)
-    return kept if kept is not None else db.attachment_get(attachment_id, project_id=call.scope_project())
+    return call.take("attachment", attachment_id) or db.attachment_get(attachment_id, project_id=call.scope_project())
 
 
 def of_volume(volume_id: str) -> list[Attachment]:

@@ -51,8 +51,7 @@ class BackupCreate:
 
 
 def get(call: ApiCall, backup_id: str) -> Backup:
-    kept: Backup | None = call.take("backup", backup_id)
-    return kept if kept is not None else db.backup_get(backup_id, project_id=call.scope_project())
+    return call.take("backup", backup_id) or db.backup_get(backup_id, project_id=call.scope_project())
 
 
 def create(call: ApiCall, request: BackupCreate) -> Backup:

@@ -34,8 +34,7 @@ MAX_REASON = 255
 
 
 def get(call: ApiCall, snapshot_id: str) -> Snapshot:
-    kept: Snapshot | None = call.take("snapshot", snapshot_id)
-    return kept if kept is not None else db.snapshot_get(snapshot_id, project_id=call.scope_project())
+    return call.take("snapshot", snapshot_id) or db.snapshot_get(snapshot_id, project_id=call.scope_project())
 
 
 def create(call: ApiCall, request: SnapshotCreate) -> Snapshot:

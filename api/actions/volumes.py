@@ -54,8 +54,7 @@ def owner_target(volume: Volume) -> dict[str, str]:
 
 def get(call: ApiCall, volume_id: str) -> Volume:
     """The volume if the caller may see it (its project's, or any for an admin); else NotFound."""
-    kept: Volume | None = call.take("volume", volume_id)
-    return kept if kept is not None else db.volume_get(volume_id, project_id=call.scope_project())
+    return call.take("volume", volume_id) or db.volume_get(volume_id, project_id=call.scope_project())
 
 
 def create(call: ApiCall, request: VolumeCreate) -> Volume:
