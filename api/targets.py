@@ -25,18 +25,27 @@ def _owned(record: Any) -> Target:
     return {"project_id": record.project_id, "user_id": getattr(record, "user_id", None)}
 
 
-def _kept(kind: str, get: Callable[..., Any]) -> Callable[[ApiCall, str], Target]:
-    """The target of the ``kind`` record ``get`` reads, which the handler's first read then takes."""
-    return lambda call, ref: _owned(call.keep(kind, get(ref, project_id=call.scope_project())))
+def _kept(kind: str) -> Callable[[ApiCall, str], Target]:
+    """The target of the ``kind`` record ``db.<kind>_get`` reads, which the handler's first read then takes.
+
+    The reader is looked up at each call, not bound once: the policy read is the request's read of the
+    record, and whatever wraps ``db.<kind>_get`` must see it.
+    """
+
+    def target(call: ApiCall, ref: str) -> Target:
+        read = getattr(db, f"{kind}_get")
+        return _owned(call.keep(kind, read(ref, project_id=call.scope_project())))
+
+    return target
 
 
 # path parameter -> the target of the resource it names
 RESOURCE_TARGETS: dict[str, Callable[[ApiCall, str], Target]] = {
-    "volume_id": _kept("volume", db.volume_get),
-    "snapshot_id": _kept("snapshot", db.snapshot_get),
-    "attachment_id": _kept("attachment", db.attachment_get),
+    "volume_id": _kept("volume"),
+    "snapshot_id": _kept("snapshot"),
+    "attachment_id": _kept("attachment"),
     "message_id": lambda call, ref: _owned(db.message_get(ref, project_id=call.scope_project())),
-    "backup_id": _kept("backup", db.backup_get),
+    "backup_id": _kept("backup"),
     "group_id": lambda call, ref: _owned(db.group_get(ref, project_id=call.scope_project())),
     "group_snapshot_id": lambda call, ref: _owned(db.group_snapshot_get(ref, project_id=call.scope_project())),
     "target_project_id": lambda call, ref: {"project_id": ref},
