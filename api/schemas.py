@@ -12,14 +12,9 @@ from typing import Any
 
 from api import schema_types as t
 from api.errors import BadRequest
-from volume.states import (
-    ATTACH_RESETTABLE,
-    RESETTABLE,
-    SNAPSHOT_REPORTED,
-    SNAPSHOT_RESETTABLE,
-    MigrationStatus,
-    SnapshotStatus,
-)
+from volume.states.attachments import ATTACH_RESETTABLE
+from volume.states.snapshots import SNAPSHOT_REPORTED, SNAPSHOT_RESETTABLE, SnapshotStatus
+from volume.states.volumes import RESETTABLE, MigrationStatus
 
 STRICT_BODIES_SINCE = 53  # Cinder rejects unknown keys in volume create/update from 3.53 on
 

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from db import api as db
 from operations.kinds import Kind
-from volume import states
 from volume.connections import SETTLE_RULE
+from volume.states.backups import (
+    BACKUP_RECOVERY,
+    BACKUP_VOLUME_DONE,
+    BACKUP_VOLUME_FAIL,
+    backup_edge,
+    backup_recovery_of,
+    plain_edges,
+)
 
 BACKUP = Kind(
-    name="backup", get=db.backup_get, edge=states.backup_edge, recovery_of=states.backup_recovery_of,
-    transient=frozenset(str(s) for s in states.BACKUP_RECOVERY), list_stale=db.backup_list_stale,
+    name="backup", get=db.backup_get, edge=backup_edge, recovery_of=backup_recovery_of,
+    transient=frozenset(str(s) for s in BACKUP_RECOVERY), list_stale=db.backup_list_stale,
     done=db.Effects(values={"status_reason": None, "restore_volume_id": None, "temp_snapshot_id": None},
-                    volume_edges=states.plain_edges(states.BACKUP_VOLUME_DONE), settle=SETTLE_RULE),
+                    volume_edges=plain_edges(BACKUP_VOLUME_DONE), settle=SETTLE_RULE),
     fail=db.Effects(values={"restore_volume_id": None, "temp_snapshot_id": None},
-                    volume_edges=states.plain_edges(states.BACKUP_VOLUME_FAIL), settle=SETTLE_RULE),
+                    volume_edges=plain_edges(BACKUP_VOLUME_FAIL), settle=SETTLE_RULE),
     destroyed_by=frozenset({"delete.done"}))
 
 KINDS = {"backup": BACKUP}

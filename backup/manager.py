@@ -34,7 +34,8 @@ from operations.fence import LeaseFence
 from operations.operation import Operation, OperationStopped, Work
 from operations.runner import OperationRunner
 from volume.election import Lease
-from volume.states import BACKUP_OPERATIONS, BackupStatus, Status, edge
+from volume.states.backups import BACKUP_OPERATIONS, BackupStatus
+from volume.states.volumes import Status, edge
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from db.records import Volume
 from drivers.errors import DriverError, SourceNotFound
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
-from volume.states import SnapshotStatus, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from launch import opts
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.connections import SETTLE_RULE
-from volume.states import ATTACHMENT_UNFINISHED, attachment_edge
+from volume.states.attachments import ATTACHMENT_UNFINISHED, attachment_edge
 
 
 @dataclass(frozen=True)

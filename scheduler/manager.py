@@ -15,7 +15,7 @@ from scheduler.pool_cache import PoolCache
 from scheduler.weighers import capacity_weigher
 from volume import messages
 from volume.client import VolumeClient
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from drivers.base import ConnectionInfo, Connector, Export, VolumeDriver
 from operations.locks import KeyedLocks
 from operations.operation import VOLUME_VALUES
 from volume import qos
-from volume.states import ATTACHMENT_CONNECTED, SETTLED, settled
+from volume.states.attachments import ATTACHMENT_CONNECTED, SETTLED, settled
 
 # How the DB settles a volume's status from its attachments: the state table's rule.
 SETTLE_RULE = db.SettleRule(frozenset(str(s) for s in SETTLED), settled)

@@ -19,9 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from common.service_status import ACTIVE, STANDBY
 from volume.election import Elector, Lease, Unreachable
 from volume.manager import VolumeManager
-from volume.states import ACTIVE, STANDBY
 
 log = logging.getLogger(__name__)
 

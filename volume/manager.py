@@ -31,7 +31,9 @@ from volume.kinds import KINDS
 from volume.manage import ManageWork
 from volume.migration import Migrations
 from volume.reports import BackendIdentity, BackendReports
-from volume.states import OPERATIONS, SnapshotStatus, Status, snapshot_edge
+from volume.states import OPERATIONS
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status
 
 log = logging.getLogger(__name__)
 

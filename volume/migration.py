@@ -24,7 +24,7 @@ from drivers.copy import copy_volume, same_bytes
 from drivers.errors import DriverError
 from operations.operation import OperationStopped
 from volume.client import BINARY, VolumeClient
-from volume.states import MigrationStatus
+from volume.states.volumes import MigrationStatus
 
 log = logging.getLogger(__name__)
 

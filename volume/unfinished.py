@@ -15,7 +15,7 @@ import logging
 from db import api as db
 from db.records import Attachment
 from volume.manager import VolumeManager
-from volume.states import ATTACHMENT_UNFINISHED
+from volume.states.attachments import ATTACHMENT_UNFINISHED
 
 log = logging.getLogger(__name__)
 

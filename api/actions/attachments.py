@@ -25,19 +25,17 @@ from db.records import Attachment, Volume
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, StorageFailed, VolumeStateConflict
-from volume.states import (
+from volume.states.attachments import (
     ATTACHMENT_CONNECTED,
     ATTACHMENT_RESERVATIONS,
     ATTACHMENT_UNFINISHED,
-    RESERVABLE,
-    RESERVABLE_MULTIATTACH,
     SETTLED,
     AttachmentStatus,
     attachment_edge,
-    edge,
     settled,
     shown_attachment_status,
 )
+from volume.states.volumes import RESERVABLE, RESERVABLE_MULTIATTACH, edge
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,8 @@ from db import errors as db_errors
 from db.records import Backup, Volume
 from rpc.errors import ServiceUnavailable
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import BACKUP_RESETTABLE, BackupStatus, Status, backup_edge, edge
+from volume.states.backups import BACKUP_RESETTABLE, BackupStatus, backup_edge
+from volume.states.volumes import Status, edge
 
 log = logging.getLogger(__name__)
 

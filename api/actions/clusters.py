@@ -12,10 +12,10 @@ from datetime import datetime
 
 from common import binaries
 from common.binaries import binary_of
+from common.service_status import ACTIVE, shown_ha_role
 from db import api as db
 from db import errors as db_errors
 from db.records import Service
-from volume.states import ACTIVE, STANDBY
 
 CLUSTERED = (binaries.VOLUME,)  # Cinder clusters volume services only
 
@@ -56,12 +56,6 @@ class Cluster:
         return next((m.node for m in self.members if m.ha_role == ACTIVE), None)
 
 
-def _role(service: Service, epoch: int | None) -> str | None:
-    """As os-services shows it: an active whose epoch a takeover has passed is no longer the active."""
-    if service.ha_role == ACTIVE and epoch is not None and service.ha_epoch != epoch:
-        return STANDBY
-    return service.ha_role
-
 
 def clusters(*, now: datetime, down_after_s: int, binary: str | None = None, name: str | None = None) -> list[Cluster]:
     wanted = binary_of(binary) if binary else None
@@ -75,7 +69,8 @@ def clusters(*, now: datetime, down_after_s: int, binary: str | None = None, nam
     for (host, service_binary), services in sorted(grouped.items()):
         first = services[0]
         members = tuple(Member(s.node, (now - s.heartbeat_at).total_seconds() <= down_after_s,
-                               _role(s, epochs.get(host)), s.ha_epoch, s.heartbeat_at) for s in services)
+                               shown_ha_role(s.ha_role, s.ha_epoch, epochs.get(host)), s.ha_epoch,
+                               s.heartbeat_at) for s in services)
         found.append(Cluster(host, service_binary, first.disabled, first.disabled_reason, first.frozen,
                              min(s.created_at for s in services), members))
     return found

@@ -19,14 +19,9 @@ from db.records import GroupSnapshot
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import (
-    GroupSnapshotStatus,
-    SnapshotStatus,
-    Status,
-    group_edge,
-    group_snapshot_edge,
-    group_snapshot_members,
-)
+from volume.states.groups import GroupSnapshotStatus, group_edge, group_snapshot_edge, group_snapshot_members
+from volume.states.snapshots import SnapshotStatus
+from volume.states.volumes import Status
 
 log = logging.getLogger(__name__)
 

@@ -19,14 +19,14 @@ from db import api as db
 from db import errors as db_errors
 from db.records import Group, GroupType, Volume
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import (
+from volume.states.groups import (
     GROUP_ADDABLE_VOLUME,
     GROUP_REMOVABLE_VOLUME,
     GroupSnapshotStatus,
     GroupStatus,
-    Status,
     group_edge,
 )
+from volume.states.volumes import Status
 
 log = logging.getLogger(__name__)
 

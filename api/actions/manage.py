@@ -24,7 +24,8 @@ from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest
 from volume.manage import SNAPSHOTS, VOLUMES
-from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status, edge
 
 log = logging.getLogger(__name__)
 

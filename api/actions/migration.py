@@ -24,7 +24,7 @@ from rpc.errors import ServiceUnavailable
 from volume.client import BINARY as VOLUME_BINARY
 from volume.client import VolumeClient
 from volume.errors import VolumeStateConflict
-from volume.states import MigrationStatus, Status, edge
+from volume.states.volumes import MigrationStatus, Status, edge
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from common.capabilities import satisfies
 from db import api as db
 from db.records import Volume, VolumeType
 from volume.errors import VolumeStateConflict
-from volume.states import Status
+from volume.states.volumes import Status
 
 log = logging.getLogger(__name__)
 

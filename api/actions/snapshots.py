@@ -24,7 +24,8 @@ from db.records import Snapshot, Volume
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import SNAPSHOT_REPORTED, SnapshotStatus, Status, edge, snapshot_edge
+from volume.states.snapshots import SNAPSHOT_REPORTED, SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status, edge
 
 log = logging.getLogger(__name__)
 

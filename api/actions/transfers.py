@@ -17,7 +17,8 @@ from api.request import ApiCall
 from db import api as db
 from db.records import Transfer, Volume
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import SnapshotStatus, edge
+from volume.states.snapshots import SnapshotStatus
+from volume.states.volumes import edge
 
 log = logging.getLogger(__name__)
 

@@ -30,16 +30,11 @@ from volume import messages
 from volume.client import BINARY as VOLUME_BINARY
 from volume.client import VolumeClient
 from volume.errors import InvalidRequest, VolumeStateConflict
-from volume.states import (
-    WORKING_OPERATION,
-    AttachStatus,
-    SnapshotStatus,
-    Status,
-    backup_edge,
-    edge,
-    group_edge,
-    snapshot_edge,
-)
+from volume.states.attachments import AttachStatus
+from volume.states.backups import backup_edge
+from volume.states.groups import group_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import WORKING_OPERATION, Status, edge
 
 log = logging.getLogger(__name__)
 

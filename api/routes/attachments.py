@@ -18,7 +18,7 @@ from api.spec import Action, Param, Req, Routes
 from api.views import attachments as views
 from db import api as db
 from db.records import Attachment, Volume
-from volume.states import SHOWN_ATTACHMENT_STATUSES, stored_attachment_statuses
+from volume.states.attachments import SHOWN_ATTACHMENT_STATUSES, stored_attachment_statuses
 
 SINCE = 27
 COMPLETE_SINCE = 44

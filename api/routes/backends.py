@@ -17,10 +17,10 @@ from api.request import ApiCall
 from api.spec import Param, Req, Routes
 from api.views.common import iso
 from common.binaries import binary_of, cinder_name
+from common.service_status import ServiceState, ServiceStatus, shown_ha_role
 from db import api as db
 from db import errors as db_errors
 from db.records import Pool, Service
-from volume.states import ACTIVE, STANDBY, ServiceState, ServiceStatus
 
 routes = Routes("/v3", tag="backends",
                 path_params={"action": t.one_of(services.ACTIONS), "host_name": t.text(min_len=1)})
@@ -174,7 +174,8 @@ def list_services(call: ApiCall, req: Req) -> Response:
         if call.since(CLUSTER_SINCE):  # a backend's volume services are one cluster, named for its host
             row["cluster"] = service.host if service.binary in CLUSTERED else None
         if req.query.get("ha"):
-            row.update(ember_binary=service.binary, node=service.node, ha_role=_role(service, epochs.get(service.host)),
+            role = shown_ha_role(service.ha_role, service.ha_epoch, epochs.get(service.host))
+            row.update(ember_binary=service.binary, node=service.node, ha_role=role,
                        ha_epoch=service.ha_epoch)
         rows.append(row)
     return responses.json({"services": rows})
@@ -187,13 +188,6 @@ def _service(service: Service, now: datetime, down_after_s: int) -> dict[str, An
             "updated_at": iso(service.heartbeat_at), "disabled_reason": service.disabled_reason,
             "frozen": service.frozen}
 
-
-def _role(service: Service, epoch: int | None) -> str | None:
-    """The role a volume service reports, unless a takeover has passed its epoch since (it was killed or
-    paused while active): then it is no longer the active, whatever its last heartbeat said."""
-    if service.ha_role == ACTIVE and epoch is not None and service.ha_epoch != epoch:
-        return STANDBY
-    return service.ha_role
 
 
 def _status(service: Service) -> ServiceStatus:

@@ -16,7 +16,7 @@ from api.spec import Action, Param, Req, Routes
 from api.views import backups as views
 from db import api as db
 from db.records import Backup
-from volume.states import BACKUP_RESETTABLE
+from volume.states.backups import BACKUP_RESETTABLE
 
 routes = Routes("/v3/backups", tag="backups", path_params={"backup_id": t.ID})
 

@@ -15,7 +15,7 @@ from api.request import ApiCall
 from api.spec import Action, Param, Req, Routes
 from api.views import group_snapshots as views
 from db import api as db
-from volume.states import GROUP_SNAPSHOT_RESETTABLE
+from volume.states.groups import GROUP_SNAPSHOT_RESETTABLE
 
 SINCE = 14
 RESET_SINCE = 19

@@ -18,7 +18,7 @@ from api.views import groups as views
 from db import api as db
 from db import errors as db_errors
 from db.api.groups import TYPE_SORT_KEYS
-from volume.states import GROUP_RESETTABLE
+from volume.states.groups import GROUP_RESETTABLE
 
 TYPES_SINCE = 11
 GROUPS_SINCE = 13

@@ -22,7 +22,8 @@ from api.views import attachments as attachment_views
 from api.views import volumes as views
 from db import api as db
 from db.records import Attachment, Volume
-from volume.states import AttachStatus, MigrationStatus
+from volume.states.attachments import AttachStatus
+from volume.states.volumes import MigrationStatus
 
 routes = Routes("/v3/volumes", tag="volumes", path_params={"volume_id": t.ID})
 

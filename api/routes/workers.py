@@ -26,7 +26,7 @@ from db import api as db
 from db.records import Attachment, Service
 from rpc.errors import ServiceUnavailable
 from volume.client import VolumeClient
-from volume.states import shown_attachment_status
+from volume.states.attachments import shown_attachment_status
 
 routes = Routes("/v3/workers", tag="services")
 

@@ -16,7 +16,7 @@ from typing import Any
 from api import schema_types as t
 from api.views.common import iso
 from db.records import Attachment, Volume
-from volume.states import shown_attachment_status
+from volume.states.attachments import shown_attachment_status
 
 CACHEABLE_SPEC = "cacheable"  # the volume type's extra spec that lets a host cache the volume (Cinder's)
 

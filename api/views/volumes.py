@@ -11,7 +11,7 @@ from api.views import attachments as attachment_views
 from api.views.common import iso, links
 from db import api as db
 from db.records import Attachment, Volume
-from volume.states import AttachmentStatus, AttachStatus
+from volume.states.attachments import AttachmentStatus, AttachStatus
 
 SUMMARY = t.obj({"id": t.STRING, "name": t.STRING_OR_NULL, "links": t.LINKS}, required=["id", "name", "links"])
 DETAIL = t.obj({

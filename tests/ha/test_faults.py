@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from tests.ha.conftest import Cluster
 from tests.ha.load import run_load
-from volume.states import SNAPSHOT_TRANSIENT, TRANSIENT
+from volume.states.snapshots import SNAPSHOT_TRANSIENT
+from volume.states.volumes import TRANSIENT
 
 pytestmark = pytest.mark.ha
 

@@ -21,7 +21,8 @@ import pytest
 
 from bench.stack import BIN, SplitStack
 from tests.helpers import race
-from volume.states import RECOVERY, SNAPSHOT_RECOVERY
+from volume.states.snapshots import SNAPSHOT_RECOVERY
+from volume.states.volumes import RECOVERY
 
 pytestmark = pytest.mark.integration
 

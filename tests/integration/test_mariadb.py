@@ -17,7 +17,8 @@ from db import errors, migrate, session
 from db.models import Base
 from db.records import Snapshot
 from tests.helpers import race
-from volume.states import SnapshotStatus, Status, edge
+from volume.states.snapshots import SnapshotStatus
+from volume.states.volumes import Status, edge
 
 pytestmark = pytest.mark.integration
 

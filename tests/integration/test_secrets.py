@@ -30,7 +30,7 @@ from db import api as db
 from db.keyring import PREFIX
 from tests import datapath
 from tests.integration.storage_fixtures import TGT_CONTROL, TGT_PORT
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 pytestmark = pytest.mark.integration
 

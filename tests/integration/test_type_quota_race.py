@@ -8,7 +8,7 @@ import pytest
 from db import api as db
 from db import errors
 from tests.helpers import race
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 pytestmark = pytest.mark.integration
 

@@ -26,7 +26,7 @@ from db.api._common import utcnow
 from rpc import options as rpc_options
 from tests.conftest import use_test_key
 from volume.client import VolumeClient
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 POOL = "host@file-1#pool"
 TOKEN = "alice:proj-a"

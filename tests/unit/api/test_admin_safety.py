@@ -17,7 +17,8 @@ from db import errors as db_errors
 from db import models, session
 from db.records import WorkClaim
 from tests.unit.api.conftest import POOL, Api, beat, make_available
-from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status, edge
 
 BACKEND = POOL.split("#")[0]
 

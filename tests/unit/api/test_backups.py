@@ -9,7 +9,7 @@ import pytest
 
 from db import api as db
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
-from volume.states import BackupStatus, backup_edge
+from volume.states.backups import BackupStatus, backup_edge
 
 SERVICE = "backup:b1"
 

@@ -15,7 +15,8 @@ from api.actions.attachments import RULE
 from db import api as db
 from rpc import transport
 from tests.unit.api.conftest import POOL, Api, beat, make_available
-from volume.states import Status, attachment_edge
+from volume.states.attachments import attachment_edge
+from volume.states.volumes import Status
 
 BACKEND = POOL.split("#")[0]  # host@file-1
 BROKER = "mq1.example.net:5672"

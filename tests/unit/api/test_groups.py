@@ -8,7 +8,7 @@ import pytest
 
 from db import api as db
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
-from volume.states import Status
+from volume.states.volumes import Status
 
 V = "3.20"
 

@@ -12,7 +12,8 @@ from starlette.testclient import TestClient
 from db import api as db
 from tests.unit.api.conftest import POOL, Api, make_available
 from volume.client import VolumeClient
-from volume.states import SnapshotStatus, Status, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status
 
 V = "3.8"
 BACKEND = POOL.split("#")[0]

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from db import api as db
 from db import models, session
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
-from volume.states import edge, snapshot_edge
+from volume.states.snapshots import snapshot_edge
+from volume.states.volumes import edge
 
 BASE_KEYS = ("gigabytes", "snapshots", "volumes", "backups", "backup_gigabytes", "per_volume_gigabytes")
 

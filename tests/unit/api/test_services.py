@@ -11,7 +11,7 @@ from db import api as db
 from scheduler.manager import SchedulerManager
 from scheduler.pool_cache import PoolCache
 from tests.unit.api.conftest import POOL, Api, make_available
-from volume.states import Status
+from volume.states.volumes import Status
 
 BACKEND = POOL.split("#")[0]
 

@@ -10,7 +10,8 @@ from common.capabilities import ATTACHED_SNAPSHOTS
 from db import api as db
 from db import errors as db_errors
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
-from volume.states import SnapshotStatus, edge, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import edge
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 
 from db import api as db
 from tests.unit.api.conftest import OTHER_TOKEN, Api, make_available
-from volume.states import SnapshotStatus, Status, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status
 
 LEGACY = "/os-volume-transfer"
 CURRENT = "/volume-transfers"

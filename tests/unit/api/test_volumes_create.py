@@ -10,7 +10,8 @@ import pytest
 from db import api as db
 from rpc import transport
 from tests.unit.api.conftest import Api, make_available
-from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status, edge
 
 
 def _count() -> int:

@@ -11,7 +11,7 @@ from db import api as db
 from rpc.errors import ServiceUnavailable
 from tests.unit.api.conftest import OTHER_TOKEN, POOL, Api, make_available
 from volume.client import VolumeClient
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 
 @pytest.fixture

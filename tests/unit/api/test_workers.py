@@ -6,7 +6,7 @@ from typing import Any
 
 from db import api as db
 from tests.unit.api.conftest import POOL, Api, beat, make_available
-from volume.states import Status
+from volume.states.volumes import Status
 
 BACKEND = POOL.split("#")[0]
 

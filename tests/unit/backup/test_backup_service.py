@@ -20,7 +20,8 @@ from common.context import RequestContext
 from db import api as db
 from db.records import Volume
 from drivers.file import FileDriver
-from volume.states import BackupStatus, Status, backup_edge, edge
+from volume.states.backups import BackupStatus, backup_edge
+from volume.states.volumes import Status, edge
 
 HOST = "node@file-1"
 CHUNK = 64 * 1024

@@ -8,7 +8,8 @@ from db import api as db
 from db import errors
 from db.records import Snapshot, Volume
 from tests.helpers import race
-from volume.states import SnapshotStatus, Status, edge
+from volume.states.snapshots import SnapshotStatus
+from volume.states.volumes import Status, edge
 
 
 def _volume(status: Status = Status.AVAILABLE, size_gb: int = 1, project: str = "p") -> Volume:

@@ -18,7 +18,7 @@ from oslo_config import cfg
 from db import api as db
 from db import errors, keyring, session
 from db.api import keys as db_keys
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 HOST = "host@lvm-1"
 AUTH = "CHAP 0123456789abcdef0123 Sx9-kT2_pQ7vW4zR"

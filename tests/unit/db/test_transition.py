@@ -6,7 +6,8 @@ import pytest
 
 from db import api as db
 from db import errors
-from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status, edge
 
 
 def _available(size_gb: int = 1) -> str:

@@ -26,5 +26,5 @@ def test_the_skeleton_imports_only_what_sits_below_a_service() -> None:
 
 
 def test_an_operation_record_pulls_in_nothing_of_ours() -> None:
-    # volume/states.py (imported by the api) takes Operation and Recovery from here
+    # volume/states/ (imported by the api) takes Operation and Recovery from here
     assert _imported(ROOT / "operations" / "operation.py") == set()

@@ -20,7 +20,7 @@ from operations.operation import Operation, Recovery
 from operations.runner import OperationRunner
 from volume.election.base import Lease
 from volume.election.sql import SqlElector
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 HOST = "node@backup-test"
 BACKUP = Operation("volume", "backup", str(Status.BACKING_UP), "backup.done", "backup.fail", Recovery.FAIL)

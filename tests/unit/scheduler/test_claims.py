@@ -8,7 +8,7 @@ from common.context import RequestContext
 from db import api as db
 from scheduler.manager import SchedulerManager
 from scheduler.pool_cache import PoolCache
-from volume.states import Status
+from volume.states.volumes import Status
 
 
 class RecordingVolumeClient:

@@ -26,7 +26,7 @@ from volume.election.sql import SqlElector
 from volume.ha import ACTIVE, STANDBY, BackendSupervisor
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 BACKEND = "cluster@noop-1"
 CTX = RequestContext.service("test")

@@ -15,7 +15,9 @@ from drivers.file import FileDriver
 from volume.election.sql import SqlElector
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
-from volume.states import GroupSnapshotStatus, GroupStatus, SnapshotStatus, Status, edge, group_edge
+from volume.states.groups import GroupSnapshotStatus, GroupStatus, group_edge
+from volume.states.snapshots import SnapshotStatus
+from volume.states.volumes import Status, edge
 
 HOST = "node@file-1"
 CTX = RequestContext(user_id="u", project_id="p", is_admin=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from drivers.errors import DriverError
 from volume import messages
-from volume.states import OPERATIONS, WORKING_OPERATION
+from volume.states import OPERATIONS
+from volume.states.volumes import WORKING_OPERATION
 
 
 def test_every_operation_has_its_action() -> None:

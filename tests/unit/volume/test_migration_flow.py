@@ -18,7 +18,7 @@ from scheduler.client import SchedulerClient
 from tests.unit.conftest import wait_for
 from volume.client import VolumeClient
 from volume.kinds import VOLUME
-from volume.states import Status, edge
+from volume.states.volumes import Status, edge
 
 CTX = RequestContext(user_id="u", project_id="p", is_admin=False)
 DATA = os.urandom(64 * 1024)

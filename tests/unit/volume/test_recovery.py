@@ -14,7 +14,8 @@ from volume.connections import SETTLE_RULE
 from volume.election.sql import SqlElector
 from volume.manager import BackendIdentity, VolumeManager
 from volume.recovery import resume_stuck_work
-from volume.states import AttachmentStatus, Status, attachment_edge, edge
+from volume.states.attachments import AttachmentStatus, attachment_edge
+from volume.states.volumes import Status, edge
 from volume.unfinished import EVENT_ID, UnfinishedAttachments
 
 HOST = "node@file-1"

@@ -14,7 +14,8 @@ from db import api as db
 from scheduler.client import SchedulerClient
 from tests.unit.conftest import wait_for
 from volume.client import VolumeClient
-from volume.states import SnapshotStatus, Status, edge, snapshot_edge
+from volume.states.snapshots import SnapshotStatus, snapshot_edge
+from volume.states.volumes import Status, edge
 
 CTX = RequestContext(user_id="u", project_id="p", is_admin=False)
 

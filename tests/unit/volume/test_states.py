@@ -2,36 +2,34 @@
 
 from __future__ import annotations
 
-from volume.states import (
+from operations.operation import Recovery
+from volume.states import OPERATIONS, recovery_of
+from volume.states.attachments import (
     ATTACHMENT_RECOVERY,
     ATTACHMENT_RESERVATIONS,
     ATTACHMENT_TRANSITIONS,
+    SETTLE_ORDER,
+    SETTLED,
+    AttachmentStatus,
+    AttachStatus,
+    settled,
+)
+from volume.states.backups import (
     BACKUP_RECOVERY,
     BACKUP_TRANSIENT,
     BACKUP_TRANSITIONS,
     BACKUP_VOLUME_DONE,
     BACKUP_VOLUME_FAIL,
-    HELD_BY_BACKUP,
-    OPERATIONS,
-    RECOVERY,
-    SETTLE_ORDER,
-    SETTLED,
+    BackupStatus,
+    backup_recovery_of,
+)
+from volume.states.snapshots import (
     SNAPSHOT_RECOVERY,
     SNAPSHOT_TRANSIENT,
     SNAPSHOT_TRANSITIONS,
-    TRANSIENT,
-    TRANSITIONS,
-    AttachmentStatus,
-    AttachStatus,
-    BackupStatus,
-    Recovery,
     SnapshotStatus,
-    Status,
-    backup_recovery_of,
-    edge,
-    recovery_of,
-    settled,
 )
+from volume.states.volumes import HELD_BY_BACKUP, RECOVERY, TRANSIENT, TRANSITIONS, Status, edge
 
 
 def test_every_transient_status_has_a_fail_edge_out_of_it() -> None:
