@@ -43,10 +43,17 @@ from drivers.errors import (
     NotEnoughSpace,
     SourceNotFound,
 )
-from drivers.fileops import check_id
 from drivers.locks import VolumeLocks
 from drivers.lvm_devices import ActivatedDevices, DataDevices, LoopDevices
-from drivers.lvm_volumes import LogicalVolume, Lvm
+from drivers.lvm_volumes import (
+    OLD,
+    SNAPSHOT_PREFIX,
+    TMP,
+    LogicalVolume,
+    Lvm,
+    snapshot_lv_name,
+    volume_lv_name,
+)
 from drivers.runner import Runner
 from drivers.targets.iscsi import Chap, IscsiExport, TargetHelper
 from drivers.targets.tgt import TgtAdm
@@ -55,7 +62,6 @@ log = logging.getLogger(__name__)
 
 GiB = 1024 ** 3
 VERSION = "1.1"
-TMP, OLD = "tmp-", "old-"
 _ZERO_FROM = "ember_zero_from_"  # tag: bytes from here on are not zeroed yet
 
 
@@ -135,11 +141,11 @@ class LvmDriver:
 
     def volume_size(self, volume_id: str) -> int | None:
         with self._locks.hold(volume_id):
-            lv = self._repair(_volume(volume_id))
+            lv = self._repair(volume_lv_name(volume_id))
         return None if lv is None else lv.size
 
     def data_location(self, volume_id: str, *, snapshot_id: str | None = None) -> DataLocation:
-        name = _snapshot(snapshot_id) if snapshot_id else _volume(volume_id)
+        name = snapshot_lv_name(snapshot_id) if snapshot_id else volume_lv_name(volume_id)
         with self._locks.hold(volume_id):
             lv = self._repair(name)
             if lv is None:
@@ -150,40 +156,40 @@ class LvmDriver:
 
     def create_volume(self, volume_id: str, size_gb: int, *, pool: str | None = None) -> None:
         with self._locks.hold(volume_id):
-            if not self._grow_existing(_volume(volume_id), size_gb):
-                self._new_lv(_volume(volume_id), size_gb * GiB, source=None)
+            if not self._grow_existing(volume_lv_name(volume_id), size_gb):
+                self._new_lv(volume_lv_name(volume_id), size_gb * GiB, source=None)
         log.info("created volume %s (%d GiB)", volume_id, size_gb)
 
     def create_volume_from_snapshot(self, volume_id: str, size_gb: int, *, snapshot_id: str,
                                     source_volume_id: str, pool: str | None = None) -> None:
         with self._locks.hold(volume_id, source_volume_id):
-            if self._grow_existing(_volume(volume_id), size_gb):
+            if self._grow_existing(volume_lv_name(volume_id), size_gb):
                 return
-            source = self._repair(_snapshot(snapshot_id))
+            source = self._repair(snapshot_lv_name(snapshot_id))
             if source is None:
                 raise SourceNotFound(f"snapshot {snapshot_id} of volume {source_volume_id} is missing")
-            self._new_lv(_volume(volume_id), size_gb * GiB, source=source)
+            self._new_lv(volume_lv_name(volume_id), size_gb * GiB, source=source)
         log.info("created volume %s (%d GiB) from snapshot %s", volume_id, size_gb, snapshot_id)
 
     def clone_volume(self, volume_id: str, size_gb: int, *, source_volume_id: str,
                      pool: str | None = None) -> None:
         with self._locks.hold(volume_id, source_volume_id):
-            if self._grow_existing(_volume(volume_id), size_gb):
+            if self._grow_existing(volume_lv_name(volume_id), size_gb):
                 return
-            source = self._repair(_volume(source_volume_id))
+            source = self._repair(volume_lv_name(source_volume_id))
             if source is None:
                 raise SourceNotFound(f"source volume {source_volume_id} is missing")
-            self._new_lv(_volume(volume_id), size_gb * GiB, source=source)
+            self._new_lv(volume_lv_name(volume_id), size_gb * GiB, source=source)
         log.info("cloned volume %s from %s (%d GiB)", volume_id, source_volume_id, size_gb)
 
     def extend_volume(self, volume_id: str, new_size_gb: int) -> None:
         with self._locks.hold(volume_id):
-            if not self._grow_existing(_volume(volume_id), new_size_gb):
-                raise DriverError(f"cannot extend volume {volume_id}: no LV {_volume(volume_id)}")
+            if not self._grow_existing(volume_lv_name(volume_id), new_size_gb):
+                raise DriverError(f"cannot extend volume {volume_id}: no LV {volume_lv_name(volume_id)}")
         log.info("extended volume %s to %d GiB", volume_id, new_size_gb)
 
     def delete_volume(self, volume_id: str) -> None:
-        name = _volume(volume_id)
+        name = volume_lv_name(volume_id)
         with self._locks.hold(volume_id):
             self._targets.remove(self._iqn(volume_id))
             for leftover in (TMP + name, OLD + name, name):
@@ -192,13 +198,13 @@ class LvmDriver:
     # -- snapshots
 
     def create_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
-        name = _snapshot(snapshot_id)
+        name = snapshot_lv_name(snapshot_id)
         with self._locks.hold(volume_id):
             if self._repair(name) is not None:
                 return
-            source = self._repair(_volume(volume_id))
+            source = self._repair(volume_lv_name(volume_id))
             if source is None:
-                raise SourceNotFound(f"cannot snapshot volume {volume_id}: no LV {_volume(volume_id)}")
+                raise SourceNotFound(f"cannot snapshot volume {volume_id}: no LV {volume_lv_name(volume_id)}")
             if self._loop_mode:
                 self._new_lv(name, source.size, source=source)
             else:
@@ -207,13 +213,13 @@ class LvmDriver:
 
     def delete_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
         with self._locks.hold(volume_id):
-            self._remove_lv(TMP + _snapshot(snapshot_id))
-            self._remove_lv(_snapshot(snapshot_id))
+            self._remove_lv(TMP + snapshot_lv_name(snapshot_id))
+            self._remove_lv(snapshot_lv_name(snapshot_id))
 
     def revert_to_snapshot(self, volume_id: str, *, snapshot_id: str) -> None:
         with self._locks.hold(volume_id):
-            volume = self._repair(_volume(volume_id))
-            snapshot = self._repair(_snapshot(snapshot_id))
+            volume = self._repair(volume_lv_name(volume_id))
+            snapshot = self._repair(snapshot_lv_name(snapshot_id))
             if volume is None or snapshot is None:
                 raise SourceNotFound(f"volume {volume_id} or its snapshot {snapshot_id} is missing")
             if self._loop_mode:
@@ -233,7 +239,7 @@ class LvmDriver:
     def manageable_volumes(self) -> list[manageable.Manageable]:
         found = []
         for name, (lv, attr, origin) in self._candidates().items():
-            if name.startswith(_SNAPSHOT_PREFIX):
+            if name.startswith(SNAPSHOT_PREFIX):
                 continue
             found.append(manageable.Manageable(
                 name=name, size_gb=manageable.rounded_gb(lv.size), ember_id=manageable.ember_id_of(name),
@@ -243,11 +249,11 @@ class LvmDriver:
     def manageable_snapshots(self) -> list[manageable.Manageable]:
         found = []
         for name, (lv, attr, origin) in self._candidates().items():
-            if not (origin or name.startswith(_SNAPSHOT_PREFIX)):
+            if not (origin or name.startswith(SNAPSHOT_PREFIX)):
                 continue
             found.append(manageable.Manageable(
                 name=name, size_gb=manageable.rounded_gb(lv.size), source_name=origin or None,
-                ember_id=manageable.ember_id_of(name, _SNAPSHOT_PREFIX), extra_info={"lv_attr": attr},
+                ember_id=manageable.ember_id_of(name, SNAPSHOT_PREFIX), extra_info={"lv_attr": attr},
                 reason_not_safe=self._devices.mapped(lv)))
         return found
 
@@ -261,7 +267,7 @@ class LvmDriver:
     def manage_volume(self, volume_id: str, name: str, *, size_gb: int) -> None:
         """Rename LV ``name`` to the volume's and grow it to whole GiB (the new tail zeroed); a replay
         finds it renamed."""
-        own = _volume(volume_id)
+        own = volume_lv_name(volume_id)
         with self._locks.hold(volume_id):
             volumes = self._lvm.volumes()
             if own in volumes and name in volumes:
@@ -279,7 +285,7 @@ class LvmDriver:
         """The LV stays, under its name; its target and loop device (if any) go."""
         with self._locks.hold(volume_id):
             self._targets.remove(self._iqn(volume_id))
-            lv = self._repair(_volume(volume_id))
+            lv = self._repair(volume_lv_name(volume_id))
             if lv is not None:
                 self._devices.release(lv)
 
@@ -291,12 +297,12 @@ class LvmDriver:
         return manageable.Manageable(name=name, size_gb=manageable.rounded_gb(lv.size), pool=self._lvm.vg)
 
     def manage_snapshot(self, snapshot_id: str, *, volume_id: str, name: str) -> None:
-        own = _snapshot(snapshot_id)
+        own = snapshot_lv_name(snapshot_id)
         with self._locks.hold(volume_id):
             if own == name or (self._lvm.get(own) is not None and self._lvm.get(name) is None):
                 return  # its own name already (or renamed before a crash)
             _lv, _attr, origin = self._candidate(name)
-            if origin and origin != _volume(volume_id):
+            if origin and origin != volume_lv_name(volume_id):
                 raise ManageRefInvalid(f"LV {name} is a snapshot of {origin}, not of volume {volume_id}")
             self.manageable_snapshot(name)
             self._lvm("lvrename", self._lvm.vg, name, own)
@@ -349,7 +355,7 @@ class LvmDriver:
     def remove_export(self, volume_id: str, export: Export) -> None:
         with self._locks.hold(volume_id):
             self._targets.remove(self._iqn(volume_id))
-            lv = self._repair(_volume(volume_id))
+            lv = self._repair(volume_lv_name(volume_id))
             if lv is not None:
                 self._devices.release(lv)
 
@@ -375,10 +381,10 @@ class LvmDriver:
     # -- helpers
 
     def _iqn(self, volume_id: str) -> str:
-        return f"{self._prefix}{_volume(volume_id)}"
+        return f"{self._prefix}{volume_lv_name(volume_id)}"
 
     def _device_for_export(self, volume_id: str) -> str:
-        lv = self._repair(_volume(volume_id))
+        lv = self._repair(volume_lv_name(volume_id))
         if lv is None:
             raise SourceNotFound(f"volume {volume_id} has no LV to export")
         return self._devices.pin(lv)
@@ -494,14 +500,3 @@ class LvmDriver:
         if lv is None:
             raise DriverError(f"LV {self._lvm.vg}/{name} vanished")
         return lv
-
-
-def _volume(volume_id: str) -> str:
-    return f"volume-{check_id(volume_id)}"
-
-
-_SNAPSHOT_PREFIX = "_snapshot-"  # LVM reserves names that start with "snapshot"
-
-
-def _snapshot(snapshot_id: str) -> str:
-    return f"{_SNAPSHOT_PREFIX}{check_id(snapshot_id)}"

@@ -1,4 +1,5 @@
-"""lvm2 on one volume group: its logical volumes (size, extents, tags) and the commands the lvm driver runs.
+"""lvm2 on one volume group: its logical volumes (size, extents, tags), the commands the lvm driver runs,
+and the names ember gives its LVs (the driver's and its manage code's).
 
 Every command scans only the group's own devices (``lvm_devices``), and with activation off
 (``lvm_activation = loop``) tells lvm2 never to reach for device-mapper.
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from drivers.fileops import check_id
 from drivers.runner import Runner
 
 _FIELDS = "lv_name,lv_size,seg_pe_ranges,lv_tags"
+TMP, OLD = "tmp-", "old-"
+SNAPSHOT_PREFIX = "_snapshot-"  # LVM reserves names that start with "snapshot"
 
 
 @dataclass(frozen=True)
@@ -53,3 +57,11 @@ class Lvm:
 
     def path(self, name: str) -> str:
         return f"{self.vg}/{name}"
+
+
+def volume_lv_name(volume_id: str) -> str:
+    return f"volume-{check_id(volume_id)}"
+
+
+def snapshot_lv_name(snapshot_id: str) -> str:
+    return f"{SNAPSHOT_PREFIX}{check_id(snapshot_id)}"
