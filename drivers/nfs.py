@@ -16,6 +16,8 @@ made so before it has a name any host could open; the files already on a share a
 that at setup. Before qemu-img reads through a chain of files (a copy, a rebase, a resize), the
 chain is checked from the headers down: each backing file must be one of the volume's own
 files in its share, by full path, in the format its record gives.
+
+Manage and unmanage are drivers/nfs_manage.py's, which the driver holds and delegates to.
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ from drivers.base import (
     PoolStats,
     unenforced,
 )
-from drivers.errors import BackendUnavailable, DriverError, ManageRefInvalid, NotEnoughSpace, SourceNotFound
+from drivers.errors import BackendUnavailable, DriverError, NotEnoughSpace, SourceNotFound
 from drivers.fileops import translated
 from drivers.images import Limits, QemuImg
 from drivers.locks import VolumeLocks
 from drivers.nfs_chain import Chain, base_name, overlay_name
+from drivers.nfs_manage import NfsManagement
 from drivers.nfs_shares import Share
 from drivers.permissions import FileGuard, FilePermissions
 from drivers.runner import Runner
@@ -77,6 +80,10 @@ class NfsDriver:
         self._guard = FileGuard(None, self._runner)
         self._locks = VolumeLocks(os.path.join(conf.state_path, "locks", backend), self._runner)
         self._shares: dict[str, Share] = {}
+        # setup replaces the shares and the file guard: the manage code reads them at each call
+        self._management = NfsManagement(self._locks, shares=lambda: self._shares, guard=lambda: self._guard,
+                                         find=self._find, active_info=self._active_info,
+                                         grow_existing=self._grow_existing)
 
     # -- set-up and capacity
 
@@ -287,120 +294,31 @@ class NfsDriver:
                 backing_format=chain.format_of(frozen)), guard=self._guard)
         log.info("reverted volume %s to snapshot %s", volume_id, snapshot_id)
 
-    # -- manage and unmanage: a plain raw or qcow2 file of a share becomes a volume under ember's name.
-    # A reference names a file as ``<share address>/<file>`` (the manageable list's form) or by its name
-    # alone when one share holds it. Snapshots are overlays of their volume's chain: not managed here.
+    # -- manage and unmanage (drivers/nfs_manage.py)
 
     def manageable_volumes(self) -> list[manageable.Manageable]:
-        found = []
-        for share in self._shares.values():
-            for name in self._plain_files(share):
-                with suppress(FileNotFoundError):
-                    found.append(self._entry(share, name))
-        return found
+        return self._management.manageable_volumes()
 
     def manageable_snapshots(self) -> list[manageable.Manageable]:
-        return []
+        return self._management.manageable_snapshots()
 
     def manageable_volume(self, name: str) -> manageable.Manageable:
-        share, file_name = self._locate(name)
-        entry = self._entry(share, file_name)
-        if entry.reason_not_safe:
-            raise ManageRefInvalid(f"{name} cannot be managed: {entry.reason_not_safe}")
-        if entry.ember_id is not None and nfs_chain.read(share.local_path, entry.ember_id) is not None:
-            raise ManageRefInvalid(f"{name} is the file of a volume this backend holds")
-        return entry
+        return self._management.manageable_volume(name)
 
     def manage_volume(self, volume_id: str, name: str, *, size_gb: int) -> None:
-        """Record the file as the volume's (its format as found), rename it to the volume's name, grow it
-        to whole GiB. The record is written first: a replay finds it and finishes the rename."""
-        with self._locks.hold(volume_id):
-            found = self._find(volume_id)
-            if found is None:
-                entry = self.manageable_volume(name)
-                share = self._shares[str(entry.pool)]
-                fmt = (entry.extra_info or {}).get("format", "raw")
-                chain = Chain(active=base_name(volume_id), formats={base_name(volume_id): fmt})
-                nfs_chain.write(share.local_path, volume_id, chain, guard=self._guard)
-            else:
-                share, chain = found
-            path = os.path.join(share.local_path, chain.active)
-            if not os.path.exists(path):
-                _, file_name = self._locate(name, share)
-                source = os.path.join(share.local_path, file_name)
-                with translated(f"cannot rename {source}"):
-                    os.rename(source, path)
-                fileops.sync_folder(share.local_path)
-                with suppress(OSError):
-                    self._guard.apply(path)
-            if self._active_info(share, volume_id, chain).virtual_size > size_gb * GiB:
-                raise DriverError(f"{name} is larger than the {size_gb} GiB it was managed as")
-            self._grow_existing(volume_id, size_gb)
-        log.info("managed %s as volume %s (%d GiB) on %s", name, volume_id, size_gb, share.address)
+        self._management.manage_volume(volume_id, name, size_gb=size_gb)
 
     def unmanage_volume(self, volume_id: str) -> None:
-        """The volume's data stays as one file named ``volume-<id>``; its record goes."""
-        with self._locks.hold(volume_id):
-            found = self._find(volume_id)
-            if found is None:
-                return
-            share, chain = found
-            if chain.snapshots:
-                raise DriverError(f"volume {volume_id} still has snapshots on its share")
-            base = base_name(volume_id)
-            if chain.active != base and os.path.exists(os.path.join(share.local_path, chain.active)):
-                # the overlay a deleted snapshot left on top: it holds every byte now (no backing file)
-                with translated(f"cannot rename {chain.active}"):
-                    os.replace(os.path.join(share.local_path, chain.active), os.path.join(share.local_path, base))
-            _forget_record(share, volume_id)
-        log.info("unmanaged volume %s: its file stays on %s", volume_id, share.address)
+        self._management.unmanage_volume(volume_id)
 
     def manageable_snapshot(self, name: str) -> manageable.Manageable:
-        raise ManageRefInvalid("the nfs driver does not manage snapshots: they are overlays in their volume's "
-                               "chain of files")
+        return self._management.manageable_snapshot(name)
 
     def manage_snapshot(self, snapshot_id: str, *, volume_id: str, name: str) -> None:
-        self.manageable_snapshot(name)
+        self._management.manage_snapshot(snapshot_id, volume_id=volume_id, name=name)
 
     def unmanage_snapshot(self, snapshot_id: str, *, volume_id: str) -> None:
-        raise DriverError("the nfs driver does not unmanage snapshots: a snapshot's file is part of its "
-                          "volume's chain; delete the snapshot instead")
-
-    def _plain_files(self, share: Share) -> list[str]:
-        """The share's files but temporary files, records and the overlays of recorded volumes."""
-        with translated(f"cannot list nfs share {share.address}"), os.scandir(share.local_path) as entries:
-            names = sorted(e.name for e in entries if e.is_file(follow_symlinks=False)
-                           and not e.name.startswith(".") and not e.name.endswith(nfs_chain.INFO_SUFFIX))
-        recorded = {n.partition(".")[0] for n in names if "." in n and n.startswith(manageable.VOLUME_PREFIX)}
-        return [n for n in names if "." not in n or n.partition(".")[0] not in recorded]
-
-    def _entry(self, share: Share, name: str) -> manageable.Manageable:
-        path = os.path.join(share.local_path, name)
-        fmt = manageable.file_format(path)
-        info = images.inspect(path, fmt)
-        reason = None
-        if info.backing_file:
-            reason = f"it is a qcow2 overlay of {info.backing_file}"
-        elif "." in name and name.startswith(manageable.VOLUME_PREFIX):
-            reason = "it is a snapshot overlay of an ember volume"
-        elif manageable.open_elsewhere(path):
-            reason = "a process on this host has it open"
-        return manageable.Manageable(name=f"{share.address}/{name}", size_gb=manageable.rounded_gb(info.virtual_size),
-                                     reason_not_safe=reason, ember_id=manageable.ember_id_of(name),
-                                     extra_info={"format": fmt}, pool=share.address)
-
-    def _locate(self, name: str, share: Share | None = None) -> tuple[Share, str]:
-        """(share, file name) of a reference's name: ``<share address>/<file>``, or a file of one share."""
-        address, slash, file_name = name.rpartition("/")
-        if not slash:
-            address, file_name = "", name
-        shares = [share] if share is not None else list(self._shares.values())
-        holders = [s for s in shares if (not address or s.address == address)
-                   and os.path.isfile(os.path.join(s.local_path, file_name))]
-        if not file_name or file_name.startswith(".") or len(holders) != 1:
-            raise ManageRefInvalid(f"no nfs share of this backend holds {name}" if not holders else
-                                   f"{name} is on more than one share; name it as <share address>/<file>")
-        return holders[0], file_name
+        self._management.unmanage_snapshot(snapshot_id, volume_id=volume_id)
 
     # -- exports: a share is exported by its NFS server; the host mounts it and opens the file
 
