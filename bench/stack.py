@@ -47,13 +47,20 @@ class Process:
     log_path: Path
 
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 10) -> None:
+        self.signal(sig)
+        self.wait_stopped(time.monotonic() + timeout_s)
+
+    def signal(self, sig: int = signal.SIGTERM) -> None:
         if self.popen.poll() is None:
             self.popen.send_signal(sig)
-            try:
-                self.popen.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+
+    def wait_stopped(self, deadline: float) -> None:
+        """Wait until the process has ended, killing it at ``deadline`` (a time.monotonic value)."""
+        try:
+            self.popen.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -147,9 +154,14 @@ class _Stack:
     def pids(self) -> dict[str, int]:
         return {name: p.popen.pid for name, p in self.processes.items() if p.popen.poll() is None}
 
-    def stop(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+    def stop(self, timeout_s: float = 10) -> None:
+        """SIGTERM every process at once (an idle RPC server may need up to 5 s to notice), then wait."""
+        processes = list(reversed(self.processes.values()))
+        for process in processes:
+            process.signal()
+        deadline = time.monotonic() + timeout_s
+        for process in processes:
+            process.wait_stopped(deadline)
         self.processes.clear()
 
 
