@@ -191,6 +191,15 @@ class Cluster:
                 proc.launch()
         in_parallel([p.wait_ready for p in procs])
         self.wait_api_behind_haproxy()
+        self.wait_pools_reported()
+
+    def wait_pools_reported(self, timeout_s: float = 30.0) -> None:
+        """A volume service is healthy at its first heartbeat; its backend takes volumes once the active
+        has reported its pools (a create sent in between ends in error: no valid backend)."""
+        backends = self.settings.volume_backends
+        if not wait_until(lambda: all(ember.pools_reported(b) for b in backends), timeout_s=timeout_s):
+            missing = [b for b in backends if not ember.pools_reported(b)]
+            raise LaunchError(f"no pools reported by the active volume service of {missing} in {timeout_s:.0f}s")
 
     def wait_api_behind_haproxy(self, names: list[str] | None = None, timeout_s: float = 20.0) -> None:
         api = names if names is not None else [p.name for p in self.ember if p.port is not None]

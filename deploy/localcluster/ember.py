@@ -91,8 +91,25 @@ class EmberProcess(Component):
 
 def service_row(node: str) -> tuple[float, str | None, int | None] | None:
     """(epoch seconds of its newest heartbeat, HA role, HA epoch) of process ``node``, from the services table."""
-    sql = ("SET time_zone = '+00:00'; SELECT UNIX_TIMESTAMP(heartbeat_at), COALESCE(ha_role, ''), "
-           f"COALESCE(ha_epoch, '') FROM services WHERE node = '{node}' ORDER BY heartbeat_at DESC LIMIT 1")
+    fields = _query("SET time_zone = '+00:00'; SELECT UNIX_TIMESTAMP(heartbeat_at), COALESCE(ha_role, ''), "
+                    f"COALESCE(ha_epoch, '') FROM services WHERE node = '{node}' ORDER BY heartbeat_at DESC LIMIT 1")
+    if fields is None or len(fields) != 3:
+        return None  # not registered (yet)
+    beat, role, epoch = fields
+    try:
+        return float(beat), role or None, int(epoch) if epoch else None
+    except ValueError:
+        return None
+
+
+def pools_reported(backend: str) -> bool:
+    """Whether ``backend``'s active has reported its pools: until then a scheduler has nowhere to put a volume."""
+    fields = _query(f"SELECT COUNT(*) FROM pools WHERE volume_backend_name = '{backend}'")
+    return fields is not None and fields[0] not in ("", "0")
+
+
+def _query(sql: str) -> list[str] | None:
+    """The first row ``sql`` answers in ember's database through HAProxy, as strings (None: no answer)."""
     try:
         result = subprocess.run(
             ["mariadb", "--no-defaults", "--protocol=tcp", "-h", "127.0.0.1", "-P", str(layout.HAPROXY_GALERA_PORT),
@@ -100,14 +117,9 @@ def service_row(node: str) -> tuple[float, str | None, int | None] | None:
              "-Nse", sql], capture_output=True, text=True, timeout=5, check=False)
     except subprocess.TimeoutExpired:
         return None
-    fields = result.stdout.rstrip("\n").split("\t")
-    if result.returncode != 0 or len(fields) != 3:
-        return None  # not registered (yet)
-    beat, role, epoch = fields
-    try:
-        return float(beat), role or None, int(epoch) if epoch else None
-    except ValueError:
+    if result.returncode != 0 or not result.stdout:
         return None
+    return result.stdout.splitlines()[0].split("\t")
 
 
 def processes(state: Path, backends: list[str]) -> list[EmberProcess]:

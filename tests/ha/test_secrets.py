@@ -199,8 +199,8 @@ def _available(api: httpx.Client) -> str:
     assert created.status_code == 202, created.text
     volume_id = str(created.json()["volume"]["id"])
     deadline = time.monotonic() + 120
-    while api.get(f"/volumes/{volume_id}").json()["volume"]["status"] != "available":
-        assert time.monotonic() < deadline, f"volume {volume_id} did not become available"
+    while (shown := api.get(f"/volumes/{volume_id}").json()["volume"])["status"] != "available":
+        assert shown["status"] == "creating" and time.monotonic() < deadline, f"not available: {shown}"
         time.sleep(0.3)
     return volume_id
 
