@@ -47,8 +47,7 @@ SNAPSHOT = Kind(
     destroyed_by=frozenset({"delete.done", "unmanage.done"}))
 
 ATTACHMENT = Kind(
-    name="attachment", get=db.attachment_get, edge=attachment_edge,
-    recovery_of=attachment_recovery_of,
+    name="attachment", get=db.attachment_get, edge=attachment_edge, recovery_of=attachment_recovery_of,
     transient=frozenset(str(s) for s in ATTACHMENT_RECOVERY), list_stale=db.attachment_list_stale,
     done=db.Effects(settle=SETTLE_RULE), fail=db.Effects(settle=SETTLE_RULE),
     destroy=db.Effects(destroy=True, settle=SETTLE_RULE), destroyed_by=frozenset({"disconnect.done"}),

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 
 from operations.operation import Operation, Recovery
-from volume.states.volumes import Status
+from volume.states.volumes import Status, plain_edge
 
 
 class AttachStatus(StrEnum):
@@ -95,8 +95,7 @@ ATTACHMENT_OPERATIONS: dict[tuple[str, str], Operation] = {
 
 
 def attachment_edge(event: str) -> tuple[frozenset[str], str]:
-    sources, target = ATTACHMENT_TRANSITIONS[event]
-    return frozenset(str(s) for s in sources), str(target)
+    return plain_edge(ATTACHMENT_TRANSITIONS[event])
 
 
 # Statuses of ours the API shows by one of Cinder's names.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from operations.operation import Operation, Recovery
-from volume.states.volumes import TRANSITIONS, Edge, Status
+from volume.states.volumes import TRANSITIONS, Edge, Status, plain_edge
 
 
 class BackupStatus(StrEnum):
@@ -67,8 +67,7 @@ BACKUP_RESETTABLE = frozenset({BackupStatus.AVAILABLE, BackupStatus.ERROR})
 
 
 def backup_edge(event: str) -> tuple[frozenset[str], str]:
-    sources, target = BACKUP_TRANSITIONS[event]
-    return frozenset(str(s) for s in sources), str(target)
+    return plain_edge(BACKUP_TRANSITIONS[event])
 
 
 def backup_recovery_of(status: str) -> tuple[Operation, Recovery]:
@@ -78,4 +77,4 @@ def backup_recovery_of(status: str) -> tuple[Operation, Recovery]:
 
 
 def plain_edges(edges: tuple[Edge, ...]) -> tuple[tuple[frozenset[str], str], ...]:
-    return tuple((frozenset(str(s) for s in sources), str(target)) for sources, target in edges)
+    return tuple(plain_edge(each) for each in edges)

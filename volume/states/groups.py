@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from operations.operation import Operation, Recovery
 from volume.states.snapshots import SnapshotStatus
-from volume.states.volumes import Status
+from volume.states.volumes import Status, plain_edge
 
 
 class GroupStatus(StrEnum):
@@ -36,8 +36,7 @@ GROUP_REMOVABLE_VOLUME = frozenset({Status.AVAILABLE, Status.IN_USE, Status.ERRO
 
 
 def group_edge(event: str) -> tuple[frozenset[str], str]:
-    sources, target = GROUP_TRANSITIONS[event]
-    return frozenset(str(s) for s in sources), str(target)
+    return plain_edge(GROUP_TRANSITIONS[event])
 
 
 class GroupSnapshotStatus(StrEnum):
@@ -87,13 +86,12 @@ GROUP_SNAPSHOT_MEMBERS: dict[str, tuple[frozenset[SnapshotStatus], SnapshotStatu
 
 
 def group_snapshot_edge(event: str) -> tuple[frozenset[str], str]:
-    sources, target = GROUP_SNAPSHOT_TRANSITIONS[event]
-    return frozenset(str(s) for s in sources), str(target)
+    return plain_edge(GROUP_SNAPSHOT_TRANSITIONS[event])
 
 
 def group_snapshot_members(event: str) -> tuple[frozenset[str], str, bool]:
     sources, target, destroy = GROUP_SNAPSHOT_MEMBERS[event]
-    return frozenset(str(s) for s in sources), str(target), destroy
+    return (*plain_edge((sources, target)), destroy)
 
 
 def group_snapshot_recovery_of(status: str) -> tuple[Operation, Recovery]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from operations.operation import Operation, Recovery
+from volume.states.volumes import plain_edge
 
 
 class SnapshotStatus(StrEnum):
@@ -85,8 +86,7 @@ SNAPSHOT_RESETTABLE = frozenset({SnapshotStatus.AVAILABLE, SnapshotStatus.ERROR,
 
 
 def snapshot_edge(event: str) -> tuple[frozenset[str], str]:
-    sources, target = SNAPSHOT_TRANSITIONS[event]
-    return frozenset(str(s) for s in sources), str(target)
+    return plain_edge(SNAPSHOT_TRANSITIONS[event])
 
 
 def snapshot_recovery_of(status: str) -> tuple[Operation, Recovery]:

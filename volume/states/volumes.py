@@ -9,6 +9,7 @@ follows its attachments (``volume.states.attachments.settled``).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from operations.operation import Operation, Recovery
 
@@ -178,10 +179,15 @@ RESETTABLE = frozenset({Status.AVAILABLE, Status.ERROR, Status.IN_USE, Status.ER
                         Status.MAINTENANCE, Status.ERROR_RESTORING})
 
 
-def edge(event: str) -> tuple[frozenset[str], str]:
-    """The (sources, target) of ``event`` as plain strings, the form ``db`` takes."""
-    sources, target = TRANSITIONS[event]
+def plain_edge(sources_and_target: tuple[frozenset[Any], Any]) -> tuple[frozenset[str], str]:
+    """An edge of any kind's table as plain strings, the form ``db`` takes."""
+    sources, target = sources_and_target
     return frozenset(str(s) for s in sources), str(target)
+
+
+def edge(event: str) -> tuple[frozenset[str], str]:
+    """The (sources, target) of the volume's ``event`` as plain strings."""
+    return plain_edge(TRANSITIONS[event])
 
 
 def volume_recovery_of(status: str) -> tuple[Operation, Recovery]:
