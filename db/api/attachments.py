@@ -139,6 +139,11 @@ def attachment_count(*, project_id: str | None, filters: Mapping[str, Any] | Non
                                 .where(*_filters(project_id, filters or {}))).scalar_one())
 
 
+_LIVE_OLDEST_FIRST = (sa.select(_attachments).where(_attachments.c.deleted == sa.false())
+                      .order_by(_attachments.c.created_at, _attachments.c.id))
+_OF_VOLUME = _LIVE_OLDEST_FIRST.where(_attachments.c.volume_id == sa.bindparam("_volume"))
+
+
 @retry_on_conflict
 def attachments_of(volume_ids: Iterable[str]) -> dict[str, list[Attachment]]:
     """The live attachments of each volume, oldest first (a volume without any is left out)."""
@@ -146,9 +151,7 @@ def attachments_of(volume_ids: Iterable[str]) -> dict[str, list[Attachment]]:
     if not ids:
         return {}
     with reader() as conn:
-        rows = conn.execute(sa.select(_attachments).where(_attachments.c.volume_id.in_(ids),
-                                                          _attachments.c.deleted == sa.false())
-                            .order_by(_attachments.c.created_at, _attachments.c.id))
+        rows = conn.execute(_LIVE_OLDEST_FIRST.where(_attachments.c.volume_id.in_(ids)))
         found: dict[str, list[Attachment]] = {}
         for attachment in from_rows(Attachment, rows):
             found.setdefault(attachment.volume_id, []).append(attachment)
@@ -161,10 +164,6 @@ def attachments_of_volume(volume_id: str) -> list[Attachment]:
     with reader() as conn:
         return from_rows(Attachment, conn.execute(_OF_VOLUME, {"_volume": volume_id}))
 
-
-_OF_VOLUME = (sa.select(_attachments).where(_attachments.c.volume_id == sa.bindparam("_volume"),
-                                            _attachments.c.deleted == sa.false())
-              .order_by(_attachments.c.created_at, _attachments.c.id))
 
 
 @retry_on_conflict

@@ -43,4 +43,3 @@ def settle(conn: Connection, volume_id: str, rule: SettleRule) -> None:
     status, attach_status = rule.settled(statuses)
     conn.execute(_settle_statement(rule.follows),
                  {"_volume": volume_id, "_status": str(status), "_attach_status": str(attach_status)})
-
