@@ -211,14 +211,10 @@ def table(results: dict[str, Any]) -> str:
         f"{results[n]['cycle_p50_ms']:>13.0f} / {results[n]['cycle_p99_ms']:>5.0f} ms" for n in names))
     lines.append(f"{'cycles/s at concurrency 10':<28}" + "".join(
         f"{results[n]['cycles_per_s']:>24.1f}" for n in names))
-    lines.append(f"{'cycle p50 at concurrency 10':<28}" + "".join(
-        f"{results[n]['concurrent_cycle_p50_ms']:>21.0f} ms" for n in names))
-    lines.append(f"{'cycle p99 at concurrency 10':<28}" + "".join(
-        f"{results[n]['concurrent_cycle_p99_ms']:>21.0f} ms" for n in names))
-    lines.append(f"{'service CPU per cycle @10':<28}" + "".join(
-        f"{results[n]['cpu_ms_per_cycle']:>21.0f} ms" for n in names))
-    lines.append(f"{'POST with connector p50':<28}" + "".join(
-        f"{results[n].get('connect_p50_ms', float('nan')):>21.0f} ms" for n in names))
+    for label, key in (("cycle p50 at concurrency 10", "concurrent_cycle_p50_ms"),
+                       ("cycle p99 at concurrency 10", "concurrent_cycle_p99_ms"),
+                       ("service CPU per cycle @10", "cpu_ms_per_cycle"), ("POST with connector p50", "connect_p50_ms")):
+        lines.append(f"{label:<28}" + "".join(f"{results[n].get(key, float('nan')):>21.0f} ms" for n in names))
     lines.append(f"Cinder 29: {CINDER_CYCLES_PER_S[0]}-{CINDER_CYCLES_PER_S[1]} cycles/s, cycle p50 "
                  f"{CINDER_CYCLE_P50_S[0]}-{CINDER_CYCLE_P50_S[1]} s")
     for name in names:
